@@ -1,0 +1,42 @@
+use thiserror::Error;
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Every failure that input can cause. Messages name the file, field or record involved,
+/// because they end up verbatim in a JS `Error`.
+#[derive(Debug, Error)]
+pub enum Error {
+    #[error("cannot read {path}: {message}")]
+    Io { path: String, message: String },
+
+    #[error("{source_name} is not valid JSON: {message}")]
+    Json {
+        source_name: String,
+        message: String,
+    },
+
+    #[error("{source_name} is not a usable tokenizer: {message}")]
+    TokenizerLoad {
+        source_name: String,
+        message: String,
+    },
+
+    #[error("{source_name}: field `{field}` {message}")]
+    Config {
+        source_name: String,
+        field: String,
+        message: String,
+    },
+
+    #[error("encoding failed: {0}")]
+    Encode(String),
+
+    #[error("decoding failed: {0}")]
+    Decode(String),
+
+    #[error("invalid option `{option}`: {message}")]
+    InvalidOption { option: String, message: String },
+
+    #[error("batch too large: {0} tokens do not fit 32-bit offsets; split the input into smaller batches")]
+    BatchTooLarge(usize),
+}

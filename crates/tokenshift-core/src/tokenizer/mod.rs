@@ -1,0 +1,205 @@
+//! Loading a Hugging Face `tokenizer.json` (+ config) and encoding/decoding single texts.
+
+mod cleanup;
+mod config;
+mod diagnose;
+
+use std::str::FromStr;
+
+pub use cleanup::clean_up_tokenization;
+pub use config::{SpecialTokens, TokenizerConfig};
+
+use crate::error::{Error, Result};
+
+/// One encoded text, shaped like `@huggingface/tokenizers`' `Encoding`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Encoded {
+    pub ids: Vec<u32>,
+    pub tokens: Vec<String>,
+    pub type_ids: Vec<u32>,
+}
+
+/// An added token as listed by `get_added_tokens_decoder`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddedTokenInfo {
+    pub id: u32,
+    pub content: String,
+    pub single_word: bool,
+    pub lstrip: bool,
+    pub rstrip: bool,
+    pub normalized: bool,
+    pub special: bool,
+}
+
+/// A tokenizer plus the config facts (special tokens, clean-up) that the `tokenizers` crate does not hold.
+pub struct TokenizerCore {
+    inner: tokenizers::Tokenizer,
+    config: TokenizerConfig,
+}
+
+impl TokenizerCore {
+    /// `source_name` only labels error messages (a path, or "tokenizer.json").
+    pub fn from_json_str(
+        tokenizer_json: &str,
+        config_json: Option<&str>,
+        source_name: &str,
+    ) -> Result<Self> {
+        let inner = tokenizers::Tokenizer::from_str(tokenizer_json).map_err(|e| {
+            // Tell a malformed file apart from a well-formed file that is not a valid tokenizer.
+            match serde_json::from_str::<serde_json::Value>(tokenizer_json) {
+                Err(json_error) => Error::Json {
+                    source_name: source_name.into(),
+                    message: json_error.to_string(),
+                },
+                Ok(value) => Error::TokenizerLoad {
+                    source_name: source_name.into(),
+                    message: match diagnose::diagnose_model(&value) {
+                        Some(defect) => format!("{defect} (tokenizers: {e})"),
+                        None => e.to_string(),
+                    },
+                },
+            }
+        })?;
+        let config = match config_json {
+            Some(text) => TokenizerConfig::from_json_str(text)?,
+            None => TokenizerConfig::default(),
+        };
+        Self::new(inner, config, source_name)
+    }
+
+    pub fn from_file(path: &str) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+            path: path.into(),
+            message: e.to_string(),
+        })?;
+        Self::from_json_str(&text, None, path)
+    }
+
+    fn new(
+        mut inner: tokenizers::Tokenizer,
+        config: TokenizerConfig,
+        source_name: &str,
+    ) -> Result<Self> {
+        // Like Transformers and @huggingface/tokenizers: padding/truncation stored in the file are
+        // not applied unless the caller asks, or rows would silently change length.
+        inner.with_padding(None);
+        inner
+            .with_truncation(None)
+            .map_err(|e| Error::TokenizerLoad {
+                source_name: source_name.into(),
+                message: e.to_string(),
+            })?;
+        Ok(Self { inner, config })
+    }
+
+    pub fn config(&self) -> &TokenizerConfig {
+        &self.config
+    }
+
+    pub fn special_token_id(&self, token: Option<&str>) -> Option<u32> {
+        token.and_then(|t| self.inner.token_to_id(t))
+    }
+
+    pub fn bos_id(&self) -> Option<u32> {
+        self.special_token_id(self.config.special.bos.as_deref())
+    }
+
+    pub fn eos_id(&self) -> Option<u32> {
+        self.special_token_id(self.config.special.eos.as_deref())
+    }
+
+    pub fn pad_id(&self) -> Option<u32> {
+        self.special_token_id(self.config.special.pad.as_deref())
+    }
+
+    pub fn encode(
+        &self,
+        text: &str,
+        pair: Option<&str>,
+        add_special_tokens: bool,
+    ) -> Result<Encoded> {
+        // `encode_fast` leaves token strings empty, so the full (byte-offset) encode is used here.
+        let encoding = match pair {
+            Some(pair) => self.inner.encode((text, pair), add_special_tokens),
+            None => self.inner.encode(text, add_special_tokens),
+        }
+        .map_err(|e| Error::Encode(e.to_string()))?;
+        Ok(Encoded {
+            ids: encoding.get_ids().to_vec(),
+            tokens: encoding.get_tokens().to_vec(),
+            type_ids: encoding.get_type_ids().to_vec(),
+        })
+    }
+
+    /// Ids only: the hot path of batch encoding. `encode_fast` skips token strings and offsets.
+    pub fn encode_ids(&self, text: &str, add_special_tokens: bool) -> Result<Vec<u32>> {
+        let encoding = self
+            .inner
+            .encode_fast(text, add_special_tokens)
+            .map_err(|e| Error::Encode(e.to_string()))?;
+        Ok(encoding.get_ids().to_vec())
+    }
+
+    /// `clean_up`: `None` uses the config's `clean_up_tokenization_spaces`.
+    pub fn decode(
+        &self,
+        ids: &[u32],
+        skip_special_tokens: bool,
+        clean_up: Option<bool>,
+    ) -> Result<String> {
+        let text = self
+            .inner
+            .decode(ids, skip_special_tokens)
+            .map_err(|e| Error::Decode(e.to_string()))?;
+        if clean_up.unwrap_or(self.config.clean_up_tokenization_spaces) {
+            Ok(clean_up_tokenization(&text))
+        } else {
+            Ok(text)
+        }
+    }
+
+    pub fn token_to_id(&self, token: &str) -> Option<u32> {
+        self.inner.token_to_id(token)
+    }
+
+    pub fn id_to_token(&self, id: u32) -> Option<String> {
+        self.inner.id_to_token(id)
+    }
+
+    /// `(token, id)` pairs sorted by id. Without added tokens, every token whose content is an added
+    /// token is left out, even where the model's own vocabulary also holds it (as `@huggingface/tokenizers` does).
+    pub fn vocab(&self, with_added_tokens: bool) -> Vec<(String, u32)> {
+        let mut entries: Vec<(String, u32)> = self.inner.get_vocab(true).into_iter().collect();
+        if !with_added_tokens {
+            let added = self.inner.get_added_tokens_decoder();
+            let added: std::collections::HashSet<&str> =
+                added.values().map(|t| t.content.as_str()).collect();
+            entries.retain(|(token, _)| !added.contains(token.as_str()));
+        }
+        entries.sort_unstable_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+        entries
+    }
+
+    pub fn added_tokens(&self) -> Vec<AddedTokenInfo> {
+        let mut tokens: Vec<AddedTokenInfo> = self
+            .inner
+            .get_added_tokens_decoder()
+            .into_iter()
+            .map(|(id, t)| AddedTokenInfo {
+                id,
+                content: t.content,
+                single_word: t.single_word,
+                lstrip: t.lstrip,
+                rstrip: t.rstrip,
+                normalized: t.normalized,
+                special: t.special,
+            })
+            .collect();
+        tokens.sort_unstable_by_key(|t| t.id);
+        tokens
+    }
+
+    pub fn vocab_size(&self, with_added_tokens: bool) -> usize {
+        self.inner.get_vocab_size(with_added_tokens)
+    }
+}

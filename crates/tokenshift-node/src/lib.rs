@@ -1,0 +1,21 @@
+//! N-API binding of `tokenshift-core`: converts types and errors, nothing else.
+//! Every entry point runs inside `guard`, so a Rust panic becomes a JS `Error`, never an abort.
+
+mod guard;
+mod tokenizer;
+
+use napi_derive::napi;
+
+/// Cores available to this process: what thread count 0 resolves to.
+#[napi]
+pub fn available_threads() -> u32 {
+    u32::try_from(tokenshift_core::threads::available_threads()).unwrap_or(u32::MAX)
+}
+
+/// Panics on purpose, so tests can prove that a Rust panic reaches JS as an `Error`.
+#[napi(js_name = "__panicForTest")]
+pub fn panic_for_test() -> napi::Result<()> {
+    guard::guard(|| -> tokenshift_core::Result<()> {
+        panic!("deliberate panic from __panicForTest");
+    })
+}

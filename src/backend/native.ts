@@ -1,0 +1,92 @@
+import { TokenizeError, TokenizerLoadError, errorMessage } from '../errors.js';
+import type { NativeAddon } from './native-addon.js';
+import type { AddedTokenInfo, SpecialTokenInfo, TokenBatch, TokenizerBackend, TokenizerSource, RawEncoding } from './types.js';
+
+type NativeTokenizer = InstanceType<NativeAddon['NativeTokenizer']>;
+
+/** Thin adapter over the Rust core: renames fields, maps errors to typed ones. */
+export class NativeBackend implements TokenizerBackend {
+  readonly kind = 'native' as const;
+  private readonly inner: NativeTokenizer;
+
+  constructor(addon: NativeAddon, source: TokenizerSource) {
+    try {
+      this.inner = addon.NativeTokenizer.fromJson(source.tokenizerJson, source.configJson, source.sourceName);
+    } catch (error) {
+      throw new TokenizerLoadError(errorMessage(error), { cause: error });
+    }
+  }
+
+  encode(text: string, pair: string | null, addSpecialTokens: boolean): RawEncoding {
+    return wrap(() => this.inner.encode(text, pair, addSpecialTokens));
+  }
+
+  encodeIds(text: string, addSpecialTokens: boolean): Uint32Array {
+    return wrap(() => this.inner.encodeIds(text, addSpecialTokens));
+  }
+
+  encodeBatch(texts: string[], addSpecialTokens: boolean, threads: number): TokenBatch {
+    return wrap(() => this.inner.encodeBatch(texts, addSpecialTokens, threads));
+  }
+
+  async encodeBatchAsync(texts: string[], addSpecialTokens: boolean, threads: number, signal?: AbortSignal): Promise<TokenBatch> {
+    try {
+      return await this.inner.encodeBatchAsync(texts, addSpecialTokens, threads, signal);
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason ?? error;
+      throw new TokenizeError(errorMessage(error), { cause: error });
+    }
+  }
+
+  decode(ids: Uint32Array, skipSpecialTokens: boolean, cleanUp: boolean | null): string {
+    return wrap(() => this.inner.decode(ids, skipSpecialTokens, cleanUp));
+  }
+
+  tokenToId(token: string): number | null {
+    return this.inner.tokenToId(token);
+  }
+
+  idToToken(id: number): string | null {
+    return this.inner.idToToken(id);
+  }
+
+  vocab(withAddedTokens: boolean): { tokens: string[]; ids: Uint32Array } {
+    return this.inner.vocab(withAddedTokens);
+  }
+
+  addedTokens(): AddedTokenInfo[] {
+    return this.inner.addedTokens().map((t) => ({
+      id: t.id,
+      content: t.content,
+      single_word: t.singleWord,
+      lstrip: t.lstrip,
+      rstrip: t.rstrip,
+      normalized: t.normalized,
+      special: t.special,
+    }));
+  }
+
+  specialTokens(): SpecialTokenInfo {
+    const s = this.inner.specialTokens();
+    return {
+      bos: s.bos ?? null,
+      eos: s.eos ?? null,
+      pad: s.pad ?? null,
+      unk: s.unk ?? null,
+      bosId: s.bosId ?? null,
+      eosId: s.eosId ?? null,
+      padId: s.padId ?? null,
+      unkId: s.unkId ?? null,
+      chatTemplate: s.chatTemplate ?? null,
+      cleanUpTokenizationSpaces: s.cleanUpTokenizationSpaces,
+    };
+  }
+}
+
+function wrap<T>(call: () => T): T {
+  try {
+    return call();
+  } catch (error) {
+    throw new TokenizeError(errorMessage(error), { cause: error });
+  }
+}

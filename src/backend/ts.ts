@@ -1,0 +1,177 @@
+// Pure-TypeScript backend: tokenization is delegated to @huggingface/tokenizers; this file only adapts
+// its results to the flat shapes the native backend returns.
+
+import { Tokenizer as HfTokenizer, type Encoding as HfEncoding } from '@huggingface/tokenizers';
+
+import { parseTokenizerConfig, type ParsedTokenizerConfig } from '../config.js';
+import { TokenizeError, TokenizerLoadError, errorMessage } from '../errors.js';
+import { diagnoseModel } from './diagnose.js';
+import type { AddedTokenInfo, RawEncoding, SpecialTokenInfo, TokenBatch, TokenizerBackend, TokenizerSource } from './types.js';
+
+/** The private step of @huggingface/tokenizers that `encodePair` needs (pinned version, see package.json). */
+interface HfInternals {
+  model: { unk_token_id?: number };
+  tokenize_helper(
+    text: string,
+    options: { text_pair: string; add_special_tokens: boolean },
+  ): { tokens: string[]; tokens_pair?: string[] | null; token_type_ids?: number[] };
+}
+
+/** Texts encoded between two yields to the event loop in `encodeBatchAsync`. */
+const ASYNC_SLICE = 64;
+
+export class TsBackend implements TokenizerBackend {
+  readonly kind = 'ts' as const;
+  private readonly inner: HfTokenizer;
+  private readonly config: ParsedTokenizerConfig;
+
+  constructor(source: TokenizerSource) {
+    const tokenizerJson = parseJson(source.tokenizerJson, source.sourceName);
+    const configObject = source.configJson === null ? {} : parseJson(source.configJson, 'tokenizer_config.json');
+    this.config = parseTokenizerConfig(configObject);
+    const defect = diagnoseModel(tokenizerJson);
+    if (defect !== null) throw new TokenizerLoadError(`${source.sourceName} is not a usable tokenizer: ${defect}`);
+    try {
+      this.inner = new HfTokenizer(tokenizerJson as object, configObject as object);
+    } catch (error) {
+      throw new TokenizerLoadError(`${source.sourceName} is not a usable tokenizer: ${errorMessage(error)}`, { cause: error });
+    }
+  }
+
+  encode(text: string, pair: string | null, addSpecialTokens: boolean): RawEncoding {
+    const encoded = wrap(() =>
+      pair === null
+        ? this.inner.encode(text, { add_special_tokens: addSpecialTokens, return_token_type_ids: true })
+        : this.encodePair(text, pair, addSpecialTokens),
+    );
+    return {
+      ids: Uint32Array.from(encoded.ids),
+      tokens: encoded.tokens,
+      // @huggingface/tokenizers only reports type ids when its post-processor defines them.
+      typeIds: encoded.token_type_ids ? Uint32Array.from(encoded.token_type_ids) : null,
+    };
+  }
+
+  /**
+   * @huggingface/tokenizers 0.2.0 drops the second sequence when the post-processor leaves it unmerged
+   * (ByteLevel returns `tokens_pair`). Merge it as the Rust crate does: first ++ second, type ids 0 then 1.
+   */
+  private encodePair(text: string, pair: string, addSpecialTokens: boolean): HfEncoding {
+    const internals = this.inner as unknown as HfInternals;
+    const processed = internals.tokenize_helper(text, { text_pair: pair, add_special_tokens: addSpecialTokens });
+    if (processed.tokens_pair === undefined || processed.tokens_pair === null) {
+      return this.inner.encode(text, { text_pair: pair, add_special_tokens: addSpecialTokens, return_token_type_ids: true });
+    }
+    const tokens = [...processed.tokens, ...processed.tokens_pair];
+    return {
+      ids: tokens.map((t) => this.inner.token_to_id(t) ?? internals.model.unk_token_id ?? 0),
+      tokens,
+      attention_mask: tokens.map(() => 1),
+      token_type_ids: [...processed.tokens.map(() => 0), ...processed.tokens_pair.map(() => 1)],
+    };
+  }
+
+  encodeIds(text: string, addSpecialTokens: boolean): Uint32Array {
+    return Uint32Array.from(wrap(() => this.inner.encode(text, { add_special_tokens: addSpecialTokens }).ids));
+  }
+
+  encodeBatch(texts: string[], addSpecialTokens: boolean): TokenBatch {
+    const rows = texts.map((text) => this.encodeIds(text, addSpecialTokens));
+    return toBatch(rows);
+  }
+
+  async encodeBatchAsync(texts: string[], addSpecialTokens: boolean, _threads: number, signal?: AbortSignal): Promise<TokenBatch> {
+    const rows: Uint32Array[] = [];
+    for (let start = 0; start < texts.length; start += ASYNC_SLICE) {
+      signal?.throwIfAborted();
+      for (const text of texts.slice(start, start + ASYNC_SLICE)) rows.push(this.encodeIds(text, addSpecialTokens));
+      // Yield so timers and I/O keep running while a large batch is encoded on the JS thread.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    signal?.throwIfAborted();
+    return toBatch(rows);
+  }
+
+  decode(ids: Uint32Array, skipSpecialTokens: boolean, cleanUp: boolean | null): string {
+    // @huggingface/tokenizers rejects an empty list; an empty row decodes to "" like the native backend.
+    if (ids.length === 0) return '';
+    return wrap(() =>
+      this.inner.decode(Array.from(ids), {
+        skip_special_tokens: skipSpecialTokens,
+        clean_up_tokenization_spaces: cleanUp ?? this.config.cleanUpTokenizationSpaces,
+      }),
+    );
+  }
+
+  tokenToId(token: string): number | null {
+    return this.inner.token_to_id(token) ?? null;
+  }
+
+  idToToken(id: number): string | null {
+    return this.inner.id_to_token(id) ?? null;
+  }
+
+  vocab(withAddedTokens: boolean): { tokens: string[]; ids: Uint32Array } {
+    const entries = [...this.inner.get_vocab(withAddedTokens)].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    return { tokens: entries.map((e) => e[0]), ids: Uint32Array.from(entries, (e) => e[1]) };
+  }
+
+  addedTokens(): AddedTokenInfo[] {
+    return [...this.inner.get_added_tokens_decoder().values()]
+      .map((t) => ({
+        id: t.id,
+        content: t.content,
+        single_word: t.single_word,
+        lstrip: t.lstrip,
+        rstrip: t.rstrip,
+        normalized: t.normalized,
+        special: t.special,
+      }))
+      .sort((a, b) => a.id - b.id);
+  }
+
+  specialTokens(): SpecialTokenInfo {
+    const c = this.config;
+    const id = (token: string | null): number | null => (token === null ? null : this.tokenToId(token));
+    return {
+      bos: c.bos,
+      eos: c.eos,
+      pad: c.pad,
+      unk: c.unk,
+      bosId: id(c.bos),
+      eosId: id(c.eos),
+      padId: id(c.pad),
+      unkId: id(c.unk),
+      chatTemplate: c.chatTemplate,
+      cleanUpTokenizationSpaces: c.cleanUpTokenizationSpaces,
+    };
+  }
+}
+
+function parseJson(text: string, sourceName: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new TokenizerLoadError(`${sourceName} is not valid JSON: ${errorMessage(error)}`, { cause: error });
+  }
+}
+
+function wrap<T>(call: () => T): T {
+  try {
+    return call();
+  } catch (error) {
+    throw new TokenizeError(errorMessage(error), { cause: error });
+  }
+}
+
+export function toBatch(rows: Uint32Array[]): TokenBatch {
+  const offsets = new Uint32Array(rows.length + 1);
+  let total = 0;
+  rows.forEach((row, r) => {
+    total += row.length;
+    offsets[r + 1] = total;
+  });
+  const ids = new Uint32Array(total);
+  rows.forEach((row, r) => ids.set(row, offsets[r]));
+  return { ids, offsets };
+}

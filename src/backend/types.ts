@@ -1,0 +1,67 @@
+// The contract both backends implement. The facade (`../tokenizer.ts`) only talks to this.
+
+export type BackendKind = 'native' | 'ts';
+
+/** One encoded text in flat arrays. */
+export interface RawEncoding {
+  ids: Uint32Array;
+  tokens: string[];
+  /** null when the backend cannot tell (the TS backend without a type-id post-processor). */
+  typeIds: Uint32Array | null;
+}
+
+/** Rows of token ids in CSR form: row `r` is `ids.subarray(offsets[r], offsets[r + 1])`. */
+export interface TokenBatch {
+  ids: Uint32Array;
+  offsets: Uint32Array;
+}
+
+export interface AddedTokenInfo {
+  id: number;
+  content: string;
+  single_word: boolean;
+  lstrip: boolean;
+  rstrip: boolean;
+  normalized: boolean;
+  special: boolean;
+}
+
+/** What `tokenizer_config.json` / `special_tokens_map.json` say, with ids resolved in the vocabulary. */
+export interface SpecialTokenInfo {
+  bos: string | null;
+  eos: string | null;
+  pad: string | null;
+  unk: string | null;
+  bosId: number | null;
+  eosId: number | null;
+  padId: number | null;
+  unkId: number | null;
+  chatTemplate: string | null;
+  cleanUpTokenizationSpaces: boolean;
+}
+
+export interface TokenizerBackend {
+  readonly kind: BackendKind;
+  encode(text: string, pair: string | null, addSpecialTokens: boolean): RawEncoding;
+  encodeIds(text: string, addSpecialTokens: boolean): Uint32Array;
+  encodeBatch(texts: string[], addSpecialTokens: boolean, threads: number): TokenBatch;
+  encodeBatchAsync(texts: string[], addSpecialTokens: boolean, threads: number, signal?: AbortSignal): Promise<TokenBatch>;
+  /** `cleanUp: null` follows the config's `clean_up_tokenization_spaces`. */
+  decode(ids: Uint32Array, skipSpecialTokens: boolean, cleanUp: boolean | null): string;
+  tokenToId(token: string): number | null;
+  idToToken(id: number): string | null;
+  /** Entries sorted by id. */
+  vocab(withAddedTokens: boolean): { tokens: string[]; ids: Uint32Array };
+  /** Sorted by id. */
+  addedTokens(): AddedTokenInfo[];
+  specialTokens(): SpecialTokenInfo;
+}
+
+/** Everything needed to build a backend: the raw file texts, so the native side parses them itself. */
+export interface TokenizerSource {
+  tokenizerJson: string;
+  /** Merged `tokenizer_config.json` (+ `special_tokens_map.json`), as JSON text. */
+  configJson: string | null;
+  /** Labels error messages: a path, or "tokenizer.json". */
+  sourceName: string;
+}

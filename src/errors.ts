@@ -1,0 +1,43 @@
+/** Base class of every error tokenshift throws on purpose (argument `TypeError`s aside). */
+export class TokenshiftError extends Error {
+  /** Stable machine-readable kind, e.g. `'TOKENIZER_LOAD'`. */
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A tokenizer file or config could not be read, parsed or understood. */
+export class TokenizerLoadError extends TokenshiftError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('TOKENIZER_LOAD', message, options);
+  }
+}
+
+/** The native addon was required (`TOKENSHIFT_BACKEND=native`) but could not be loaded. */
+export class NativeUnavailableError extends TokenshiftError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('NATIVE_UNAVAILABLE', message, options);
+  }
+}
+
+/** Encoding or decoding failed inside a backend. */
+export class TokenizeError extends TokenshiftError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('TOKENIZE', message, options);
+  }
+}
+
+/** An option has a valid type but an unusable value (e.g. `threads: -1`). */
+export class OptionError extends TokenshiftError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('OPTION', message, options);
+  }
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

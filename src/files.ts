@@ -1,0 +1,56 @@
+// Reading tokenizer files from disk. Config merging follows Transformers: tokenizer_config.json wins,
+// special_tokens_map.json fills the special tokens it leaves unset.
+
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { TokenizerLoadError, errorMessage } from './errors.js';
+import type { TokenizerSource } from './backend/types.js';
+
+const SPECIAL_KEYS = ['bos_token', 'eos_token', 'pad_token', 'unk_token', 'additional_special_tokens'] as const;
+
+export function sourceFromFile(path: string): TokenizerSource {
+  return { tokenizerJson: readText(path), configJson: null, sourceName: path };
+}
+
+export function sourceFromDir(dir: string): TokenizerSource {
+  const tokenizerPath = join(dir, 'tokenizer.json');
+  const tokenizerJson = readText(tokenizerPath);
+  const config = readOptionalJson(join(dir, 'tokenizer_config.json'));
+  const specialMap = readOptionalJson(join(dir, 'special_tokens_map.json'));
+  let merged: Record<string, unknown> | null = config;
+  if (specialMap !== null) {
+    merged = { ...(config ?? {}) };
+    for (const key of SPECIAL_KEYS) {
+      if ((merged[key] === undefined || merged[key] === null) && specialMap[key] !== undefined) merged[key] = specialMap[key];
+    }
+  }
+  return { tokenizerJson, configJson: merged === null ? null : JSON.stringify(merged), sourceName: tokenizerPath };
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new TokenizerLoadError(`cannot read ${path}: ${errorMessage(error)}`, { cause: error });
+  }
+}
+
+function readOptionalJson(path: string): Record<string, unknown> | null {
+  try {
+    statSync(path);
+  } catch {
+    return null;
+  }
+  const text = readText(path);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new TokenizerLoadError(`${path} is not valid JSON: ${errorMessage(error)}`, { cause: error });
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new TokenizerLoadError(`${path} must hold a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}

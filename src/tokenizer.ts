@@ -1,0 +1,213 @@
+// The public Tokenizer: a drop-in for @huggingface/tokenizers' Tokenizer (same constructor, methods and
+// result shapes), plus typed-array, batch and async paths. All work is delegated to a backend.
+
+import { AddedToken } from '@huggingface/tokenizers';
+
+import { createBackend, requestedBackend } from './backend/select.js';
+import type { BackendKind, SpecialTokenInfo, TokenizerBackend, TokenizerSource } from './backend/types.js';
+import { sourceFromDir, sourceFromFile } from './files.js';
+import { resolveThreads } from './threads.js';
+import {
+  describe,
+  expectOptionalBoolean,
+  expectOptionalObject,
+  expectOptionalString,
+  expectString,
+  expectStringArray,
+  expectTokenId,
+  expectTokenIds,
+} from './validate.js';
+
+export interface TokenizerOptions {
+  /** `'auto'` (default: native when the addon loads), `'native'` (fail without it) or `'ts'`. Overrides TOKENSHIFT_BACKEND. */
+  backend?: BackendKind | 'auto';
+  /** Worker threads for batch calls; 0 = all cores. Overrides TOKENSHIFT_NUM_THREADS. */
+  threads?: number;
+}
+
+export interface EncodeOptions {
+  text_pair?: string | null;
+  add_special_tokens?: boolean;
+  return_token_type_ids?: boolean | null;
+}
+
+export interface Encoding {
+  ids: number[];
+  tokens: string[];
+  attention_mask: number[];
+  token_type_ids?: number[];
+}
+
+export interface DecodeOptions {
+  skip_special_tokens?: boolean;
+  /** Defaults to the config's `clean_up_tokenization_spaces` (true when unset). */
+  clean_up_tokenization_spaces?: boolean | null;
+}
+
+export interface TokenizeOptions {
+  text_pair?: string | null;
+  add_special_tokens?: boolean;
+}
+
+export interface BatchOptions {
+  add_special_tokens?: boolean;
+  /** Overrides the tokenizer's thread count for this call. */
+  threads?: number;
+}
+
+export interface AsyncBatchOptions extends BatchOptions {
+  /** Aborting rejects the promise with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/** Token ids of many texts in CSR form: row `r` is `ids.subarray(offsets[r], offsets[r + 1])`. */
+export interface EncodedBatch {
+  ids: Uint32Array;
+  offsets: Uint32Array;
+}
+
+export type SpecialTokens = SpecialTokenInfo;
+
+export class Tokenizer {
+  /** Which implementation does the work. */
+  readonly backend: BackendKind;
+  private readonly impl: TokenizerBackend;
+  private threadCount: number;
+
+  /**
+   * Same as `@huggingface/tokenizers`: the parsed `tokenizer.json` and `tokenizer_config.json`.
+   * The JSON texts are accepted too (faster for the native backend: no re-serialisation).
+   */
+  constructor(tokenizerJson: object | string, tokenizerConfig?: object | string | null, options?: TokenizerOptions) {
+    const source: TokenizerSource = {
+      tokenizerJson: jsonText(tokenizerJson, 'tokenizerJson'),
+      configJson: tokenizerConfig === undefined || tokenizerConfig === null ? null : jsonText(tokenizerConfig, 'tokenizerConfig'),
+      sourceName: 'tokenizer.json',
+    };
+    const opts = expectOptionalObject(options, 'options') as TokenizerOptions;
+    this.threadCount = resolveThreads(opts.threads);
+    this.impl = createBackend(source, requestedBackend(opts.backend));
+    this.backend = this.impl.kind;
+  }
+
+  /** Loads a `tokenizer.json` file (no config: no known BOS/EOS). */
+  static fromFile(path: string, options?: TokenizerOptions): Tokenizer {
+    const source = sourceFromFile(expectString(path, 'path'));
+    return new Tokenizer(source.tokenizerJson, source.configJson, options);
+  }
+
+  /** Loads `tokenizer.json`, plus `tokenizer_config.json` and `special_tokens_map.json` where present. */
+  static fromDir(dir: string, options?: TokenizerOptions): Tokenizer {
+    const source = sourceFromDir(expectString(dir, 'dir'));
+    return new Tokenizer(source.tokenizerJson, source.configJson, options);
+  }
+
+  /** Threads used by batch calls (0 = all cores). */
+  get threads(): number {
+    return this.threadCount;
+  }
+
+  set threads(value: number) {
+    this.threadCount = resolveThreads(value);
+  }
+
+  /** BOS/EOS/PAD/UNK from the config, with their ids, and the chat template. */
+  get special_tokens(): SpecialTokens {
+    return this.impl.specialTokens();
+  }
+
+  encode(text: string, options?: EncodeOptions & { return_token_type_ids: true }): Encoding & { token_type_ids: number[] };
+  encode(text: string, options?: EncodeOptions): Encoding;
+  encode(text: string, options?: EncodeOptions): Encoding {
+    expectString(text, 'text');
+    const opts = expectOptionalObject(options, 'options') as EncodeOptions;
+    const pair = expectOptionalString(opts.text_pair, 'options.text_pair');
+    const addSpecial = expectOptionalBoolean(opts.add_special_tokens, 'options.add_special_tokens', true);
+    const wantTypeIds = expectOptionalBoolean(opts.return_token_type_ids, 'options.return_token_type_ids', false);
+    const raw = this.impl.encode(text, pair, addSpecial);
+    const result: Encoding = {
+      ids: Array.from(raw.ids),
+      tokens: raw.tokens,
+      attention_mask: new Array<number>(raw.ids.length).fill(1),
+    };
+    if (wantTypeIds && raw.typeIds !== null) result.token_type_ids = Array.from(raw.typeIds);
+    return result;
+  }
+
+  /** Token ids only, as a typed array. */
+  encodeIds(text: string, options?: { add_special_tokens?: boolean }): Uint32Array {
+    expectString(text, 'text');
+    const opts = expectOptionalObject(options, 'options');
+    return this.impl.encodeIds(text, expectOptionalBoolean(opts.add_special_tokens, 'options.add_special_tokens', true));
+  }
+
+  /** Encodes many texts across threads into one flat buffer. */
+  encodeBatch(texts: string[], options?: BatchOptions): EncodedBatch {
+    const [list, addSpecial, threads] = this.batchArgs(texts, options);
+    return this.impl.encodeBatch(list, addSpecial, threads);
+  }
+
+  /** Like `encodeBatch`, but off the JS thread (native) or in slices between event-loop turns (ts). */
+  async encodeBatchAsync(texts: string[], options?: AsyncBatchOptions): Promise<EncodedBatch> {
+    const [list, addSpecial, threads] = this.batchArgs(texts, options);
+    const signal = options?.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      throw new TypeError(`options.signal must be an AbortSignal, got ${describe(signal)}`);
+    }
+    signal?.throwIfAborted();
+    return this.impl.encodeBatchAsync(list, addSpecial, threads, signal);
+  }
+
+  decode(token_ids: ArrayLike<number | bigint>, options?: DecodeOptions): string {
+    const ids = expectTokenIds(token_ids, 'token_ids');
+    const opts = expectOptionalObject(options, 'options') as DecodeOptions;
+    const skip = expectOptionalBoolean(opts.skip_special_tokens, 'options.skip_special_tokens', false);
+    const cleanUp =
+      opts.clean_up_tokenization_spaces === undefined || opts.clean_up_tokenization_spaces === null
+        ? null
+        : expectOptionalBoolean(opts.clean_up_tokenization_spaces, 'options.clean_up_tokenization_spaces', true);
+    return this.impl.decode(ids, skip, cleanUp);
+  }
+
+  /** Token strings; unlike `encode`, special tokens are not added unless asked. */
+  tokenize(text: string, options?: TokenizeOptions): string[] {
+    expectString(text, 'text');
+    const opts = expectOptionalObject(options, 'options') as TokenizeOptions;
+    const pair = expectOptionalString(opts.text_pair, 'options.text_pair');
+    const addSpecial = expectOptionalBoolean(opts.add_special_tokens, 'options.add_special_tokens', false);
+    return this.impl.encode(text, pair, addSpecial).tokens;
+  }
+
+  token_to_id(token: string): number | undefined {
+    return this.impl.tokenToId(expectString(token, 'token')) ?? undefined;
+  }
+
+  id_to_token(id: number): string | undefined {
+    return this.impl.idToToken(expectTokenId(id, 'id')) ?? undefined;
+  }
+
+  get_vocab(with_added_tokens = true): Map<string, number> {
+    const { tokens, ids } = this.impl.vocab(expectOptionalBoolean(with_added_tokens, 'with_added_tokens', true));
+    const vocab = new Map<string, number>();
+    for (let i = 0; i < tokens.length; i++) vocab.set(tokens[i] as string, ids[i] as number);
+    return vocab;
+  }
+
+  get_added_tokens_decoder(): Map<number, AddedToken> {
+    return new Map(this.impl.addedTokens().map((t) => [t.id, new AddedToken(t)]));
+  }
+
+  private batchArgs(texts: unknown, options: BatchOptions | undefined): [string[], boolean, number] {
+    const list = expectStringArray(texts, 'texts');
+    const opts = expectOptionalObject(options, 'options') as BatchOptions;
+    const addSpecial = expectOptionalBoolean(opts.add_special_tokens, 'options.add_special_tokens', true);
+    const threads = opts.threads === undefined ? this.threadCount : resolveThreads(opts.threads);
+    return [list, addSpecial, threads];
+  }
+}
+
+function jsonText(value: unknown, name: string): string {
+  if (typeof value === 'string') return value;
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) return JSON.stringify(value);
+  throw new TypeError(`${name} must be a parsed JSON object or its text, got ${describe(value)}`);
+}
