@@ -23,6 +23,8 @@ export interface TokenizerOptions {
   backend?: BackendKind | 'auto';
   /** Worker threads for batch calls; 0 = all cores. Overrides TOKENSHIFT_NUM_THREADS. */
   threads?: number;
+  /** Names the tokenizer in error messages (default "tokenizer.json"; `fromFile`/`fromDir` pass the path). */
+  sourceName?: string;
 }
 
 export interface EncodeOptions {
@@ -79,12 +81,12 @@ export class Tokenizer {
    * The JSON texts are accepted too (faster for the native backend: no re-serialisation).
    */
   constructor(tokenizerJson: object | string, tokenizerConfig?: object | string | null, options?: TokenizerOptions) {
+    const opts = expectOptionalObject(options, 'options') as TokenizerOptions;
     const source: TokenizerSource = {
       tokenizerJson: jsonText(tokenizerJson, 'tokenizerJson'),
       configJson: tokenizerConfig === undefined || tokenizerConfig === null ? null : jsonText(tokenizerConfig, 'tokenizerConfig'),
-      sourceName: 'tokenizer.json',
+      sourceName: expectOptionalString(opts.sourceName, 'options.sourceName') ?? 'tokenizer.json',
     };
-    const opts = expectOptionalObject(options, 'options') as TokenizerOptions;
     this.threadCount = resolveThreads(opts.threads);
     this.impl = createBackend(source, requestedBackend(opts.backend));
     this.backend = this.impl.kind;
@@ -93,13 +95,13 @@ export class Tokenizer {
   /** Loads a `tokenizer.json` file (no config: no known BOS/EOS). */
   static fromFile(path: string, options?: TokenizerOptions): Tokenizer {
     const source = sourceFromFile(expectString(path, 'path'));
-    return new Tokenizer(source.tokenizerJson, source.configJson, options);
+    return new Tokenizer(source.tokenizerJson, source.configJson, { ...options, sourceName: source.sourceName });
   }
 
   /** Loads `tokenizer.json`, plus `tokenizer_config.json` and `special_tokens_map.json` where present. */
   static fromDir(dir: string, options?: TokenizerOptions): Tokenizer {
     const source = sourceFromDir(expectString(dir, 'dir'));
-    return new Tokenizer(source.tokenizerJson, source.configJson, options);
+    return new Tokenizer(source.tokenizerJson, source.configJson, { ...options, sourceName: source.sourceName });
   }
 
   /** Threads used by batch calls (0 = all cores). */

@@ -1,0 +1,83 @@
+// `npm run bench`: batch encoding on one corpus (Alpaca-style records from ../shared/data) with the
+// TinyLlama tokenizer. tokenshift native encodeBatch vs the official `tokenizers` binding (encodeBatch +
+// getIds) vs @huggingface/tokenizers, at 1 thread and all threads, in one run; then the pure-Rust ceiling
+// from `cargo bench` on the same corpus. Single-thread anchors run in a child process, because the
+// official binding's rayon pool is sized once per process.
+const { execFileSync, spawnSync } = require('node:child_process');
+const { readFileSync, existsSync } = require('node:fs');
+const { join } = require('node:path');
+const os = require('node:os');
+
+const { requireShared, median, printTable } = require('./lib/measure.cjs');
+
+const shared = requireShared();
+const root = join(__dirname, '..');
+const tokenizerDir = join(shared, 'fixtures', 'llama2', 'tinyllama-1.1b-chat-v1.0');
+const records = JSON.parse(readFileSync(join(shared, 'data', 'llama-factory', 'alpaca_en_demo.json'), 'utf8'));
+const texts = records.map((r) => `${r.instruction}\n${r.input}\n${r.output}`);
+const bytes = texts.reduce((n, t) => n + Buffer.byteLength(t), 0);
+
+async function measure() {
+  const { Tokenizer } = require(join(root, 'dist', 'cjs', 'index.js'));
+  const { Tokenizer: Official } = require('tokenizers');
+  const { Tokenizer: HfTokenizer } = require('@huggingface/tokenizers');
+  const native = Tokenizer.fromDir(tokenizerDir, { backend: 'native' });
+  const official = Official.fromFile(join(tokenizerDir, 'tokenizer.json'));
+  const hf = new HfTokenizer(
+    JSON.parse(readFileSync(join(tokenizerDir, 'tokenizer.json'), 'utf8')),
+    JSON.parse(readFileSync(join(tokenizerDir, 'tokenizer_config.json'), 'utf8')),
+  );
+  const tokens = native.encodeBatch(texts).ids.length;
+  const rows = [];
+  rows.push({ name: 'tokenshift native encodeBatch', seconds: await median(() => native.encodeBatch(texts)) });
+  rows.push({ name: 'tokenshift native encodeBatchAsync', seconds: await median(() => native.encodeBatchAsync(texts)) });
+  rows.push({
+    name: 'official tokenizers encodeBatch+getIds',
+    seconds: await median(async () => {
+      const encodings = await official.encodeBatch(texts, { addSpecialTokens: true });
+      for (const e of encodings) e.getIds();
+    }),
+  });
+  rows.push({ name: '@huggingface/tokenizers encode loop', seconds: await median(() => texts.map((t) => hf.encode(t).ids), 3) });
+  return { rows, tokens };
+}
+
+async function main() {
+  if (process.argv[2] === '--child') {
+    process.stdout.write(JSON.stringify(await measure()));
+    return;
+  }
+  const threads = os.availableParallelism();
+  const runChild = (env) =>
+    JSON.parse(execFileSync(process.execPath, [__filename, '--child'], { env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 26 }));
+  const all = runChild({ TOKENSHIFT_NUM_THREADS: String(threads), RAYON_NUM_THREADS: String(threads) });
+  const one = runChild({ TOKENSHIFT_NUM_THREADS: '1', RAYON_NUM_THREADS: '1', TOKENIZERS_PARALLELISM: 'false' });
+  const sizes = { records: texts.length, tokens: all.tokens, bytes };
+  console.log(`corpus: alpaca_en_demo.json, ${texts.length} records, ${all.tokens} tokens, ${(bytes / 1e6).toFixed(2)} MB; tokenizer: TinyLlama; ${threads} cores`);
+  const anchors = ['official tokenizers encodeBatch+getIds', '@huggingface/tokenizers encode loop'];
+  printTable(`all threads (${threads})`, all.rows, sizes, anchors);
+  printTable('1 thread', one.rows, sizes, anchors);
+
+  // Pure-Rust ceiling on the same corpus and tokenizer.
+  if (spawnSync('cargo', ['--version']).status === 0) {
+    const bench = spawnSync('cargo', ['bench', '-q', '-p', 'tokenshift-core', '--bench', 'encode'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+    const resultFile = join(root, 'target', 'bench-rust-encode.json');
+    if (bench.status === 0 && existsSync(resultFile)) {
+      const rust = JSON.parse(readFileSync(resultFile, 'utf8'));
+      console.log('\npure-Rust ceiling (cargo bench, same corpus, no N-API):');
+      for (const r of rust) {
+        const napi = (r.threads === 1 ? one : all).rows[0].seconds;
+        const official = (r.threads === 1 ? one : all).rows.find((x) => x.name === anchors[0]).seconds;
+        console.log(
+          `  threads=${r.threads}: ${(r.seconds * 1e3).toFixed(1)} ms; ceiling vs official binding ${(official / r.seconds).toFixed(2)}x; ` +
+            `N-API encodeBatch reaches ${((r.seconds / napi) * 100).toFixed(0)}% of it`,
+        );
+      }
+    }
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
