@@ -9,6 +9,17 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** A tokenizer plus validated `prepare` options. */
+export declare class NativePreparer {
+  /** `options_json`: the options object the TS facade validated, as JSON. */
+  constructor(tokenizer: NativeTokenizer, optionsJson: string)
+  /** The EOS id appended to every example, if any. */
+  get eosId(): number | null
+  /** `records_json`: a JSON array of records, or JSON lines when `json_lines` is true. */
+  prepare(recordsJson: string, jsonLines: boolean, threads: number): NativePrepared
+  prepareAsync(recordsJson: string, jsonLines: boolean, threads: number, signal?: AbortSignal | undefined | null): Promise<NativePrepared>
+}
+
 export declare class NativeTokenizer {
   /** `source_name` labels error messages (a path, or "tokenizer.json"). */
   static fromJson(tokenizerJson: string, configJson: string | undefined | null, sourceName: string): NativeTokenizer
@@ -33,6 +44,9 @@ export declare function __panicForTest(): void
 /** Cores available to this process: what thread count 0 resolves to. */
 export declare function availableThreads(): number
 
+/** Rows in CSR form; `shift` is 'model' or 'data' (validated by the TS facade). */
+export declare function checkAlignment(ids: Int32Array, labels: Int32Array, offsets: Uint32Array, labelOffsets: Uint32Array, shift: string, ignoreIndex: number, eos?: number | undefined | null): NativeAlignmentReport
+
 export interface NativeAddedToken {
   id: number
   content: string
@@ -41,6 +55,20 @@ export interface NativeAddedToken {
   rstrip: boolean
   normalized: boolean
   special: boolean
+}
+
+export interface NativeAlignmentReport {
+  rows: number
+  labelled: number
+  samePosition: number
+  nextPosition: number
+  afterNextPosition: number
+  detected: string
+  doubleShiftedRows: Uint32Array
+  unshiftedRows: Uint32Array
+  fullyMaskedRows: Uint32Array
+  maskedEosRows: Uint32Array
+  lengthMismatchRows: Uint32Array
 }
 
 export interface NativeBatch {
@@ -52,6 +80,26 @@ export interface NativeEncoding {
   ids: Uint32Array
   tokens: Array<string>
   typeIds: Uint32Array
+}
+
+export interface NativePrepared {
+  inputIds: Int32Array
+  labels: Int32Array
+  offsets: Uint32Array
+  rowRecords: Uint32Array
+  /** Per input record: 0 kept, 1 truncated, 2 skipped (too long), 3 skipped (no trainable label). */
+  recordStatus: Uint8Array
+  stats: NativePrepareStats
+}
+
+export interface NativePrepareStats {
+  records: number
+  rows: number
+  tokens: number
+  trainedLabels: number
+  truncated: Uint32Array
+  skippedTooLong: Uint32Array
+  skippedNoTrainable: Uint32Array
 }
 
 export interface NativeSpecialTokens {

@@ -835,6 +835,8 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.NativePreparer = nativeBinding.NativePreparer
 module.exports.NativeTokenizer = nativeBinding.NativeTokenizer
 module.exports.__panicForTest = nativeBinding.__panicForTest
 module.exports.availableThreads = nativeBinding.availableThreads
+module.exports.checkAlignment = nativeBinding.checkAlignment

@@ -41,3 +41,15 @@ export class OptionError extends TokenshiftError {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** A record that cannot be read. `record` counts from 1 (the line number in JSON lines). */
+export class RecordError extends TokenshiftError {
+  readonly record: number;
+  readonly field: string;
+
+  constructor(record: number, field: string, message: string, options?: { cause?: unknown }) {
+    super('RECORD', `record ${record}: field \`${field}\` ${message}`, options);
+    this.record = record;
+    this.field = field;
+  }
+}

@@ -12,5 +12,12 @@ export type {
 } from './tokenizer.js';
 export type { BackendKind } from './backend/types.js';
 export { nativeStatus } from './backend/select.js';
-export { NativeUnavailableError, OptionError, TokenizeError, TokenizerLoadError, TokenshiftError } from './errors.js';
+export { NativeUnavailableError, OptionError, RecordError, TokenizeError, TokenizerLoadError, TokenshiftError } from './errors.js';
+export { createPreparer, PreparedBatch, Preparer } from './prepare/preparer.js';
+export type { PrepareStats, TrainingRow } from './prepare/preparer.js';
+export { DEFAULT_PROMPT_TEMPLATE, SHIFT_HELP } from './prepare/options.js';
+export type { Boundary, PrepareOptions, PromptTemplate, RecordFormat, Shift, Truncation } from './prepare/options.js';
+export type { RecordStatusName } from './prepare/status.js';
+export { checkAlignment } from './align/check.js';
+export type { AlignmentInput, AlignmentReport, CheckAlignmentOptions, DetectedConvention } from './align/check.js';
 export { AddedToken } from '@huggingface/tokenizers';

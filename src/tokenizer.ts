@@ -70,6 +70,15 @@ export interface EncodedBatch {
 
 export type SpecialTokens = SpecialTokenInfo;
 
+const backends = new WeakMap<Tokenizer, TokenizerBackend>();
+
+/** The backend behind a tokenizer, for the package's own modules (not exported from the index). */
+export function backendOf(tokenizer: Tokenizer): TokenizerBackend {
+  const backend = backends.get(tokenizer);
+  if (backend === undefined) throw new TypeError(`expected a tokenshift Tokenizer, got ${describe(tokenizer)}`);
+  return backend;
+}
+
 export class Tokenizer {
   /** Which implementation does the work. */
   readonly backend: BackendKind;
@@ -90,6 +99,7 @@ export class Tokenizer {
     this.threadCount = resolveThreads(opts.threads);
     this.impl = createBackend(source, requestedBackend(opts.backend));
     this.backend = this.impl.kind;
+    backends.set(this, this.impl);
   }
 
   /** Loads a `tokenizer.json` file (no config: no known BOS/EOS). */

@@ -1,6 +1,8 @@
-import { TokenizeError, TokenizerLoadError, errorMessage } from '../errors.js';
+import { OptionError, RecordError, TokenizeError, TokenizerLoadError, errorMessage } from '../errors.js';
+import type { NormalizedPrepareOptions } from '../prepare/options.js';
+import type { RawPrepared } from '../prepare/status.js';
 import type { NativeAddon } from './native-addon.js';
-import type { AddedTokenInfo, SpecialTokenInfo, TokenBatch, TokenizerBackend, TokenizerSource, RawEncoding } from './types.js';
+import type { AddedTokenInfo, PreparerBackend, RawEncoding, SpecialTokenInfo, TokenBatch, TokenizerBackend, TokenizerSource } from './types.js';
 
 type NativeTokenizer = InstanceType<NativeAddon['NativeTokenizer']>;
 
@@ -9,7 +11,10 @@ export class NativeBackend implements TokenizerBackend {
   readonly kind = 'native' as const;
   private readonly inner: NativeTokenizer;
 
+  private readonly addon: NativeAddon;
+
   constructor(addon: NativeAddon, source: TokenizerSource) {
+    this.addon = addon;
     try {
       this.inner = addon.NativeTokenizer.fromJson(source.tokenizerJson, source.configJson, source.sourceName);
     } catch (error) {
@@ -34,7 +39,7 @@ export class NativeBackend implements TokenizerBackend {
       return await this.inner.encodeBatchAsync(texts, addSpecialTokens, threads, signal);
     } catch (error) {
       if (signal?.aborted) throw signal.reason ?? error;
-      throw new TokenizeError(errorMessage(error), { cause: error });
+      throw typedError(error);
     }
   }
 
@@ -81,12 +86,37 @@ export class NativeBackend implements TokenizerBackend {
       cleanUpTokenizationSpaces: s.cleanUpTokenizationSpaces,
     };
   }
+
+  createPreparer(options: NormalizedPrepareOptions): PreparerBackend {
+    const inner = wrap(() => new this.addon.NativePreparer(this.inner, JSON.stringify(options)));
+    return {
+      eosId: inner.eosId ?? null,
+      prepare: (recordsJson, jsonLines, threads): RawPrepared => wrap(() => inner.prepare(recordsJson, jsonLines, threads)),
+      prepareAsync: async (recordsJson, jsonLines, threads, signal): Promise<RawPrepared> => {
+        try {
+          return await inner.prepareAsync(recordsJson, jsonLines, threads, signal);
+        } catch (error) {
+          if (signal?.aborted) throw signal.reason ?? error;
+          throw typedError(error);
+        }
+      },
+    };
+  }
 }
 
 function wrap<T>(call: () => T): T {
   try {
     return call();
   } catch (error) {
-    throw new TokenizeError(errorMessage(error), { cause: error });
+    throw typedError(error);
   }
+}
+
+/** Native errors arrive as plain Errors; their message format says which typed error they are. */
+function typedError(error: unknown): Error {
+  const message = errorMessage(error);
+  const record = /^record (\d+): field `([^`]*)` ([\s\S]*)$/.exec(message);
+  if (record) return new RecordError(Number(record[1]), record[2] as string, record[3] as string, { cause: error });
+  if (message.startsWith('invalid option `')) return new OptionError(message, { cause: error });
+  return new TokenizeError(message, { cause: error });
 }

@@ -4,9 +4,13 @@
 import { Tokenizer as HfTokenizer, type Encoding as HfEncoding } from '@huggingface/tokenizers';
 
 import { parseTokenizerConfig, type ParsedTokenizerConfig } from '../config.js';
-import { TokenizeError, TokenizerLoadError, errorMessage } from '../errors.js';
+import { OptionError, TokenizeError, TokenizerLoadError, errorMessage } from '../errors.js';
+import type { NormalizedPrepareOptions } from '../prepare/options.js';
+import { prepareRecordsJson } from '../prepare/pipeline.js';
+import type { SpanEncoder } from '../prepare/trainable.js';
 import { diagnoseModel } from './diagnose.js';
-import type { AddedTokenInfo, RawEncoding, SpecialTokenInfo, TokenBatch, TokenizerBackend, TokenizerSource } from './types.js';
+import { surfaceRules, tokenByteSpans, type SurfaceRules } from './ts-spans.js';
+import type { AddedTokenInfo, PreparerBackend, RawEncoding, SpecialTokenInfo, TokenBatch, TokenizerBackend, TokenizerSource } from './types.js';
 
 /** The private step of @huggingface/tokenizers that `encodePair` needs (pinned version, see package.json). */
 interface HfInternals {
@@ -20,15 +24,18 @@ interface HfInternals {
 /** Texts encoded between two yields to the event loop in `encodeBatchAsync`. */
 const ASYNC_SLICE = 64;
 
-export class TsBackend implements TokenizerBackend {
+export class TsBackend implements TokenizerBackend, SpanEncoder {
   readonly kind = 'ts' as const;
   private readonly inner: HfTokenizer;
   private readonly config: ParsedTokenizerConfig;
+  private readonly tokenizerJson: Record<string, unknown>;
+  private rules: SurfaceRules | undefined;
 
   constructor(source: TokenizerSource) {
     const tokenizerJson = parseJson(source.tokenizerJson, source.sourceName);
     const configObject = source.configJson === null ? {} : parseJson(source.configJson, 'tokenizer_config.json');
     this.config = parseTokenizerConfig(configObject);
+    this.tokenizerJson = tokenizerJson as Record<string, unknown>;
     const defect = diagnoseModel(tokenizerJson);
     if (defect !== null) throw new TokenizerLoadError(`${source.sourceName} is not a usable tokenizer: ${defect}`);
     try {
@@ -92,6 +99,46 @@ export class TsBackend implements TokenizerBackend {
     return toBatch(rows);
   }
 
+  /**
+   * Ids with UTF-8 byte spans, and which tokens came from the text rather than the post-processor
+   * (those are what `encode` adds around the tokens of `encode` without special tokens).
+   */
+  encodeWithOffsets(text: string, addSpecialTokens: boolean): { ids: number[]; offsets: [number, number][]; fromText: boolean[] } {
+    const plain = wrap(() => this.inner.encode(text, { add_special_tokens: false }));
+    this.rules ??= surfaceRules(this.tokenizerJson, this.addedTokens().map((t) => t.content));
+    const spans = tokenByteSpans(text, plain.tokens, this.rules);
+    if (!addSpecialTokens) return { ids: plain.ids, offsets: spans, fromText: plain.ids.map(() => true) };
+    const full = wrap(() => this.inner.encode(text, { add_special_tokens: true }));
+    const before = findRun(full.ids, plain.ids);
+    if (before < 0) throw new TokenizeError("the TS backend cannot locate the text's tokens inside the post-processed encoding");
+    const after = full.ids.length - before - plain.ids.length;
+    const special = (n: number): [number, number][] => Array.from({ length: n }, () => [0, 0] as [number, number]);
+    return {
+      ids: full.ids,
+      offsets: [...special(before), ...spans, ...special(after)],
+      fromText: full.ids.map((_, i) => i >= before && i < before + plain.ids.length),
+    };
+  }
+
+  createPreparer(options: NormalizedPrepareOptions): PreparerBackend {
+    const eos = this.specialTokens().eosId;
+    if (options.addEos === true && eos === null) {
+      throw new OptionError('invalid option `addEos`: the tokenizer has no EOS token (set eos_token in tokenizer_config.json, or addEos: false)');
+    }
+    const eosId = options.addEos === false ? null : eos;
+    const run = (recordsJson: string, jsonLines: boolean) => prepareRecordsJson(this, options, eosId, recordsJson, jsonLines);
+    return {
+      eosId,
+      prepare: (recordsJson, jsonLines) => run(recordsJson, jsonLines),
+      prepareAsync: async (recordsJson, jsonLines, _threads, signal) => {
+        // The TS twin runs on the JS thread; yield once so the call is asynchronous like the native one.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        signal?.throwIfAborted();
+        return run(recordsJson, jsonLines);
+      },
+    };
+  }
+
   decode(ids: Uint32Array, skipSpecialTokens: boolean, cleanUp: boolean | null): string {
     // @huggingface/tokenizers rejects an empty list; an empty row decodes to "" like the native backend.
     if (ids.length === 0) return '';
@@ -146,6 +193,15 @@ export class TsBackend implements TokenizerBackend {
       cleanUpTokenizationSpaces: c.cleanUpTokenizationSpaces,
     };
   }
+}
+
+/** Index where `needle` occurs as a contiguous run in `haystack`, or -1. */
+function findRun(haystack: number[], needle: number[]): number {
+  outer: for (let start = 0; start + needle.length <= haystack.length; start++) {
+    for (let k = 0; k < needle.length; k++) if (haystack[start + k] !== needle[k]) continue outer;
+    return start;
+  }
+  return -1;
 }
 
 function parseJson(text: string, sourceName: string): unknown {

@@ -1,5 +1,8 @@
 // The contract both backends implement. The facade (`../tokenizer.ts`) only talks to this.
 
+import type { NormalizedPrepareOptions } from '../prepare/options.js';
+import type { RawPrepared } from '../prepare/status.js';
+
 export type BackendKind = 'native' | 'ts';
 
 /** One encoded text in flat arrays. */
@@ -55,6 +58,16 @@ export interface TokenizerBackend {
   /** Sorted by id. */
   addedTokens(): AddedTokenInfo[];
   specialTokens(): SpecialTokenInfo;
+  /** Fails (OptionError) when the options cannot work with this tokenizer, e.g. addEos without an EOS. */
+  createPreparer(options: NormalizedPrepareOptions): PreparerBackend;
+}
+
+export interface PreparerBackend {
+  /** EOS appended to every example, or null. */
+  readonly eosId: number | null;
+  /** `recordsJson`: a JSON array, or JSON lines when `jsonLines`. */
+  prepare(recordsJson: string, jsonLines: boolean, threads: number): RawPrepared;
+  prepareAsync(recordsJson: string, jsonLines: boolean, threads: number, signal?: AbortSignal): Promise<RawPrepared>;
 }
 
 /** Everything needed to build a backend: the raw file texts, so the native side parses them itself. */

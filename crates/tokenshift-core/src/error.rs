@@ -37,6 +37,14 @@ pub enum Error {
     #[error("invalid option `{option}`: {message}")]
     InvalidOption { option: String, message: String },
 
+    /// A record that cannot be read; `record` counts from 1 (the line number in JSON lines).
+    #[error("record {record}: field `{field}` {message}")]
+    Record {
+        record: u32,
+        field: String,
+        message: String,
+    },
+
     #[error("batch too large: {0} tokens do not fit 32-bit offsets; split the input into smaller batches")]
     BatchTooLarge(usize),
 }

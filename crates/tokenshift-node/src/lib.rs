@@ -1,8 +1,10 @@
 //! N-API binding of `tokenshift-core`: converts types and errors, nothing else.
 //! Every entry point runs inside `guard`, so a Rust panic becomes a JS `Error`, never an abort.
 
+pub mod align;
 mod guard;
-mod tokenizer;
+pub mod prepare;
+pub mod tokenizer;
 
 use napi_derive::napi;
 

@@ -62,7 +62,7 @@ pub struct NativeSpecialTokens {
 
 #[napi]
 pub struct NativeTokenizer {
-    core: Arc<TokenizerCore>,
+    pub(crate) core: Arc<TokenizerCore>,
 }
 
 #[napi]

@@ -19,6 +19,14 @@ pub struct Encoded {
     pub type_ids: Vec<u32>,
 }
 
+/// Token ids with their byte spans in the encoded text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenSpans {
+    pub ids: Vec<u32>,
+    pub offsets: Vec<(usize, usize)>,
+    pub from_text: Vec<bool>,
+}
+
 /// An added token as listed by `get_added_tokens_decoder`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AddedTokenInfo {
@@ -128,6 +136,24 @@ impl TokenizerCore {
             ids: encoding.get_ids().to_vec(),
             tokens: encoding.get_tokens().to_vec(),
             type_ids: encoding.get_type_ids().to_vec(),
+        })
+    }
+
+    /// Ids with byte offsets into `text`, and whether each token came from the text (false for tokens
+    /// the post-processor added, such as BOS).
+    pub fn encode_with_offsets(&self, text: &str, add_special_tokens: bool) -> Result<TokenSpans> {
+        let encoding = self
+            .inner
+            .encode(text, add_special_tokens)
+            .map_err(|e| Error::Encode(e.to_string()))?;
+        Ok(TokenSpans {
+            ids: encoding.get_ids().to_vec(),
+            offsets: encoding.get_offsets().to_vec(),
+            from_text: encoding
+                .get_sequence_ids()
+                .iter()
+                .map(Option::is_some)
+                .collect(),
         })
     }
 

@@ -1,0 +1,208 @@
+//! Causal-LM examples with an explicit label convention. One module per stage, in the order data flows:
+//! `records` (record → prompt/completion) → `trainable` (ids + trainable mask) → `labels` (the shift)
+//! → `truncate` → rows in a flat batch, with `stats` counting everything skipped or cut.
+
+pub mod labels;
+pub mod options;
+pub mod records;
+pub mod stats;
+pub mod trainable;
+pub mod truncate;
+
+use rayon::prelude::*;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::threads;
+use crate::tokenizer::TokenizerCore;
+pub use options::{Boundary, PrepareOptions, RecordFormat, Shift, Truncation};
+pub use stats::{PrepareStats, RecordStatus};
+
+/// Rows in CSR form (`input_ids[offsets[r]..offsets[r+1]]`, same for `labels`), plus per-record status.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PreparedBatch {
+    pub input_ids: Vec<i32>,
+    pub labels: Vec<i32>,
+    pub offsets: Vec<u32>,
+    /// Record number of each row.
+    pub row_records: Vec<u32>,
+    /// One entry per input record, in input order.
+    pub record_status: Vec<RecordStatus>,
+    pub stats: PrepareStats,
+}
+
+/// One record's contribution.
+struct Outcome {
+    number: u32,
+    status: RecordStatus,
+    ids: Vec<i32>,
+    labels: Vec<i32>,
+}
+
+enum RecordSource<'a> {
+    Parsed(&'a Value),
+    JsonLine(&'a str),
+}
+
+pub struct Preparer<'t> {
+    tokenizer: &'t TokenizerCore,
+    options: PrepareOptions,
+    eos: Option<u32>,
+}
+
+impl<'t> Preparer<'t> {
+    pub fn new(tokenizer: &'t TokenizerCore, options: PrepareOptions) -> Result<Self> {
+        options.validate()?;
+        let eos = match options.add_eos {
+            Some(false) => None,
+            Some(true) => Some(tokenizer.eos_id().ok_or_else(|| Error::InvalidOption {
+                option: "addEos".into(),
+                message: "the tokenizer has no EOS token (set eos_token in tokenizer_config.json, or addEos: false)".into(),
+            })?),
+            None => tokenizer.eos_id(),
+        };
+        Ok(Self {
+            tokenizer,
+            options,
+            eos,
+        })
+    }
+
+    pub fn options(&self) -> &PrepareOptions {
+        &self.options
+    }
+
+    /// The EOS id appended to every example, if any.
+    pub fn eos(&self) -> Option<u32> {
+        self.eos
+    }
+
+    /// Records numbered from `first_record_number` in order.
+    pub fn prepare_values(&self, records: &[Value], threads: usize) -> Result<PreparedBatch> {
+        let first = self.options.first_record_number;
+        let items: Vec<(u32, RecordSource)> = records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| Ok((record_number(first, i)?, RecordSource::Parsed(r))))
+            .collect::<Result<_>>()?;
+        self.run(&items, threads)
+    }
+
+    /// A JSON array of records.
+    pub fn prepare_json_array(&self, text: &str, threads: usize) -> Result<PreparedBatch> {
+        let records: Vec<Value> = serde_json::from_str(text).map_err(|e| Error::Json {
+            source_name: "records".into(),
+            message: e.to_string(),
+        })?;
+        self.prepare_values(&records, threads)
+    }
+
+    /// JSON lines: the record number is the line number (counting from `first_record_number`);
+    /// blank lines are not records.
+    pub fn prepare_json_lines(&self, text: &str, threads: usize) -> Result<PreparedBatch> {
+        let first = self.options.first_record_number;
+        let mut items = Vec::new();
+        for (i, line) in text.split('\n').enumerate() {
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            if !line.trim().is_empty() {
+                items.push((record_number(first, i)?, RecordSource::JsonLine(line)));
+            }
+        }
+        self.run(&items, threads)
+    }
+
+    fn run(&self, items: &[(u32, RecordSource)], threads: usize) -> Result<PreparedBatch> {
+        let pool = threads::pool(threads)?;
+        let outcomes: Vec<Result<Outcome>> = pool.install(|| {
+            items
+                .par_iter()
+                .map(|(number, source)| self.prepare_one(*number, source))
+                .collect()
+        });
+        // Assembled in input order, so the output is the same for any thread count; the first error
+        // in record order wins.
+        let mut batch = PreparedBatch {
+            offsets: vec![0],
+            ..PreparedBatch::default()
+        };
+        for outcome in outcomes {
+            let outcome = outcome?;
+            batch.stats.count(outcome.number, outcome.status);
+            batch.record_status.push(outcome.status);
+            if outcome.status.is_row() {
+                batch.stats.tokens += outcome.ids.len() as u64;
+                let ignore = self.options.ignore_index;
+                batch.stats.trained_labels +=
+                    outcome.labels.iter().filter(|&&l| l != ignore).count() as u64;
+                batch.input_ids.extend_from_slice(&outcome.ids);
+                batch.labels.extend_from_slice(&outcome.labels);
+                let end = u32::try_from(batch.input_ids.len())
+                    .map_err(|_| Error::BatchTooLarge(batch.input_ids.len()))?;
+                batch.offsets.push(end);
+                batch.row_records.push(outcome.number);
+            }
+        }
+        Ok(batch)
+    }
+
+    fn prepare_one(&self, number: u32, source: &RecordSource) -> Result<Outcome> {
+        let parsed;
+        let record = match source {
+            RecordSource::Parsed(value) => *value,
+            RecordSource::JsonLine(line) => {
+                parsed = serde_json::from_str::<Value>(line).map_err(|e| {
+                    records::record_error(number, "(json)", &format!("is not valid JSON: {e}"))
+                })?;
+                &parsed
+            }
+        };
+        let options = &self.options;
+        let example =
+            records::example_from_record(record, number, options.format, &options.prompt_template)?;
+        let tokens =
+            trainable::trainable_tokens(self.tokenizer, &example, options.boundary, self.eos)?;
+        // Token ids index a vocabulary far below 2^31, so they fit i32 (the dtype trainers use).
+        let mut ids: Vec<i32> = tokens.ids.iter().map(|&id| id as i32).collect();
+        let mut labels = Vec::with_capacity(ids.len());
+        labels::labels_into(
+            &ids,
+            &tokens.trainable,
+            options.shift,
+            options.ignore_index,
+            &mut labels,
+        );
+        let status = match truncate::truncate(
+            &mut ids,
+            &mut labels,
+            options.max_length,
+            options.truncation,
+        ) {
+            truncate::Fit::TooLong => RecordStatus::SkippedTooLong,
+            _ if labels.iter().all(|&l| l == options.ignore_index) => {
+                RecordStatus::SkippedNoTrainable
+            }
+            truncate::Fit::Truncated => RecordStatus::Truncated,
+            truncate::Fit::Fits => RecordStatus::Kept,
+        };
+        if !status.is_row() {
+            ids.clear();
+            labels.clear();
+        }
+        Ok(Outcome {
+            number,
+            status,
+            ids,
+            labels,
+        })
+    }
+}
+
+fn record_number(first: u32, index: usize) -> Result<u32> {
+    u32::try_from(index)
+        .ok()
+        .and_then(|i| first.checked_add(i))
+        .ok_or_else(|| Error::InvalidOption {
+            option: "records".into(),
+            message: "more than 2^32 records in one batch; split the input".into(),
+        })
+}

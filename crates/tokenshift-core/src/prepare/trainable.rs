@@ -1,0 +1,68 @@
+//! Stage 2: an `Example` becomes token ids plus a trainable mask (1 = the model should learn to
+//! produce this token). This is where a token is decided to be prompt or completion.
+
+use super::options::Boundary;
+use super::records::{Example, ExampleKind};
+use crate::error::Result;
+use crate::tokenizer::TokenizerCore;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrainableTokens {
+    pub ids: Vec<u32>,
+    /// 0 or 1 per token: bytes, not bools, so the label step can run branch-free.
+    pub trainable: Vec<u8>,
+}
+
+pub fn trainable_tokens(
+    tokenizer: &TokenizerCore,
+    example: &Example,
+    boundary: Boundary,
+    eos: Option<u32>,
+) -> Result<TrainableTokens> {
+    let mut out = match boundary {
+        Boundary::Offsets => tokenize_once(tokenizer, example)?,
+        Boundary::Separate => tokenize_apart(tokenizer, example)?,
+    };
+    if let Some(eos) = eos {
+        // The EOS is what teaches the model to stop: always trained.
+        out.ids.push(eos);
+        out.trainable.push(1);
+    }
+    Ok(out)
+}
+
+/// Prompt + completion encoded as one text with special tokens. A token is trainable when it came from
+/// the text (not from the post-processor) and its byte span overlaps the completion; for `{text}`
+/// records every token from the text is trainable.
+fn tokenize_once(tokenizer: &TokenizerCore, example: &Example) -> Result<TrainableTokens> {
+    let mut text = String::with_capacity(example.prompt.len() + example.completion.len());
+    text.push_str(&example.prompt);
+    text.push_str(&example.completion);
+    let completion_start = example.prompt.len();
+    let completion_end = text.len();
+    let spans = tokenizer.encode_with_offsets(&text, true)?;
+    let trainable = spans
+        .offsets
+        .iter()
+        .zip(&spans.from_text)
+        .map(|(&(start, end), &from_text)| {
+            let overlaps = end > completion_start && start < completion_end;
+            u8::from(from_text && (example.kind == ExampleKind::Text || overlaps))
+        })
+        .collect();
+    Ok(TrainableTokens {
+        ids: spans.ids,
+        trainable,
+    })
+}
+
+/// The usual Alpaca/TinyLlama pipeline: prompt encoded with special tokens, completion without,
+/// concatenated. Token boundaries at the seam can differ from tokenizing the whole text.
+fn tokenize_apart(tokenizer: &TokenizerCore, example: &Example) -> Result<TrainableTokens> {
+    let mut ids = tokenizer.encode_ids(&example.prompt, true)?;
+    let prompt_len = ids.len();
+    ids.extend(tokenizer.encode_ids(&example.completion, false)?);
+    let mut trainable = vec![0u8; ids.len()];
+    trainable[prompt_len..].fill(1);
+    Ok(TrainableTokens { ids, trainable })
+}

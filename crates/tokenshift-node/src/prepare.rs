@@ -1,0 +1,169 @@
+use std::sync::Arc;
+
+use napi::bindgen_prelude::{AbortSignal, AsyncTask, Int32Array, Uint32Array, Uint8Array};
+use napi::{Env, Task};
+use napi_derive::napi;
+use tokenshift_core::prepare::{PrepareOptions, PreparedBatch, Preparer};
+use tokenshift_core::TokenizerCore;
+
+use crate::guard::guard;
+use crate::tokenizer::NativeTokenizer;
+
+#[napi(object)]
+pub struct NativePrepareStats {
+    pub records: f64,
+    pub rows: f64,
+    pub tokens: f64,
+    pub trained_labels: f64,
+    pub truncated: Uint32Array,
+    pub skipped_too_long: Uint32Array,
+    pub skipped_no_trainable: Uint32Array,
+}
+
+#[napi(object)]
+pub struct NativePrepared {
+    pub input_ids: Int32Array,
+    pub labels: Int32Array,
+    pub offsets: Uint32Array,
+    pub row_records: Uint32Array,
+    /// Per input record: 0 kept, 1 truncated, 2 skipped (too long), 3 skipped (no trainable label).
+    pub record_status: Uint8Array,
+    pub stats: NativePrepareStats,
+}
+
+impl From<PreparedBatch> for NativePrepared {
+    fn from(batch: PreparedBatch) -> Self {
+        let stats = batch.stats;
+        Self {
+            input_ids: Int32Array::new(batch.input_ids),
+            labels: Int32Array::new(batch.labels),
+            offsets: Uint32Array::new(batch.offsets),
+            row_records: Uint32Array::new(batch.row_records),
+            record_status: Uint8Array::new(
+                batch.record_status.into_iter().map(|s| s as u8).collect(),
+            ),
+            stats: NativePrepareStats {
+                records: stats.records as f64,
+                rows: stats.rows as f64,
+                tokens: stats.tokens as f64,
+                trained_labels: stats.trained_labels as f64,
+                truncated: Uint32Array::new(stats.truncated),
+                skipped_too_long: Uint32Array::new(stats.skipped_too_long),
+                skipped_no_trainable: Uint32Array::new(stats.skipped_no_trainable),
+            },
+        }
+    }
+}
+
+/// A tokenizer plus validated `prepare` options.
+#[napi]
+pub struct NativePreparer {
+    core: Arc<TokenizerCore>,
+    options: PrepareOptions,
+    eos: Option<u32>,
+}
+
+#[napi]
+impl NativePreparer {
+    /// `options_json`: the options object the TS facade validated, as JSON.
+    #[napi(constructor)]
+    pub fn new(tokenizer: &NativeTokenizer, options_json: String) -> napi::Result<Self> {
+        let core = tokenizer.core.clone();
+        let (options, eos) = guard(|| {
+            let options = PrepareOptions::from_json_str(&options_json)?;
+            let eos = Preparer::new(&core, options.clone())?.eos();
+            Ok((options, eos))
+        })?;
+        Ok(Self { core, options, eos })
+    }
+
+    /// The EOS id appended to every example, if any.
+    #[napi(getter)]
+    pub fn eos_id(&self) -> Option<u32> {
+        self.eos
+    }
+
+    /// `records_json`: a JSON array of records, or JSON lines when `json_lines` is true.
+    #[napi]
+    pub fn prepare(
+        &self,
+        records_json: String,
+        json_lines: bool,
+        threads: u32,
+    ) -> napi::Result<NativePrepared> {
+        guard(|| {
+            run(
+                &self.core,
+                &self.options,
+                &records_json,
+                json_lines,
+                threads as usize,
+            )
+        })
+        .map(NativePrepared::from)
+    }
+
+    #[napi(ts_return_type = "Promise<NativePrepared>")]
+    pub fn prepare_async(
+        &self,
+        records_json: String,
+        json_lines: bool,
+        threads: u32,
+        signal: Option<AbortSignal>,
+    ) -> AsyncTask<PrepareTask> {
+        AsyncTask::with_optional_signal(
+            PrepareTask {
+                core: self.core.clone(),
+                options: self.options.clone(),
+                records_json,
+                json_lines,
+                threads: threads as usize,
+            },
+            signal,
+        )
+    }
+}
+
+fn run(
+    core: &TokenizerCore,
+    options: &PrepareOptions,
+    records_json: &str,
+    json_lines: bool,
+    threads: usize,
+) -> tokenshift_core::Result<PreparedBatch> {
+    let preparer = Preparer::new(core, options.clone())?;
+    if json_lines {
+        preparer.prepare_json_lines(records_json, threads)
+    } else {
+        preparer.prepare_json_array(records_json, threads)
+    }
+}
+
+pub struct PrepareTask {
+    core: Arc<TokenizerCore>,
+    options: PrepareOptions,
+    records_json: String,
+    json_lines: bool,
+    threads: usize,
+}
+
+impl Task for PrepareTask {
+    type Output = PreparedBatch;
+    type JsValue = NativePrepared;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        guard(|| {
+            run(
+                &self.core,
+                &self.options,
+                &self.records_json,
+                self.json_lines,
+                self.threads,
+            )
+        })
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
+        Ok(output.into())
+    }
+}

@@ -1,0 +1,118 @@
+// Twin of crates/tokenshift-core/src/prepare/options.rs: `prepare` options, validated once at the
+// boundary and normalised into the JSON both backends read.
+
+import { OptionError } from '../errors.js';
+import { describe } from '../validate.js';
+
+/** Where the label shift happens; there is deliberately no default. */
+export type Shift = 'model' | 'data';
+export type Truncation = 'right' | 'left' | 'drop';
+export type Boundary = 'offsets' | 'separate';
+export type RecordFormat = 'auto' | 'prompt-completion' | 'alpaca' | 'text';
+
+export interface PromptTemplate {
+  /** Used when `input` is non-empty; `{instruction}` and `{input}` are replaced. */
+  withInput: string;
+  /** Used when `input` is empty or missing. */
+  withoutInput: string;
+}
+
+export interface PrepareOptions {
+  /** Required. `'model'`: labels[i] = input_ids[i] (HF *ForCausalLM, TRL, axolotl, LLaMA-Factory shift in the loss). `'data'`: labels[i] = input_ids[i+1]. */
+  shift: Shift;
+  /** Longest row in tokens; unlimited when unset. */
+  maxLength?: number;
+  /** What to do with rows longer than `maxLength` (default `'right'`: keep the first tokens). */
+  truncation?: Truncation;
+  /** Append the tokenizer's EOS, trained (default: true when the tokenizer has an EOS). */
+  addEos?: boolean;
+  /** Label of positions not to learn (default -100). */
+  ignoreIndex?: number;
+  /** `'offsets'` (default): tokenize prompt + completion once. `'separate'`: tokenize them apart. */
+  boundary?: Boundary;
+  /** Record shape; `'auto'` (default) decides per record from its fields. */
+  format?: RecordFormat;
+  /** Alpaca prompt template; the default is Stanford Alpaca's. */
+  promptTemplate?: PromptTemplate;
+  /** Record number of the first record (default 1); numbers appear in errors and stats. */
+  firstRecordNumber?: number;
+  /** Worker threads (0 = all cores); defaults to the tokenizer's. */
+  threads?: number;
+}
+
+export interface NormalizedPrepareOptions {
+  shift: Shift;
+  maxLength: number | null;
+  truncation: Truncation;
+  addEos: boolean | null;
+  ignoreIndex: number;
+  boundary: Boundary;
+  format: RecordFormat;
+  promptTemplate: PromptTemplate;
+  firstRecordNumber: number;
+}
+
+export const DEFAULT_PROMPT_TEMPLATE: Readonly<PromptTemplate> = Object.freeze({
+  withInput:
+    'Below is an instruction that describes a task, paired with an input that provides further context. ' +
+    'Write a response that appropriately completes the request.\n\n### Instruction:\n{instruction}\n\n### Input:\n{input}\n\n### Response:\n',
+  withoutInput:
+    'Below is an instruction that describes a task. ' +
+    'Write a response that appropriately completes the request.\n\n### Instruction:\n{instruction}\n\n### Response:\n',
+});
+
+export const SHIFT_HELP =
+  "`shift` is required and has no default: use 'model' when the trainer's model shifts labels itself " +
+  '(Hugging Face *ForCausalLM, TRL, axolotl, LLaMA-Factory: labels[i] = input_ids[i]), or \'data\' when the loss compares ' +
+  'logits[i] with labels[i] directly (labels[i] = input_ids[i+1], last label ignored)';
+
+const KNOWN = new Set(['shift', 'maxLength', 'truncation', 'addEos', 'ignoreIndex', 'boundary', 'format', 'promptTemplate', 'firstRecordNumber', 'threads']);
+
+function invalid(option: string, message: string): OptionError {
+  return new OptionError(`invalid option \`${option}\`: ${message}`);
+}
+
+function oneOf<T extends string>(value: unknown, option: string, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+  throw invalid(option, `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describe(value)}`);
+}
+
+function wholeNumber(value: unknown, option: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw invalid(option, `must be a whole number from ${min} to ${max}, got ${describe(value)}`);
+  }
+  return value;
+}
+
+export function normalizePrepareOptions(options: unknown): NormalizedPrepareOptions {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError(`options must be an object with at least \`shift\`, got ${describe(options)}`);
+  }
+  const o = options as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!KNOWN.has(key)) throw invalid(key, `is not an option of prepare (known: ${[...KNOWN].join(', ')})`);
+  }
+  if (o.shift === undefined) throw invalid('shift', SHIFT_HELP);
+  const shift = oneOf(o.shift, 'shift', ['model', 'data'] as const, 'model');
+  let promptTemplate: PromptTemplate = { ...DEFAULT_PROMPT_TEMPLATE };
+  if (o.promptTemplate !== undefined) {
+    const t = o.promptTemplate as Partial<PromptTemplate> | null;
+    if (t === null || typeof t !== 'object' || typeof t.withInput !== 'string' || typeof t.withoutInput !== 'string') {
+      throw invalid('promptTemplate', 'must be {withInput: string, withoutInput: string}');
+    }
+    promptTemplate = { withInput: t.withInput, withoutInput: t.withoutInput };
+  }
+  if (o.addEos !== undefined && typeof o.addEos !== 'boolean') throw invalid('addEos', `must be true or false, got ${describe(o.addEos)}`);
+  return {
+    shift,
+    maxLength: o.maxLength === undefined ? null : wholeNumber(o.maxLength, 'maxLength', 1, 0xffffffff),
+    truncation: oneOf(o.truncation, 'truncation', ['right', 'left', 'drop'] as const, 'right'),
+    addEos: o.addEos === undefined ? null : (o.addEos as boolean),
+    ignoreIndex: o.ignoreIndex === undefined ? -100 : wholeNumber(o.ignoreIndex, 'ignoreIndex', -(2 ** 31), 2 ** 31 - 1),
+    boundary: oneOf(o.boundary, 'boundary', ['offsets', 'separate'] as const, 'offsets'),
+    format: oneOf(o.format, 'format', ['auto', 'prompt-completion', 'alpaca', 'text'] as const, 'auto'),
+    promptTemplate,
+    firstRecordNumber: o.firstRecordNumber === undefined ? 1 : wholeNumber(o.firstRecordNumber, 'firstRecordNumber', 1, 0xffffffff),
+  };
+}

@@ -1,0 +1,140 @@
+// The public `createPreparer(tokenizer, options)`: records in, training rows out as flat typed arrays,
+// with the label convention (`shift`) a required, recorded choice.
+
+import type { PreparerBackend } from '../backend/types.js';
+import { resolveThreads } from '../threads.js';
+import { backendOf, type Tokenizer } from '../tokenizer.js';
+import { describe } from '../validate.js';
+import { normalizePrepareOptions, type NormalizedPrepareOptions, type PrepareOptions } from './options.js';
+import { RECORD_STATUS, type RawPrepared, type RecordStatusName } from './status.js';
+
+/** One training row, as trainers take it. */
+export interface TrainingRow {
+  input_ids: number[];
+  labels: number[];
+  attention_mask: number[];
+}
+
+export interface PrepareStats {
+  records: number;
+  rows: number;
+  tokens: number;
+  /** Labels that are not the ignore index. */
+  trainedLabels: number;
+  /** Record numbers of rows cut to `maxLength`. */
+  truncated: number[];
+  skipped: {
+    /** Longer than `maxLength` under `truncation: 'drop'`. */
+    tooLong: number[];
+    /** Nothing left to learn after truncation (e.g. a prompt filling `maxLength`). */
+    noTrainableLabels: number[];
+  };
+}
+
+/** A prepared batch: rows in CSR form (`inputIds[offsets[r]..offsets[r+1]]`, same for `labels`). */
+export class PreparedBatch {
+  readonly inputIds: Int32Array;
+  readonly labels: Int32Array;
+  readonly offsets: Uint32Array;
+  /** Record number of each row. */
+  readonly rowRecords: Uint32Array;
+  /** One code per input record: 0 kept, 1 truncated, 2 skipped (too long), 3 skipped (no trainable label). */
+  readonly recordStatus: Uint8Array;
+  readonly stats: PrepareStats;
+  /** The convention the labels follow, and the options that made them. */
+  readonly shift: NormalizedPrepareOptions['shift'];
+  readonly ignoreIndex: number;
+  readonly options: Readonly<NormalizedPrepareOptions>;
+
+  constructor(raw: RawPrepared, options: NormalizedPrepareOptions) {
+    this.inputIds = raw.inputIds;
+    this.labels = raw.labels;
+    this.offsets = raw.offsets;
+    this.rowRecords = raw.rowRecords;
+    this.recordStatus = raw.recordStatus;
+    this.stats = {
+      records: raw.stats.records,
+      rows: raw.stats.rows,
+      tokens: raw.stats.tokens,
+      trainedLabels: raw.stats.trainedLabels,
+      truncated: Array.from(raw.stats.truncated),
+      skipped: { tooLong: Array.from(raw.stats.skippedTooLong), noTrainableLabels: Array.from(raw.stats.skippedNoTrainable) },
+    };
+    this.shift = options.shift;
+    this.ignoreIndex = options.ignoreIndex;
+    this.options = options;
+  }
+
+  get rowCount(): number {
+    return this.offsets.length - 1;
+  }
+
+  /** What happened to input record `index` (0-based position in the input). */
+  statusOf(index: number): RecordStatusName {
+    const code = this.recordStatus[index];
+    if (code === undefined) throw new RangeError(`no record at index ${index} (batch has ${this.recordStatus.length})`);
+    return RECORD_STATUS[code] as RecordStatusName;
+  }
+
+  row(r: number): TrainingRow {
+    if (!Number.isInteger(r) || r < 0 || r >= this.rowCount) throw new RangeError(`row ${r} out of range (0..${this.rowCount - 1})`);
+    const start = this.offsets[r] as number;
+    const end = this.offsets[r + 1] as number;
+    return {
+      input_ids: Array.from(this.inputIds.subarray(start, end)),
+      labels: Array.from(this.labels.subarray(start, end)),
+      attention_mask: new Array<number>(end - start).fill(1),
+    };
+  }
+
+  /** Plain `{input_ids, labels, attention_mask}` objects, one per row. */
+  toRows(): TrainingRow[] {
+    return Array.from({ length: this.rowCount }, (_, r) => this.row(r));
+  }
+}
+
+export class Preparer {
+  readonly options: Readonly<NormalizedPrepareOptions>;
+  /** EOS appended to every example, or null. */
+  readonly eosId: number | null;
+  private readonly backend: PreparerBackend;
+  private readonly threads: number;
+
+  constructor(tokenizer: Tokenizer, options: PrepareOptions) {
+    this.options = normalizePrepareOptions(options);
+    this.threads = options.threads === undefined ? tokenizer.threads : resolveThreads(options.threads);
+    this.backend = backendOf(tokenizer).createPreparer(this.options);
+    this.eosId = this.backend.eosId;
+  }
+
+  /** Records as objects; record numbers are array positions + `firstRecordNumber`. */
+  prepare(records: readonly unknown[]): PreparedBatch {
+    return new PreparedBatch(this.backend.prepare(recordsJson(records), false, this.threads), this.options as NormalizedPrepareOptions);
+  }
+
+  /** Same result as `prepare`, off the JS thread on the native backend. */
+  async prepareAsync(records: readonly unknown[], options?: { signal?: AbortSignal }): Promise<PreparedBatch> {
+    options?.signal?.throwIfAborted();
+    const raw = await this.backend.prepareAsync(recordsJson(records), false, this.threads, options?.signal);
+    return new PreparedBatch(raw, this.options as NormalizedPrepareOptions);
+  }
+
+  /** JSON-lines text (e.g. a file's contents); record numbers are line numbers. */
+  prepareJsonLines(text: string): PreparedBatch {
+    if (typeof text !== 'string') throw new TypeError(`text must be a string of JSON lines, got ${describe(text)}`);
+    return new PreparedBatch(this.backend.prepare(text, true, this.threads), this.options as NormalizedPrepareOptions);
+  }
+}
+
+function recordsJson(records: readonly unknown[]): string {
+  if (!Array.isArray(records)) throw new TypeError(`records must be an array, got ${describe(records)}`);
+  return JSON.stringify(records);
+}
+
+/**
+ * Validates `options` once and returns a preparer bound to `tokenizer`. `shift` is required: say whether
+ * your trainer's model shifts labels (`'model'`) or your loss expects them shifted (`'data'`).
+ */
+export function createPreparer(tokenizer: Tokenizer, options: PrepareOptions): Preparer {
+  return new Preparer(tokenizer, options);
+}

@@ -1,0 +1,81 @@
+// Twin of crates/tokenshift-core/src/prepare/records.rs: a record becomes prompt (never trained) and
+// completion (trained). Error messages are identical in both backends.
+
+import { RecordError } from '../errors.js';
+import type { PromptTemplate, RecordFormat } from './options.js';
+
+export interface Example {
+  /** `{text}` records train every token of the text. */
+  kind: 'text' | 'prompt-completion';
+  prompt: string;
+  completion: string;
+}
+
+export function exampleFromRecord(record: unknown, number: number, format: RecordFormat, template: PromptTemplate): Example {
+  if (record === null || typeof record !== 'object' || Array.isArray(record)) {
+    throw new RecordError(number, '(record)', 'must be a JSON object');
+  }
+  const map = record as Record<string, unknown>;
+  const chosen = format === 'auto' ? detect(map, number) : format;
+  switch (chosen) {
+    case 'text':
+      return { kind: 'text', prompt: '', completion: requiredString(map, 'text', number) };
+    case 'prompt-completion': {
+      const prompt = requiredString(map, 'prompt', number);
+      const field = 'completion' in map || !('response' in map) ? 'completion' : 'response';
+      return { kind: 'prompt-completion', prompt, completion: requiredString(map, field, number) };
+    }
+    case 'alpaca': {
+      const instruction = requiredString(map, 'instruction', number);
+      const input = optionalString(map, 'input', number) ?? '';
+      const output = requiredString(map, 'output', number);
+      return { kind: 'prompt-completion', prompt: renderAlpacaPrompt(template, instruction, input), completion: output };
+    }
+  }
+}
+
+function detect(map: Record<string, unknown>, number: number): Exclude<RecordFormat, 'auto'> {
+  if ('text' in map) return 'text';
+  if ('prompt' in map) return 'prompt-completion';
+  if ('instruction' in map) return 'alpaca';
+  const fields = Object.keys(map).sort();
+  throw new RecordError(
+    number,
+    '(record)',
+    `has no known format: expected {prompt, completion}, {prompt, response}, {instruction, input, output} or {text}; found fields [${fields.join(', ')}]`,
+  );
+}
+
+/** One pass, so placeholder-like text inside the values stays as written. */
+export function renderAlpacaPrompt(template: PromptTemplate, instruction: string, input: string): string {
+  const pattern = input === '' ? template.withoutInput : template.withInput;
+  return pattern.replace(/\{instruction\}|\{input\}/g, (placeholder) => (placeholder === '{instruction}' ? instruction : input));
+}
+
+function requiredString(map: Record<string, unknown>, field: string, number: number): string {
+  const value = map[field];
+  if (value === undefined || value === null) throw new RecordError(number, field, 'is missing');
+  if (typeof value !== 'string') throw new RecordError(number, field, `must be a string, got ${typeName(value)}`);
+  return value;
+}
+
+function optionalString(map: Record<string, unknown>, field: string, number: number): string | null {
+  const value = map[field];
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') throw new RecordError(number, field, `must be a string, got ${typeName(value)}`);
+  return value;
+}
+
+function typeName(value: unknown): string {
+  if (Array.isArray(value)) return 'an array';
+  switch (typeof value) {
+    case 'boolean':
+      return 'a boolean';
+    case 'number':
+      return 'a number';
+    case 'string':
+      return 'a string';
+    default:
+      return 'an object';
+  }
+}

@@ -1,0 +1,27 @@
+// Per-record outcome codes, shared with crates/tokenshift-core/src/prepare/stats.rs.
+
+export const RECORD_STATUS = ['kept', 'truncated', 'too_long', 'no_trainable_labels'] as const;
+export type RecordStatusName = (typeof RECORD_STATUS)[number];
+
+export const STATUS_KEPT = 0;
+export const STATUS_TRUNCATED = 1;
+export const STATUS_TOO_LONG = 2;
+export const STATUS_NO_TRAINABLE = 3;
+
+/** The batch a backend returns: rows in CSR form plus counters (field names as the native addon's). */
+export interface RawPrepared {
+  inputIds: Int32Array;
+  labels: Int32Array;
+  offsets: Uint32Array;
+  rowRecords: Uint32Array;
+  recordStatus: Uint8Array;
+  stats: {
+    records: number;
+    rows: number;
+    tokens: number;
+    trainedLabels: number;
+    truncated: Uint32Array;
+    skippedTooLong: Uint32Array;
+    skippedNoTrainable: Uint32Array;
+  };
+}

@@ -1,0 +1,37 @@
+// Twin of crates/tokenshift-core/src/prepare/trainable.rs: ids plus the trainable mask
+// (1 = learn to produce this token). Offsets are UTF-8 byte spans, as in the Rust core.
+
+import type { Boundary } from './options.js';
+import type { Example } from './records.js';
+
+/** What this stage needs from a tokenizer. */
+export interface SpanEncoder {
+  encodeWithOffsets(text: string, addSpecialTokens: boolean): { ids: ArrayLike<number>; offsets: [number, number][]; fromText: boolean[] };
+  encodeIds(text: string, addSpecialTokens: boolean): ArrayLike<number>;
+}
+
+export function trainableTokens(encoder: SpanEncoder, example: Example, boundary: Boundary, eos: number | null): { ids: number[]; trainable: Uint8Array } {
+  const { ids, trainable } = boundary === 'offsets' ? tokenizeOnce(encoder, example) : tokenizeApart(encoder, example);
+  if (eos !== null) {
+    ids.push(eos);
+    trainable.push(1);
+  }
+  return { ids, trainable: Uint8Array.from(trainable) };
+}
+
+function tokenizeOnce(encoder: SpanEncoder, example: Example): { ids: number[]; trainable: number[] } {
+  const completionStart = Buffer.byteLength(example.prompt);
+  const completionEnd = completionStart + Buffer.byteLength(example.completion);
+  const spans = encoder.encodeWithOffsets(example.prompt + example.completion, true);
+  const trainable = spans.offsets.map(([start, end], i) => {
+    const overlaps = end > completionStart && start < completionEnd;
+    return spans.fromText[i] === true && (example.kind === 'text' || overlaps) ? 1 : 0;
+  });
+  return { ids: Array.from(spans.ids), trainable };
+}
+
+function tokenizeApart(encoder: SpanEncoder, example: Example): { ids: number[]; trainable: number[] } {
+  const prompt = Array.from(encoder.encodeIds(example.prompt, true));
+  const completion = Array.from(encoder.encodeIds(example.completion, false));
+  return { ids: [...prompt, ...completion], trainable: [...prompt.map(() => 0), ...completion.map(() => 1)] };
+}
