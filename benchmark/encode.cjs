@@ -3,12 +3,12 @@
 // getIds) vs @huggingface/tokenizers, at 1 thread and all threads, in one run; then the pure-Rust ceiling
 // from `cargo bench` on the same corpus. Single-thread anchors run in a child process, because the
 // official binding's rayon pool is sized once per process.
-const { execFileSync, spawnSync } = require('node:child_process');
-const { readFileSync, existsSync } = require('node:fs');
+const { execFileSync } = require('node:child_process');
+const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const os = require('node:os');
 
-const { requireShared, median, printTable } = require('./lib/measure.cjs');
+const { requireShared, median, printTable, printRustCeiling } = require('./lib/measure.cjs');
 
 const shared = requireShared();
 const root = join(__dirname, '..');
@@ -58,23 +58,7 @@ async function main() {
   printTable(`all threads (${threads})`, all.rows, sizes, anchors);
   printTable('1 thread', one.rows, sizes, anchors);
 
-  // Pure-Rust ceiling on the same corpus and tokenizer.
-  if (spawnSync('cargo', ['--version']).status === 0) {
-    const bench = spawnSync('cargo', ['bench', '-q', '-p', 'tokenshift-core', '--bench', 'encode'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
-    const resultFile = join(root, 'target', 'bench-rust-encode.json');
-    if (bench.status === 0 && existsSync(resultFile)) {
-      const rust = JSON.parse(readFileSync(resultFile, 'utf8'));
-      console.log('\npure-Rust ceiling (cargo bench, same corpus, no N-API):');
-      for (const r of rust) {
-        const napi = (r.threads === 1 ? one : all).rows[0].seconds;
-        const official = (r.threads === 1 ? one : all).rows.find((x) => x.name === anchors[0]).seconds;
-        console.log(
-          `  threads=${r.threads}: ${(r.seconds * 1e3).toFixed(1)} ms; ceiling vs official binding ${(official / r.seconds).toFixed(2)}x; ` +
-            `N-API encodeBatch reaches ${((r.seconds / napi) * 100).toFixed(0)}% of it`,
-        );
-      }
-    }
-  }
+  printRustCeiling('encode', { all, one }, 'tokenshift native encodeBatch', anchors[0]);
 }
 
 main().catch((error) => {

@@ -47,4 +47,30 @@ function printTable(title, rows, { records, tokens, bytes }, anchors) {
   for (const line of lines) console.log(fmt(line));
 }
 
-module.exports = { SHARED, requireShared, median, printTable };
+/**
+ * Runs `cargo bench --bench <name>` (pure Rust, no N-API) and prints, per thread count, how the
+ * ceiling compares with the anchor and how close the N-API row `napiName` comes to it.
+ */
+function printRustCeiling(name, { all, one }, napiName, anchorName) {
+  const { spawnSync } = require('node:child_process');
+  const { readFileSync } = require('node:fs');
+  const root = join(__dirname, '..', '..');
+  if (spawnSync('cargo', ['--version']).status !== 0) return;
+  const bench = spawnSync('cargo', ['bench', '-q', '-p', 'tokenshift-core', '--bench', name], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  const resultFile = join(root, 'target', `bench-rust-${name}.json`);
+  if (bench.status !== 0 || !existsSync(resultFile)) return;
+  console.log(`
+pure-Rust ceiling (cargo bench --bench ${name}, same corpus, no N-API):`);
+  for (const line of bench.stdout.split('\n').filter((l) => l.trim() !== '')) console.log(`  ${line}`);
+  for (const r of JSON.parse(readFileSync(resultFile, 'utf8'))) {
+    const rows = (r.threads === 1 ? one : all).rows;
+    const napi = rows.find((x) => x.name === napiName).seconds;
+    const anchor = rows.find((x) => x.name === anchorName).seconds;
+    console.log(
+      `  threads=${r.threads}: ceiling ${(r.seconds * 1e3).toFixed(1)} ms = ${(anchor / r.seconds).toFixed(2)}x ${anchorName}; ` +
+        `N-API ${napiName} reaches ${((r.seconds / napi) * 100).toFixed(0)}% of it`,
+    );
+  }
+}
+
+module.exports = { SHARED, requireShared, median, printTable, printRustCeiling };

@@ -119,6 +119,12 @@ export class Preparer {
     return new PreparedBatch(raw, this.options as NormalizedPrepareOptions);
   }
 
+  /** A JSON array of records as text (e.g. a file's contents), parsed natively. */
+  prepareJsonArray(text: string): PreparedBatch {
+    if (typeof text !== 'string') throw new TypeError(`text must be a string holding a JSON array, got ${describe(text)}`);
+    return new PreparedBatch(this.backend.prepare(text, false, this.threads), this.options as NormalizedPrepareOptions);
+  }
+
   /** JSON-lines text (e.g. a file's contents); record numbers are line numbers. */
   prepareJsonLines(text: string): PreparedBatch {
     if (typeof text !== 'string') throw new TypeError(`text must be a string of JSON lines, got ${describe(text)}`);

@@ -1,0 +1,106 @@
+// The `tokenshift` command as a user runs it: a separate process, real files, exit statuses.
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { createPreparer, Tokenizer } from '../dist/esm/index.mjs';
+import { PACKAGED_TOKENIZERS } from './support/shared';
+
+const root = join(__dirname, '..');
+const bin = join(root, 'bin', 'tokenshift.cjs');
+const sample = join(root, 'examples', 'alpaca-sample.jsonl');
+const tokenizerDir = PACKAGED_TOKENIZERS.qwen3;
+
+function cli(args: string[], input?: string) {
+  const result = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', input, env: { ...process.env } });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('tokenshift prepare', () => {
+  it('writes the rows createPreparer makes, in input order, and the stats', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tokenshift-cli-'));
+    const out = join(dir, 'nested', 'rows.jsonl');
+    const stats = join(dir, 'stats.json');
+    const run = cli(['prepare', '--tokenizer', tokenizerDir, '--input', sample, '--output', out, '--shift', 'data', '--max-length', '40', '--stats', stats]);
+    expect(run.stderr).toContain('8 records');
+    expect(run.status).toBe(0);
+    const rows = readFileSync(out, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as unknown);
+    const records = readFileSync(sample, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as unknown);
+    const expected = createPreparer(Tokenizer.fromDir(tokenizerDir), { shift: 'data', maxLength: 40 }).prepare(records);
+    expect(rows).toEqual(expected.toRows());
+    const written = JSON.parse(readFileSync(stats, 'utf8')) as Record<string, unknown>;
+    expect(written).toMatchObject({
+      shift: 'data',
+      ignoreIndex: -100,
+      records: 8,
+      rows: expected.stats.rows,
+      truncated: { count: expected.stats.truncated.length, records: expected.stats.truncated },
+      tokenizer: { sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    });
+    expect(expected.stats.truncated.length).toBeGreaterThan(0);
+  });
+
+  it('reads stdin and writes stdout', () => {
+    const run = cli(['prepare', '--tokenizer', join(tokenizerDir, 'tokenizer.json'), '--input', '-', '--output', '-', '--shift', 'model'], '{"prompt":"2+2=","completion":"4"}\n');
+    expect(run.status).toBe(0);
+    const row = JSON.parse(run.stdout) as { input_ids: number[]; labels: number[]; attention_mask: number[] };
+    expect(row.labels.filter((l) => l !== -100)).toEqual(row.input_ids.slice(-row.labels.filter((l) => l !== -100).length));
+  });
+
+  it('refuses to run without --shift, explaining both conventions (exit 2)', () => {
+    const run = cli(['prepare', '--tokenizer', tokenizerDir, '--input', sample, '--output', '-']);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/--shift is required \(model or data/);
+    expect(run.stderr).toMatch(/model +labels\[i\] = input_ids\[i\]/);
+  });
+
+  it('rejects invalid option values (exit 2) and unreadable input (exit 1)', () => {
+    expect(cli(['prepare', '--tokenizer', tokenizerDir, '--input', sample, '--output', '-', '--shift', 'sideways']).status).toBe(2);
+    expect(cli(['prepare', '--tokenizer', tokenizerDir, '--input', sample, '--output', '-', '--shift', 'data', '--max-length', '-3']).status).toBe(2);
+    const missing = cli(['prepare', '--tokenizer', tokenizerDir, '--input', '/no/such/file.jsonl', '--output', '-', '--shift', 'data']);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/cannot read input \/no\/such\/file\.jsonl/);
+  });
+
+  it('names the line of a bad record and leaves no partial output file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tokenshift-cli-'));
+    const input = join(dir, 'in.jsonl');
+    writeFileSync(input, '{"text":"fine"}\n\n{"prompt":"p"}\n');
+    const out = join(dir, 'out.jsonl');
+    const run = cli(['prepare', '--tokenizer', tokenizerDir, '--input', input, '--output', out, '--shift', 'model']);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('record 3: field `completion` is missing');
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('tokenshift inspect', () => {
+  it('shows positions with input and label tokens, marking trained ones', () => {
+    const run = cli(['inspect', '--tokenizer', tokenizerDir, '--input', sample, '--shift', 'data', '--n', '2', '--no-color']);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('record 1:');
+    expect(run.stdout).toContain('record 2:');
+    expect(run.stdout).not.toContain('record 3:');
+    // Under shift=data the label column of a trained position shows the next input token.
+    const lines = run.stdout.split('\n').filter((l) => /^[* ] +\d+ /.test(l));
+    const parsed = lines.map((l) => ({ trained: l.startsWith('*'), cells: l.slice(1).trim().split(/ {2,}/) }));
+    const firstTrained = parsed.findIndex((p) => p.trained);
+    expect(firstTrained).toBeGreaterThan(0);
+    expect(parsed[firstTrained]?.cells[3]).toBe(parsed[firstTrained + 1]?.cells[1]);
+    expect(run.stdout).toMatch(/-> data \(as expected\)/);
+  });
+});
+
+describe('README quickstart', () => {
+  it('runs as written and prints the shapes it promises', () => {
+    const run = spawnSync(process.execPath, [join(root, 'examples', 'quickstart.mjs')], { cwd: root, encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/input_ids: \[/);
+    expect(run.stdout).toMatch(/model true/);
+  });
+});

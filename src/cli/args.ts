@@ -1,0 +1,115 @@
+// Command-line options shared by `prepare` and `inspect`, parsed with node:util's parseArgs.
+
+import { parseArgs } from 'node:util';
+
+import { OptionError } from '../errors.js';
+import type { PrepareOptions } from '../prepare/options.js';
+
+export const USAGE = `tokenshift — training-ready rows for causal language models
+
+Usage:
+  tokenshift prepare --tokenizer <dir|tokenizer.json> --input <file.jsonl|file.json|-> --output <file.jsonl|->
+                     --shift model|data [options] [--stats stats.json]
+  tokenshift inspect --tokenizer <dir|tokenizer.json> --input <file.jsonl|file.json|-> --shift model|data [options] [--n K]
+
+--shift is required (there is no default):
+  model   labels[i] = input_ids[i]    the trainer's model shifts (HF *ForCausalLM, TRL, axolotl, LLaMA-Factory)
+  data    labels[i] = input_ids[i+1]  the loss compares logits[i] with labels[i] directly; last label ignored
+
+Options:
+  --max-length N                 longest row in tokens (default: unlimited)
+  --truncation right|left|drop   rows over --max-length: keep the start (default), keep the end, or skip the record
+  --boundary offsets|separate    tokenize prompt+completion once (default) or apart (classic Alpaca pipelines)
+  --format auto|prompt-completion|alpaca|text   record shape (default: detected per record)
+  --prompt-template FILE         Alpaca template as JSON {"withInput": "...{instruction}...{input}...", "withoutInput": "..."}
+  --no-eos                       do not append the tokenizer's EOS
+  --ignore-index N               label of untrained positions (default -100)
+  --threads N                    worker threads, 0 = all cores (default; or TOKENSHIFT_NUM_THREADS)
+  --backend native|ts|auto       implementation (default auto; or TOKENSHIFT_BACKEND)
+  --stats FILE                   (prepare) write counters and the record numbers of every skipped or truncated record
+  --n K                          (inspect) examples to show (default 3)
+  --color / --no-color           (inspect) colour trained positions (default: when stdout is a terminal)
+  -h, --help                     this help
+`;
+
+export interface CliArgs {
+  command: 'prepare' | 'inspect' | 'help';
+  tokenizer: string;
+  input: string;
+  output: string | null;
+  stats: string | null;
+  n: number;
+  color: boolean | null;
+  backend: 'native' | 'ts' | 'auto' | undefined;
+  promptTemplateFile: string | null;
+  prepare: PrepareOptions;
+}
+
+export function parseCli(argv: string[]): CliArgs {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      tokenizer: { type: 'string' },
+      input: { type: 'string' },
+      output: { type: 'string' },
+      shift: { type: 'string' },
+      'max-length': { type: 'string' },
+      truncation: { type: 'string' },
+      boundary: { type: 'string' },
+      format: { type: 'string' },
+      'prompt-template': { type: 'string' },
+      'no-eos': { type: 'boolean' },
+      'ignore-index': { type: 'string' },
+      threads: { type: 'string' },
+      backend: { type: 'string' },
+      stats: { type: 'string' },
+      n: { type: 'string' },
+      color: { type: 'boolean' },
+      'no-color': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const command = positionals[0];
+  if (values.help || command === undefined || command === 'help') return { command: 'help' } as CliArgs;
+  if (command !== 'prepare' && command !== 'inspect') throw new OptionError(`unknown command ${JSON.stringify(command)}; use prepare or inspect`);
+  if (positionals.length > 1) throw new OptionError(`unexpected argument ${JSON.stringify(positionals[1])}`);
+  const need = (name: 'tokenizer' | 'input' | 'shift'): string => {
+    const v = values[name];
+    if (v === undefined) throw new OptionError(`--${name} is required${name === 'shift' ? ' (model or data; see --help)' : ''}`);
+    return v;
+  };
+  const int = (name: string, raw: string | undefined): number | undefined => {
+    if (raw === undefined) return undefined;
+    if (!/^-?\d+$/.test(raw)) throw new OptionError(`--${name} must be a whole number, got ${JSON.stringify(raw)}`);
+    return Number(raw);
+  };
+  const backend = values.backend;
+  if (backend !== undefined && backend !== 'native' && backend !== 'ts' && backend !== 'auto') throw new OptionError(`--backend must be native, ts or auto, got ${JSON.stringify(backend)}`);
+  const prepare: Record<string, unknown> = { shift: need('shift') };
+  const set = (key: string, value: unknown) => {
+    if (value !== undefined) prepare[key] = value;
+  };
+  set('maxLength', int('max-length', values['max-length']));
+  set('truncation', values.truncation);
+  set('boundary', values.boundary);
+  set('format', values.format);
+  set('ignoreIndex', int('ignore-index', values['ignore-index']));
+  set('threads', int('threads', values.threads));
+  if (values['no-eos']) prepare.addEos = false;
+  const output = values.output ?? null;
+  if (command === 'prepare' && output === null) throw new OptionError('--output is required (a file, or - for stdout)');
+  return {
+    command,
+    tokenizer: need('tokenizer'),
+    input: need('input'),
+    output,
+    stats: values.stats ?? null,
+    n: int('n', values.n) ?? 3,
+    color: values['no-color'] ? false : values.color ? true : null,
+    backend,
+    promptTemplateFile: values['prompt-template'] ?? null,
+    prepare: prepare as unknown as PrepareOptions,
+  };
+}

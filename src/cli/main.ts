@@ -1,0 +1,53 @@
+// Entry point of the `tokenshift` command. Exit status: 0 success, 2 invalid usage or options,
+// 1 anything else (unreadable input, a bad record, a broken tokenizer).
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { OptionError, TokenshiftError, errorMessage } from '../errors.js';
+import { normalizePrepareOptions, type PrepareOptions } from '../prepare/options.js';
+import { parseCli, USAGE, type CliArgs } from './args.js';
+import { runInspect } from './inspect-command.js';
+import { runPrepare } from './prepare-command.js';
+
+function version(): string {
+  return (JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+function withTemplate(args: CliArgs): PrepareOptions {
+  if (args.promptTemplateFile === null) return args.prepare;
+  let template: unknown;
+  try {
+    template = JSON.parse(readFileSync(args.promptTemplateFile, 'utf8'));
+  } catch (error) {
+    throw new OptionError(`--prompt-template ${args.promptTemplateFile}: ${errorMessage(error)}`);
+  }
+  return { ...args.prepare, promptTemplate: template as PrepareOptions['promptTemplate'] };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let args: CliArgs;
+  let options: PrepareOptions;
+  try {
+    args = parseCli(argv);
+    if (args.command === 'help') {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    options = withTemplate(args);
+    normalizePrepareOptions(options); // fail on bad options before reading any input
+  } catch (error) {
+    process.stderr.write(`tokenshift: ${errorMessage(error)}\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    if (args.command === 'prepare') await runPrepare(args, options, version());
+    else await runInspect(args, options);
+    return 0;
+  } catch (error) {
+    const usage = error instanceof OptionError || error instanceof TypeError;
+    process.stderr.write(`tokenshift ${args.command}: ${errorMessage(error)}\n`);
+    if (!(error instanceof TokenshiftError) && !usage && process.env.TOKENSHIFT_DEBUG) console.error(error);
+    return usage ? 2 : 1;
+  }
+}
