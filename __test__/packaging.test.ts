@@ -1,7 +1,7 @@
 // The package as consumers load it: `require('tokenshift')` and `import 'tokenshift'` from a separate
 // Node process, resolved through package.json "exports".
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
@@ -41,5 +41,17 @@ describe('package entry points', () => {
       env: { ...process.env, TOKENSHIFT_BACKEND: 'ts' },
     });
     expect(JSON.parse(out)).toMatchObject({ backend: 'ts', ids: [9707, 1879] });
+  });
+});
+
+describe('building from source', () => {
+  it('says plainly when cargo is missing and exits 0 so the TS backend is used', () => {
+    const script = join(root, 'scripts', 'build-native.cjs');
+    const result = spawnSync(process.execPath, [script], { cwd: root, encoding: 'utf8', env: { ...process.env, PATH: '/nonexistent' } });
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain('cargo was not found, so the native addon was not built');
+    expect(result.stderr).toContain('TypeScript backend');
+    const strict = spawnSync(process.execPath, [script, '--strict'], { cwd: root, encoding: 'utf8', env: { ...process.env, PATH: '/nonexistent' } });
+    expect(strict.status).toBe(1);
   });
 });

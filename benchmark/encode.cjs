@@ -3,12 +3,10 @@
 // getIds) vs @huggingface/tokenizers, at 1 thread and all threads, in one run; then the pure-Rust ceiling
 // from `cargo bench` on the same corpus. Single-thread anchors run in a child process, because the
 // official binding's rayon pool is sized once per process.
-const { execFileSync } = require('node:child_process');
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
-const os = require('node:os');
 
-const { requireShared, median, printTable, printRustCeiling } = require('./lib/measure.cjs');
+const { requireShared, median, measureByThreads, printTable, printRustCeiling } = require('./lib/measure.cjs');
 
 const shared = requireShared();
 const root = join(__dirname, '..');
@@ -43,15 +41,9 @@ async function measure() {
 }
 
 async function main() {
-  if (process.argv[2] === '--child') {
-    process.stdout.write(JSON.stringify(await measure()));
-    return;
-  }
-  const threads = os.availableParallelism();
-  const runChild = (env) =>
-    JSON.parse(execFileSync(process.execPath, [__filename, '--child'], { env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 26 }));
-  const all = runChild({ TOKENSHIFT_NUM_THREADS: String(threads), RAYON_NUM_THREADS: String(threads) });
-  const one = runChild({ TOKENSHIFT_NUM_THREADS: '1', RAYON_NUM_THREADS: '1', TOKENIZERS_PARALLELISM: 'false' });
+  const measured = await measureByThreads(__filename, measure);
+  if (measured === null) return;
+  const { all, one, threads } = measured;
   const sizes = { records: texts.length, tokens: all.tokens, bytes };
   console.log(`corpus: alpaca_en_demo.json, ${texts.length} records, ${all.tokens} tokens, ${(bytes / 1e6).toFixed(2)} MB; tokenizer: TinyLlama; ${threads} cores`);
   const anchors = ['official tokenizers encodeBatch+getIds', '@huggingface/tokenizers encode loop'];

@@ -3,12 +3,10 @@
 //  - official `tokenizers` binding: encodeBatch(prompt+completion) + getOffsets/getSequenceIds + a JS label loop
 //  - @huggingface/tokenizers: prompt and completion encoded apart (it has no offsets) + the same JS label loop
 // All threads in this process; 1 thread in a child (the official binding sizes its pool once per process).
-const { execFileSync } = require('node:child_process');
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
-const os = require('node:os');
 
-const { requireShared, median, printTable, printRustCeiling } = require('./lib/measure.cjs');
+const { requireShared, median, measureByThreads, printTable, printRustCeiling } = require('./lib/measure.cjs');
 
 const shared = requireShared();
 const root = join(__dirname, '..');
@@ -81,14 +79,9 @@ async function measure() {
 }
 
 async function main() {
-  if (process.argv[2] === '--child') {
-    process.stdout.write(JSON.stringify(await measure()));
-    return;
-  }
-  const threads = os.availableParallelism();
-  const runChild = (env) => JSON.parse(execFileSync(process.execPath, [__filename, '--child'], { env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 26 }));
-  const all = runChild({ TOKENSHIFT_NUM_THREADS: String(threads), RAYON_NUM_THREADS: String(threads) });
-  const one = runChild({ TOKENSHIFT_NUM_THREADS: '1', RAYON_NUM_THREADS: '1', TOKENIZERS_PARALLELISM: 'false' });
+  const measured = await measureByThreads(__filename, measure);
+  if (measured === null) return;
+  const { all, one, threads } = measured;
   const bytes = records.reduce((n, r) => n + Buffer.byteLength(alpacaPrompt(r) + r.output), 0);
   const sizes = { records: records.length, tokens: all.tokens, bytes };
   console.log(`\nprepare: alpaca_en_demo.json, ${records.length} records, ${all.tokens} tokens, shift=model, TinyLlama; ${threads} cores`);

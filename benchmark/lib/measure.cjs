@@ -73,4 +73,22 @@ pure-Rust ceiling (cargo bench --bench ${name}, same corpus, no N-API):`);
   }
 }
 
-module.exports = { SHARED, requireShared, median, printTable, printRustCeiling };
+/**
+ * Runs `measure` in two child processes of `script` — all threads and 1 thread — because the official
+ * binding sizes its rayon pool once per process. In the child (`--child`) it runs `measure` and prints
+ * JSON; in the parent it returns `{ all, one, threads }`, or null in the child.
+ */
+async function measureByThreads(script, measure) {
+  const { execFileSync } = require('node:child_process');
+  if (process.argv[2] === '--child') {
+    process.stdout.write(JSON.stringify(await measure()));
+    return null;
+  }
+  const threads = require('node:os').availableParallelism();
+  const run = (env) => JSON.parse(execFileSync(process.execPath, [script, '--child'], { env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 26 }));
+  const all = run({ TOKENSHIFT_NUM_THREADS: String(threads), RAYON_NUM_THREADS: String(threads) });
+  const one = run({ TOKENSHIFT_NUM_THREADS: '1', RAYON_NUM_THREADS: '1', TOKENIZERS_PARALLELISM: 'false' });
+  return { all, one, threads };
+}
+
+module.exports = { SHARED, requireShared, median, measureByThreads, printTable, printRustCeiling };
