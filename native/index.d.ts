@@ -9,6 +9,13 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** A compiled chat template. */
+export declare class NativeChatTemplate {
+  constructor(source: string)
+  /** `context_json`: `{messages, add_generation_prompt, tools?, documents?, bos_token?, eos_token?, …}`. */
+  render(contextJson: string): string
+}
+
 /** A tokenizer plus validated `prepare` options. */
 export declare class NativePreparer {
   /** `options_json`: the options object the TS facade validated, as JSON. */
@@ -87,7 +94,10 @@ export interface NativePrepared {
   labels: Int32Array
   offsets: Uint32Array
   rowRecords: Uint32Array
-  /** Per input record: 0 kept, 1 truncated, 2 skipped (too long), 3 skipped (no trainable label). */
+  /**
+   * Per input record: 0 kept, 1 truncated, 2 skipped (too long), 3 skipped (no trainable label),
+   * 4 skipped (chat turn not found).
+   */
   recordStatus: Uint8Array
   stats: NativePrepareStats
 }
@@ -100,6 +110,11 @@ export interface NativePrepareStats {
   truncated: Uint32Array
   skippedTooLong: Uint32Array
   skippedNoTrainable: Uint32Array
+  skippedChatRecords: Uint32Array
+  /** Why each chat record was skipped (same order as `skipped_chat_records`), naming the message index. */
+  skippedChatReasons: Array<string>
+  bosRepeated: number
+  eotUntrained: number
 }
 
 export interface NativeSpecialTokens {

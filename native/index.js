@@ -835,6 +835,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.NativeChatTemplate = nativeBinding.NativeChatTemplate
 module.exports.NativePreparer = nativeBinding.NativePreparer
 module.exports.NativeTokenizer = nativeBinding.NativeTokenizer
 module.exports.__panicForTest = nativeBinding.__panicForTest

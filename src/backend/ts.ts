@@ -6,7 +6,8 @@ import { Tokenizer as HfTokenizer, type Encoding as HfEncoding } from '@huggingf
 import { parseTokenizerConfig, type ParsedTokenizerConfig } from '../config.js';
 import { OptionError, TokenizeError, TokenizerLoadError, errorMessage } from '../errors.js';
 import type { NormalizedPrepareOptions } from '../prepare/options.js';
-import { prepareRecordsJson } from '../prepare/pipeline.js';
+import { TsChatTemplate, type ChatRenderContext } from '../chat/template.js';
+import { prepareRecordsJson, type ChatSetup } from '../prepare/pipeline.js';
 import type { SpanEncoder } from '../prepare/trainable.js';
 import { diagnoseModel } from './diagnose.js';
 import { surfaceRules, tokenByteSpans, type SurfaceRules } from './ts-spans.js';
@@ -126,7 +127,8 @@ export class TsBackend implements TokenizerBackend, SpanEncoder {
       throw new OptionError('invalid option `addEos`: the tokenizer has no EOS token (set eos_token in tokenizer_config.json, or addEos: false)');
     }
     const eosId = options.addEos === false ? null : eos;
-    const run = (recordsJson: string, jsonLines: boolean) => prepareRecordsJson(this, options, eosId, recordsJson, jsonLines);
+    const chat = this.chatSetup(options);
+    const run = (recordsJson: string, jsonLines: boolean) => prepareRecordsJson(this, options, eosId, recordsJson, jsonLines, chat);
     return {
       eosId,
       prepare: (recordsJson, jsonLines) => run(recordsJson, jsonLines),
@@ -137,6 +139,31 @@ export class TsBackend implements TokenizerBackend, SpanEncoder {
         return run(recordsJson, jsonLines);
       },
     };
+  }
+
+  /** Twin of the Rust `ChatSetup::new`. */
+  private chatSetup(options: NormalizedPrepareOptions): ChatSetup {
+    const source = options.chatTemplate ?? this.config.chatTemplate;
+    let template: TsChatTemplate | string;
+    if (options.chatTemplate !== null) {
+      template = new TsChatTemplate(options.chatTemplate); // an explicit template must compile now
+    } else if (source === null) {
+      template = 'the tokenizer config has no chat_template; pass chatTemplate (CLI: --chat-template FILE)';
+    } else {
+      try {
+        template = new TsChatTemplate(source);
+      } catch (error) {
+        template = errorMessage(error);
+      }
+    }
+    const c = this.config;
+    const variables: Partial<ChatRenderContext> = {};
+    if (c.bos !== null) variables.bos_token = c.bos;
+    if (c.eos !== null) variables.eos_token = c.eos;
+    if (c.pad !== null) variables.pad_token = c.pad;
+    if (c.unk !== null) variables.unk_token = c.unk;
+    const special = this.addedTokens().filter((t) => t.special);
+    return { template, variables, specialTokens: special.map((t) => t.content), specialIds: new Set(special.map((t) => t.id)), bos: this.specialTokens().bosId };
   }
 
   decode(ids: Uint32Array, skipSpecialTokens: boolean, cleanUp: boolean | null): string {

@@ -8,7 +8,8 @@ import { describe } from '../validate.js';
 export type Shift = 'model' | 'data';
 export type Truncation = 'right' | 'left' | 'drop';
 export type Boundary = 'offsets' | 'separate';
-export type RecordFormat = 'auto' | 'prompt-completion' | 'alpaca' | 'text';
+export type RecordFormat = 'auto' | 'prompt-completion' | 'alpaca' | 'text' | 'chat';
+export type TrainOn = 'assistant' | 'last' | 'all';
 
 export interface PromptTemplate {
   /** Used when `input` is non-empty; `{instruction}` and `{input}` are replaced. */
@@ -36,6 +37,10 @@ export interface PrepareOptions {
   promptTemplate?: PromptTemplate;
   /** Record number of the first record (default 1); numbers appear in errors and stats. */
   firstRecordNumber?: number;
+  /** Chat records: train every assistant turn (default), only the last, or every token. */
+  trainOn?: TrainOn;
+  /** Chat template to use instead of the tokenizer config's. */
+  chatTemplate?: string;
   /** Worker threads (0 = all cores); defaults to the tokenizer's. */
   threads?: number;
 }
@@ -50,6 +55,8 @@ export interface NormalizedPrepareOptions {
   format: RecordFormat;
   promptTemplate: PromptTemplate;
   firstRecordNumber: number;
+  trainOn: TrainOn;
+  chatTemplate: string | null;
 }
 
 export const DEFAULT_PROMPT_TEMPLATE: Readonly<PromptTemplate> = Object.freeze({
@@ -66,7 +73,7 @@ export const SHIFT_HELP =
   '(Hugging Face *ForCausalLM, TRL, axolotl, LLaMA-Factory: labels[i] = input_ids[i]), or \'data\' when the loss compares ' +
   'logits[i] with labels[i] directly (labels[i] = input_ids[i+1], last label ignored)';
 
-const KNOWN = new Set(['shift', 'maxLength', 'truncation', 'addEos', 'ignoreIndex', 'boundary', 'format', 'promptTemplate', 'firstRecordNumber', 'threads']);
+const KNOWN = new Set(['shift', 'maxLength', 'truncation', 'addEos', 'ignoreIndex', 'boundary', 'format', 'promptTemplate', 'firstRecordNumber', 'trainOn', 'chatTemplate', 'threads']);
 
 function invalid(option: string, message: string): OptionError {
   return new OptionError(`invalid option \`${option}\`: ${message}`);
@@ -111,7 +118,9 @@ export function normalizePrepareOptions(options: unknown): NormalizedPrepareOpti
     addEos: o.addEos === undefined ? null : (o.addEos as boolean),
     ignoreIndex: o.ignoreIndex === undefined ? -100 : wholeNumber(o.ignoreIndex, 'ignoreIndex', -(2 ** 31), 2 ** 31 - 1),
     boundary: oneOf(o.boundary, 'boundary', ['offsets', 'separate'] as const, 'offsets'),
-    format: oneOf(o.format, 'format', ['auto', 'prompt-completion', 'alpaca', 'text'] as const, 'auto'),
+    format: oneOf(o.format, 'format', ['auto', 'prompt-completion', 'alpaca', 'text', 'chat'] as const, 'auto'),
+    trainOn: oneOf(o.trainOn, 'trainOn', ['assistant', 'last', 'all'] as const, 'assistant'),
+    chatTemplate: o.chatTemplate === undefined || o.chatTemplate === null ? null : typeof o.chatTemplate === 'string' ? o.chatTemplate : (() => { throw invalid('chatTemplate', `must be a string, got ${describe(o.chatTemplate)}`); })(),
     promptTemplate,
     firstRecordNumber: o.firstRecordNumber === undefined ? 1 : wholeNumber(o.firstRecordNumber, 'firstRecordNumber', 1, 0xffffffff),
   };

@@ -4,12 +4,36 @@
 import { RecordError, errorMessage } from '../errors.js';
 import { computeLabels } from './labels.js';
 import type { NormalizedPrepareOptions } from './options.js';
-import { exampleFromRecord } from './records.js';
-import { STATUS_KEPT, STATUS_NO_TRAINABLE, STATUS_TOO_LONG, STATUS_TRUNCATED, type RawPrepared } from './status.js';
+import { conversationFromRecord } from '../chat/conversation.js';
+import type { ChatRenderContext, TsChatTemplate } from '../chat/template.js';
+import { trainedSpans } from '../chat/turns.js';
+import { exampleFromRecord, recordFormat, type Example } from './records.js';
+import { STATUS_CHAT_TURN, STATUS_KEPT, STATUS_NO_TRAINABLE, STATUS_TOO_LONG, STATUS_TRUNCATED, type RawPrepared } from './status.js';
 import { trainableTokens, type SpanEncoder } from './trainable.js';
 import { truncate } from './truncate.js';
 
-export function prepareRecordsJson(encoder: SpanEncoder, options: NormalizedPrepareOptions, eos: number | null, recordsJson: string, jsonLines: boolean): RawPrepared {
+/** Twin of the Rust `ChatSetup`: the compiled template (or why there is none) and the special tokens. */
+export interface ChatSetup {
+  template: TsChatTemplate | string;
+  variables: Partial<ChatRenderContext>;
+  specialTokens: string[];
+  specialIds: Set<number>;
+  bos: number | null;
+}
+
+function chatExample(chat: ChatSetup, options: NormalizedPrepareOptions, record: unknown, number: number): Example | string {
+  if (typeof chat.template === 'string') throw new RecordError(number, 'messages', `cannot be rendered: ${chat.template}`);
+  const conversation = conversationFromRecord(record as Record<string, unknown>, number);
+  let rendered: ReturnType<typeof trainedSpans>;
+  try {
+    rendered = trainedSpans(chat.template, conversation, chat.variables, chat.specialTokens, options.trainOn);
+  } catch (error) {
+    throw new RecordError(number, 'messages', errorMessage(error), { cause: error });
+  }
+  return typeof rendered === 'string' ? rendered : { kind: 'chat', prompt: '', completion: rendered.text, spans: rendered.spans };
+}
+
+export function prepareRecordsJson(encoder: SpanEncoder, options: NormalizedPrepareOptions, eos: number | null, recordsJson: string, jsonLines: boolean, chat: ChatSetup): RawPrepared {
   const items: [number, () => unknown][] = [];
   const first = options.firstRecordNumber;
   if (jsonLines) {
@@ -37,17 +61,46 @@ export function prepareRecordsJson(encoder: SpanEncoder, options: NormalizedPrep
   const labels: Int32Array[] = [];
   const rowRecords: number[] = [];
   const recordStatus = new Uint8Array(items.length);
-  const stats = { records: 0, rows: 0, tokens: 0, trainedLabels: 0, truncated: [] as number[], skippedTooLong: [] as number[], skippedNoTrainable: [] as number[] };
+  const stats = {
+    records: 0,
+    rows: 0,
+    tokens: 0,
+    trainedLabels: 0,
+    truncated: [] as number[],
+    skippedTooLong: [] as number[],
+    skippedNoTrainable: [] as number[],
+    skippedChatRecords: [] as number[],
+    skippedChatReasons: [] as string[],
+    bosRepeated: 0,
+    eotUntrained: 0,
+  };
   items.forEach(([number, read], index) => {
-    const example = exampleFromRecord(read(), number, options.format, options.promptTemplate);
-    const tokens = trainableTokens(encoder, example, options.boundary, eos);
+    const record = read();
+    const format = recordFormat(record, number, options.format);
+    const example = format === 'chat' ? chatExample(chat, options, record, number) : exampleFromRecord(record, number, format, options.promptTemplate);
+    stats.records += 1;
+    if (typeof example === 'string') {
+      recordStatus[index] = STATUS_CHAT_TURN;
+      stats.skippedChatRecords.push(number);
+      stats.skippedChatReasons.push(example);
+      return;
+    }
+    const isChat = example.kind === 'chat';
+    const tokens = trainableTokens(encoder, example, options.boundary, isChat ? null : eos);
     const full = Int32Array.from(tokens.ids);
     const cut = truncate(full, computeLabels(full, tokens.trainable, options.shift, options.ignoreIndex), options.maxLength, options.truncation);
     let status = cut.fit === 'truncated' ? STATUS_TRUNCATED : STATUS_KEPT;
     if (cut.fit === 'too-long') status = STATUS_TOO_LONG;
     else if (cut.labels.every((l) => l === options.ignoreIndex)) status = STATUS_NO_TRAINABLE;
-    stats.records += 1;
     recordStatus[index] = status;
+    if (status === STATUS_KEPT || status === STATUS_TRUNCATED) {
+      // Lint, on the kept window of the sequence.
+      const keptFrom = options.truncation === 'left' ? full.length - cut.ids.length : 0;
+      const keptTrainable = tokens.trainable.subarray(keptFrom, keptFrom + cut.ids.length);
+      if (chat.bos !== null && cut.ids.filter((id) => id === chat.bos).length > 1) stats.bosRepeated += 1;
+      const last = keptTrainable.lastIndexOf(1);
+      if (isChat && last >= 0 && !chat.specialIds.has(cut.ids[last] as number)) stats.eotUntrained += 1;
+    }
     if (status === STATUS_TRUNCATED) stats.truncated.push(number);
     if (status === STATUS_TOO_LONG) stats.skippedTooLong.push(number);
     if (status === STATUS_NO_TRAINABLE) stats.skippedNoTrainable.push(number);
@@ -81,6 +134,7 @@ export function prepareRecordsJson(encoder: SpanEncoder, options: NormalizedPrep
       truncated: Uint32Array.from(stats.truncated),
       skippedTooLong: Uint32Array.from(stats.skippedTooLong),
       skippedNoTrainable: Uint32Array.from(stats.skippedNoTrainable),
+      skippedChatRecords: Uint32Array.from(stats.skippedChatRecords),
     },
   };
 }

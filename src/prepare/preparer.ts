@@ -28,6 +28,19 @@ export interface PrepareStats {
     tooLong: number[];
     /** Nothing left to learn after truncation (e.g. a prompt filling `maxLength`). */
     noTrainableLabels: number[];
+    /** Chat records whose turns could not be located, with the reason naming the message index. */
+    chatTurnNotFound: { record: number; reason: string }[];
+  };
+  /** Per-batch lint counts. */
+  lint: {
+    /** Rows holding the BOS token more than once (template BOS plus tokenizer BOS). */
+    bosRepeated: number;
+    /** Chat rows whose last trained token is not a special token (end-of-turn marker cut or missed). */
+    eotUntrained: number;
+    /** Chat records skipped because a turn was not found. */
+    turnNotFound: number;
+    /** Records skipped with no trainable label. */
+    fullyMasked: number;
   };
 }
 
@@ -38,7 +51,7 @@ export class PreparedBatch {
   readonly offsets: Uint32Array;
   /** Record number of each row. */
   readonly rowRecords: Uint32Array;
-  /** One code per input record: 0 kept, 1 truncated, 2 skipped (too long), 3 skipped (no trainable label). */
+  /** One code per input record: 0 kept, 1 truncated, 2 skipped (too long), 3 skipped (no trainable label), 4 skipped (chat turn not found). */
   readonly recordStatus: Uint8Array;
   readonly stats: PrepareStats;
   /** The convention the labels follow, and the options that made them. */
@@ -58,7 +71,17 @@ export class PreparedBatch {
       tokens: raw.stats.tokens,
       trainedLabels: raw.stats.trainedLabels,
       truncated: Array.from(raw.stats.truncated),
-      skipped: { tooLong: Array.from(raw.stats.skippedTooLong), noTrainableLabels: Array.from(raw.stats.skippedNoTrainable) },
+      skipped: {
+        tooLong: Array.from(raw.stats.skippedTooLong),
+        noTrainableLabels: Array.from(raw.stats.skippedNoTrainable),
+        chatTurnNotFound: Array.from(raw.stats.skippedChatRecords, (record, i) => ({ record, reason: raw.stats.skippedChatReasons[i] ?? '' })),
+      },
+      lint: {
+        bosRepeated: raw.stats.bosRepeated,
+        eotUntrained: raw.stats.eotUntrained,
+        turnNotFound: raw.stats.skippedChatRecords.length,
+        fullyMasked: raw.stats.skippedNoTrainable.length,
+      },
     };
     this.shift = options.shift;
     this.ignoreIndex = options.ignoreIndex;

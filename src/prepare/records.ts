@@ -2,13 +2,21 @@
 // completion (trained). Error messages are identical in both backends.
 
 import { RecordError } from '../errors.js';
+import { isConversation } from '../chat/conversation.js';
 import type { PromptTemplate, RecordFormat } from './options.js';
 
 export interface Example {
-  /** `{text}` records train every token of the text. */
-  kind: 'text' | 'prompt-completion';
+  /** `{text}` records train every token of the text; `chat` ones the byte `spans` of the rendering. */
+  kind: 'text' | 'prompt-completion' | 'chat';
+  spans?: [number, number][];
   prompt: string;
   completion: string;
+}
+
+/** Which format a record has (`auto` resolved from its fields). */
+export function recordFormat(record: unknown, number: number, format: RecordFormat): Exclude<RecordFormat, 'auto'> {
+  if (record === null || typeof record !== 'object' || Array.isArray(record)) throw new RecordError(number, '(record)', 'must be a JSON object');
+  return format === 'auto' ? detect(record as Record<string, unknown>, number) : format;
 }
 
 export function exampleFromRecord(record: unknown, number: number, format: RecordFormat, template: PromptTemplate): Example {
@@ -25,6 +33,8 @@ export function exampleFromRecord(record: unknown, number: number, format: Recor
       const field = 'completion' in map || !('response' in map) ? 'completion' : 'response';
       return { kind: 'prompt-completion', prompt, completion: requiredString(map, field, number) };
     }
+    case 'chat':
+      throw new RecordError(number, '(record)', 'record format could not be decided');
     case 'alpaca': {
       const instruction = requiredString(map, 'instruction', number);
       const input = optionalString(map, 'input', number) ?? '';
@@ -35,6 +45,7 @@ export function exampleFromRecord(record: unknown, number: number, format: Recor
 }
 
 function detect(map: Record<string, unknown>, number: number): Exclude<RecordFormat, 'auto'> {
+  if (isConversation(map)) return 'chat';
   if ('text' in map) return 'text';
   if ('prompt' in map) return 'prompt-completion';
   if ('instruction' in map) return 'alpaca';
@@ -42,7 +53,7 @@ function detect(map: Record<string, unknown>, number: number): Exclude<RecordFor
   throw new RecordError(
     number,
     '(record)',
-    `has no known format: expected {prompt, completion}, {prompt, response}, {instruction, input, output} or {text}; found fields [${fields.join(', ')}]`,
+    `has no known format: expected {prompt, completion}, {prompt, response}, {instruction, input, output}, {text}, {messages} or {conversations}; found fields [${fields.join(', ')}]`,
   );
 }
 

@@ -1,12 +1,13 @@
 // Per-record outcome codes, shared with crates/tokenshift-core/src/prepare/stats.rs.
 
-export const RECORD_STATUS = ['kept', 'truncated', 'too_long', 'no_trainable_labels'] as const;
+export const RECORD_STATUS = ['kept', 'truncated', 'too_long', 'no_trainable_labels', 'chat_turn_not_found'] as const;
 export type RecordStatusName = (typeof RECORD_STATUS)[number];
 
 export const STATUS_KEPT = 0;
 export const STATUS_TRUNCATED = 1;
 export const STATUS_TOO_LONG = 2;
 export const STATUS_NO_TRAINABLE = 3;
+export const STATUS_CHAT_TURN = 4;
 
 /** The batch a backend returns: rows in CSR form plus counters (field names as the native addon's). */
 export interface RawPrepared {
@@ -23,5 +24,9 @@ export interface RawPrepared {
     truncated: Uint32Array;
     skippedTooLong: Uint32Array;
     skippedNoTrainable: Uint32Array;
+    skippedChatRecords: Uint32Array;
+    skippedChatReasons: string[];
+    bosRepeated: number;
+    eotUntrained: number;
   };
 }

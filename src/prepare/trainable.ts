@@ -11,6 +11,7 @@ export interface SpanEncoder {
 }
 
 export function trainableTokens(encoder: SpanEncoder, example: Example, boundary: Boundary, eos: number | null): { ids: number[]; trainable: Uint8Array } {
+  if (example.kind === 'chat') return tokenizeChat(encoder, example.completion, example.spans ?? []);
   const { ids, trainable } = boundary === 'offsets' ? tokenizeOnce(encoder, example) : tokenizeApart(encoder, example);
   if (eos !== null) {
     ids.push(eos);
@@ -28,6 +29,13 @@ function tokenizeOnce(encoder: SpanEncoder, example: Example): { ids: number[]; 
     return spans.fromText[i] === true && (example.kind === 'text' || overlaps) ? 1 : 0;
   });
   return { ids: Array.from(spans.ids), trainable };
+}
+
+/** The rendered conversation, without added special tokens (the template owns BOS); no EOS appended. */
+function tokenizeChat(encoder: SpanEncoder, text: string, spans: [number, number][]): { ids: number[]; trainable: Uint8Array } {
+  const encoded = encoder.encodeWithOffsets(text, false);
+  const trainable = encoded.offsets.map(([start, end], i) => (encoded.fromText[i] === true && spans.some(([a, b]) => end > a && start < b) ? 1 : 0));
+  return { ids: Array.from(encoded.ids), trainable: Uint8Array.from(trainable) };
 }
 
 function tokenizeApart(encoder: SpanEncoder, example: Example): { ids: number[]; trainable: number[] } {

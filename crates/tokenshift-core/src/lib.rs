@@ -7,6 +7,7 @@
 
 pub mod align;
 pub mod batch;
+pub mod chat;
 pub mod error;
 pub mod prepare;
 pub mod threads;

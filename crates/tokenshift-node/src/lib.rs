@@ -2,6 +2,7 @@
 //! Every entry point runs inside `guard`, so a Rust panic becomes a JS `Error`, never an abort.
 
 pub mod align;
+pub mod chat;
 mod guard;
 pub mod prepare;
 pub mod tokenizer;

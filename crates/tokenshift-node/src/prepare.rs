@@ -18,6 +18,11 @@ pub struct NativePrepareStats {
     pub truncated: Uint32Array,
     pub skipped_too_long: Uint32Array,
     pub skipped_no_trainable: Uint32Array,
+    pub skipped_chat_records: Uint32Array,
+    /// Why each chat record was skipped (same order as `skipped_chat_records`), naming the message index.
+    pub skipped_chat_reasons: Vec<String>,
+    pub bos_repeated: f64,
+    pub eot_untrained: f64,
 }
 
 #[napi(object)]
@@ -26,7 +31,8 @@ pub struct NativePrepared {
     pub labels: Int32Array,
     pub offsets: Uint32Array,
     pub row_records: Uint32Array,
-    /// Per input record: 0 kept, 1 truncated, 2 skipped (too long), 3 skipped (no trainable label).
+    /// Per input record: 0 kept, 1 truncated, 2 skipped (too long), 3 skipped (no trainable label),
+    /// 4 skipped (chat turn not found).
     pub record_status: Uint8Array,
     pub stats: NativePrepareStats,
 }
@@ -50,6 +56,16 @@ impl From<PreparedBatch> for NativePrepared {
                 truncated: Uint32Array::new(stats.truncated),
                 skipped_too_long: Uint32Array::new(stats.skipped_too_long),
                 skipped_no_trainable: Uint32Array::new(stats.skipped_no_trainable),
+                skipped_chat_records: Uint32Array::new(
+                    stats.skipped_chat.iter().map(|(r, _)| *r).collect(),
+                ),
+                skipped_chat_reasons: stats
+                    .skipped_chat
+                    .into_iter()
+                    .map(|(_, reason)| reason)
+                    .collect(),
+                bos_repeated: stats.bos_repeated as f64,
+                eot_untrained: stats.eot_untrained as f64,
             },
         }
     }

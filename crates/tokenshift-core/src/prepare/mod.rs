@@ -12,6 +12,7 @@ pub mod truncate;
 use rayon::prelude::*;
 use serde_json::Value;
 
+use crate::chat::{conversation, turns, ChatTemplate};
 use crate::error::{Error, Result};
 use crate::threads;
 use crate::tokenizer::TokenizerCore;
@@ -37,6 +38,9 @@ struct Outcome {
     status: RecordStatus,
     ids: Vec<i32>,
     labels: Vec<i32>,
+    skip_reason: Option<String>,
+    bos_repeated: bool,
+    eot_untrained: bool,
 }
 
 enum RecordSource<'a> {
@@ -48,6 +52,50 @@ pub struct Preparer<'t> {
     tokenizer: &'t TokenizerCore,
     options: PrepareOptions,
     eos: Option<u32>,
+    chat: ChatSetup,
+}
+
+/// What chat records need, prepared once: the compiled template (or why there is none), the
+/// special-token variables templates read, and the special tokens that can end a turn.
+struct ChatSetup {
+    template: std::result::Result<ChatTemplate, String>,
+    variables: Vec<(&'static str, String)>,
+    special_tokens: Vec<String>,
+    special_ids: Vec<i32>,
+    bos: Option<i32>,
+}
+
+impl ChatSetup {
+    fn new(tokenizer: &TokenizerCore, options: &PrepareOptions) -> Result<Self> {
+        let template = match (&options.chat_template, &tokenizer.config().chat_template) {
+            // A template passed explicitly must compile now.
+            (Some(source), _) => Ok(ChatTemplate::new(source)?),
+            (None, Some(source)) => ChatTemplate::new(source).map_err(|e| e.to_string()),
+            (None, None) => Err("the tokenizer config has no chat_template; pass chatTemplate (CLI: --chat-template FILE)".to_owned()),
+        };
+        let special = &tokenizer.config().special;
+        let variables = [
+            ("bos_token", &special.bos),
+            ("eos_token", &special.eos),
+            ("pad_token", &special.pad),
+            ("unk_token", &special.unk),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| value.clone().map(|v| (name, v)))
+        .collect();
+        let added: Vec<_> = tokenizer
+            .added_tokens()
+            .into_iter()
+            .filter(|t| t.special)
+            .collect();
+        Ok(Self {
+            template,
+            variables,
+            special_tokens: added.iter().map(|t| t.content.clone()).collect(),
+            special_ids: added.iter().map(|t| t.id as i32).collect(),
+            bos: tokenizer.bos_id().map(|id| id as i32),
+        })
+    }
 }
 
 impl<'t> Preparer<'t> {
@@ -61,10 +109,12 @@ impl<'t> Preparer<'t> {
             })?),
             None => tokenizer.eos_id(),
         };
+        let chat = ChatSetup::new(tokenizer, &options)?;
         Ok(Self {
             tokenizer,
             options,
             eos,
+            chat,
         })
     }
 
@@ -127,7 +177,12 @@ impl<'t> Preparer<'t> {
         };
         for outcome in outcomes {
             let outcome = outcome?;
-            batch.stats.count(outcome.number, outcome.status);
+            match outcome.skip_reason {
+                Some(reason) => batch.stats.count_chat_skip(outcome.number, reason),
+                None => batch.stats.count(outcome.number, outcome.status),
+            }
+            batch.stats.bos_repeated += u64::from(outcome.bos_repeated);
+            batch.stats.eot_untrained += u64::from(outcome.eot_untrained);
             batch.record_status.push(outcome.status);
             if outcome.status.is_row() {
                 batch.stats.tokens += outcome.ids.len() as u64;
@@ -157,12 +212,27 @@ impl<'t> Preparer<'t> {
             }
         };
         let options = &self.options;
-        let example =
-            records::example_from_record(record, number, options.format, &options.prompt_template)?;
-        let tokens =
-            trainable::trainable_tokens(self.tokenizer, &example, options.boundary, self.eos)?;
+        let format = records::record_format(record, number, options.format)?;
+        let example = if format == RecordFormat::Chat {
+            match self.chat_example(record, number)? {
+                Ok(example) => example,
+                Err(reason) => {
+                    return Ok(Outcome::skipped(
+                        number,
+                        RecordStatus::SkippedChatTurn,
+                        Some(reason),
+                    ))
+                }
+            }
+        } else {
+            records::example_from_record(record, number, format, &options.prompt_template)?
+        };
+        let is_chat = matches!(example.kind, records::ExampleKind::Chat(_));
+        let eos = if is_chat { None } else { self.eos };
+        let tokens = trainable::trainable_tokens(self.tokenizer, &example, options.boundary, eos)?;
         // Token ids index a vocabulary far below 2^31, so they fit i32 (the dtype trainers use).
         let mut ids: Vec<i32> = tokens.ids.iter().map(|&id| id as i32).collect();
+        let full_len = ids.len();
         let mut labels = Vec::with_capacity(ids.len());
         labels::labels_into(
             &ids,
@@ -171,12 +241,13 @@ impl<'t> Preparer<'t> {
             options.ignore_index,
             &mut labels,
         );
-        let status = match truncate::truncate(
+        let fit = truncate::truncate(
             &mut ids,
             &mut labels,
             options.max_length,
             options.truncation,
-        ) {
+        );
+        let status = match fit {
             truncate::Fit::TooLong => RecordStatus::SkippedTooLong,
             _ if labels.iter().all(|&l| l == options.ignore_index) => {
                 RecordStatus::SkippedNoTrainable
@@ -185,15 +256,78 @@ impl<'t> Preparer<'t> {
             truncate::Fit::Fits => RecordStatus::Kept,
         };
         if !status.is_row() {
-            ids.clear();
-            labels.clear();
+            return Ok(Outcome::skipped(number, status, None));
         }
+        // Lint, on the kept window of the sequence.
+        let kept_from = match options.truncation {
+            Truncation::Left => full_len - ids.len(),
+            _ => 0,
+        };
+        let kept_trainable = &tokens.trainable[kept_from..kept_from + ids.len()];
+        let bos_repeated = self
+            .chat
+            .bos
+            .is_some_and(|bos| ids.iter().filter(|&&id| id == bos).count() > 1);
+        let eot_untrained = is_chat
+            && kept_trainable
+                .iter()
+                .rposition(|&t| t == 1)
+                .is_some_and(|last| !self.chat.special_ids.contains(&ids[last]));
         Ok(Outcome {
             number,
             status,
             ids,
             labels,
+            skip_reason: None,
+            bos_repeated,
+            eot_untrained,
         })
+    }
+
+    /// A chat record rendered with trained spans, or the reason it must be skipped.
+    fn chat_example(
+        &self,
+        record: &Value,
+        number: u32,
+    ) -> Result<std::result::Result<records::Example, String>> {
+        let template = self.chat.template.as_ref().map_err(|why| {
+            records::record_error(number, "messages", &format!("cannot be rendered: {why}"))
+        })?;
+        let Value::Object(map) = record else {
+            return Err(records::record_error(
+                number,
+                "(record)",
+                "must be a JSON object",
+            ));
+        };
+        let conversation = conversation::conversation_from_record(map, number)?;
+        let rendered = turns::trained_spans(
+            template,
+            &conversation,
+            &self.chat.variables,
+            &self.chat.special_tokens,
+            self.options.train_on,
+        )
+        .map_err(|e| records::record_error(number, "messages", &e.to_string()))?;
+        Ok(rendered.map(|chat| records::Example {
+            kind: records::ExampleKind::Chat(chat.spans),
+            prompt: String::new(),
+            completion: chat.text,
+        }))
+    }
+}
+
+impl Outcome {
+    fn skipped(number: u32, status: RecordStatus, skip_reason: Option<String>) -> Self {
+        Self {
+            number,
+            status,
+            ids: Vec::new(),
+            labels: Vec::new(),
+            skip_reason,
+            bos_repeated: false,
+            eot_untrained: false,
+        }
     }
 }
 

@@ -47,6 +47,8 @@ pub enum RecordFormat {
     PromptCompletion,
     Alpaca,
     Text,
+    /// `{messages}` or ShareGPT `{conversations}`, rendered with the chat template.
+    Chat,
 }
 
 /// The Alpaca prompt, with `{instruction}` and `{input}` placeholders; `without_input` is used when
@@ -91,6 +93,12 @@ pub struct PrepareOptions {
     pub format: RecordFormat,
     #[serde(default)]
     pub prompt_template: PromptTemplate,
+    /// Chat records: which assistant turns to train.
+    #[serde(default)]
+    pub train_on: crate::chat::turns::TrainOn,
+    /// Chat template to use instead of the tokenizer config's.
+    #[serde(default)]
+    pub chat_template: Option<String>,
     /// Record number of the first record (1 for an array; a later chunk of a stream starts higher).
     #[serde(default = "default_first_record")]
     pub first_record_number: u32,

@@ -12,6 +12,8 @@ pub enum ExampleKind {
     Text,
     /// Prompt and completion: only the completion is trained.
     PromptCompletion,
+    /// A rendered conversation (in `completion`) with the byte spans to train.
+    Chat(Vec<(usize, usize)>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +21,17 @@ pub struct Example {
     pub kind: ExampleKind,
     pub prompt: String,
     pub completion: String,
+}
+
+/// Which format a record has (`Auto` resolved from its fields).
+pub fn record_format(record: &Value, number: u32, format: RecordFormat) -> Result<RecordFormat> {
+    let Value::Object(map) = record else {
+        return Err(record_error(number, "(record)", "must be a JSON object"));
+    };
+    match format {
+        RecordFormat::Auto => detect(map, number),
+        forced => Ok(forced),
+    }
 }
 
 pub fn example_from_record(
@@ -63,7 +76,7 @@ pub fn example_from_record(
                 completion: output.to_owned(),
             })
         }
-        RecordFormat::Auto => unreachable_auto(number),
+        RecordFormat::Auto | RecordFormat::Chat => unreachable_auto(number),
     }
 }
 
@@ -77,7 +90,9 @@ fn unreachable_auto(number: u32) -> Result<Example> {
 }
 
 fn detect(map: &Map<String, Value>, number: u32) -> Result<RecordFormat> {
-    if map.contains_key("text") {
+    if crate::chat::conversation::is_conversation(map) {
+        Ok(RecordFormat::Chat)
+    } else if map.contains_key("text") {
         Ok(RecordFormat::Text)
     } else if map.contains_key("prompt") {
         Ok(RecordFormat::PromptCompletion)
@@ -90,7 +105,7 @@ fn detect(map: &Map<String, Value>, number: u32) -> Result<RecordFormat> {
             number,
             "(record)",
             &format!(
-                "has no known format: expected {{prompt, completion}}, {{prompt, response}}, {{instruction, input, output}} or {{text}}; found fields [{}]",
+                "has no known format: expected {{prompt, completion}}, {{prompt, response}}, {{instruction, input, output}}, {{text}}, {{messages}} or {{conversations}}; found fields [{}]",
                 fields.join(", ")
             ),
         ))

@@ -11,6 +11,8 @@ pub enum RecordStatus {
     SkippedTooLong = 2,
     /// No label left to learn from (e.g. the prompt filled `maxLength`).
     SkippedNoTrainable = 3,
+    /// A chat turn could not be located in the rendering (the reason names the message).
+    SkippedChatTurn = 4,
 }
 
 impl RecordStatus {
@@ -20,6 +22,7 @@ impl RecordStatus {
             Self::Truncated => "truncated",
             Self::SkippedTooLong => "too_long",
             Self::SkippedNoTrainable => "no_trainable_labels",
+            Self::SkippedChatTurn => "chat_turn_not_found",
         }
     }
 
@@ -38,9 +41,20 @@ pub struct PrepareStats {
     pub truncated: Vec<u32>,
     pub skipped_too_long: Vec<u32>,
     pub skipped_no_trainable: Vec<u32>,
+    /// Chat records skipped, with the reason naming the message index.
+    pub skipped_chat: Vec<(u32, String)>,
+    /// Lint: rows holding the BOS token more than once (a template BOS plus a tokenizer BOS).
+    pub bos_repeated: u64,
+    /// Lint: chat rows whose last trained token is not a special token (its end-of-turn marker was cut or missed).
+    pub eot_untrained: u64,
 }
 
 impl PrepareStats {
+    pub fn count_chat_skip(&mut self, record: u32, reason: String) {
+        self.records += 1;
+        self.skipped_chat.push((record, reason));
+    }
+
     pub fn count(&mut self, record: u32, status: RecordStatus) {
         self.records += 1;
         match status {
@@ -48,6 +62,8 @@ impl PrepareStats {
             RecordStatus::Truncated => self.truncated.push(record),
             RecordStatus::SkippedTooLong => self.skipped_too_long.push(record),
             RecordStatus::SkippedNoTrainable => self.skipped_no_trainable.push(record),
+            // Counted with its reason by `count_chat_skip`.
+            RecordStatus::SkippedChatTurn => {}
         }
         if status.is_row() {
             self.rows += 1;
@@ -55,6 +71,7 @@ impl PrepareStats {
     }
 
     pub fn skipped(&self) -> u64 {
-        (self.skipped_too_long.len() + self.skipped_no_trainable.len()) as u64
+        (self.skipped_too_long.len() + self.skipped_no_trainable.len() + self.skipped_chat.len())
+            as u64
     }
 }

@@ -19,9 +19,12 @@ pub fn trainable_tokens(
     boundary: Boundary,
     eos: Option<u32>,
 ) -> Result<TrainableTokens> {
-    let mut out = match boundary {
-        Boundary::Offsets => tokenize_once(tokenizer, example)?,
-        Boundary::Separate => tokenize_apart(tokenizer, example)?,
+    let mut out = match (&example.kind, boundary) {
+        (ExampleKind::Chat(spans), _) => {
+            return tokenize_chat(tokenizer, &example.completion, spans)
+        }
+        (_, Boundary::Offsets) => tokenize_once(tokenizer, example)?,
+        (_, Boundary::Separate) => tokenize_apart(tokenizer, example)?,
     };
     if let Some(eos) = eos {
         // The EOS is what teaches the model to stop: always trained.
@@ -52,6 +55,28 @@ fn tokenize_once(tokenizer: &TokenizerCore, example: &Example) -> Result<Trainab
         .collect();
     Ok(TrainableTokens {
         ids: spans.ids,
+        trainable,
+    })
+}
+
+/// A rendered conversation, tokenized once without added special tokens (the template owns BOS). A token
+/// is trainable when its span overlaps a trained span; no EOS is appended (each turn ends in its marker).
+fn tokenize_chat(
+    tokenizer: &TokenizerCore,
+    text: &str,
+    spans: &[(usize, usize)],
+) -> Result<TrainableTokens> {
+    let encoded = tokenizer.encode_with_offsets(text, false)?;
+    let trainable = encoded
+        .offsets
+        .iter()
+        .zip(&encoded.from_text)
+        .map(|(&(start, end), &from_text)| {
+            u8::from(from_text && spans.iter().any(|&(a, b)| end > a && start < b))
+        })
+        .collect();
+    Ok(TrainableTokens {
+        ids: encoded.ids,
         trainable,
     })
 }

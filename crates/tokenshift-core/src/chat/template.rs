@@ -1,0 +1,343 @@
+//! Renders a chat template the way Transformers' `apply_chat_template` does: Jinja with `trim_blocks`,
+//! `lstrip_blocks` and loop controls, Python string methods, `raise_exception`, `strftime_now`, and a
+//! `tojson` that writes like Python's `json.dumps(ensure_ascii=False)`.
+
+use std::fmt::Write as _;
+
+use minijinja::syntax::SyntaxConfig;
+use minijinja::value::Serde;
+use minijinja::{Environment, Error as JinjaError, ErrorKind, Value};
+use serde_json::Value as Json;
+
+use crate::error::{Error, Result};
+
+const NAME: &str = "chat_template";
+
+/// What a template sees.
+#[derive(Debug, Clone, Default)]
+pub struct RenderInput<'a> {
+    pub messages: &'a Json,
+    pub add_generation_prompt: bool,
+    pub tools: Option<&'a Json>,
+    pub documents: Option<&'a Json>,
+    /// `bos_token`, `eos_token`, … as strings.
+    pub special_tokens: Vec<(&'static str, String)>,
+}
+
+pub struct ChatTemplate {
+    env: Environment<'static>,
+}
+
+impl ChatTemplate {
+    pub fn new(source: &str) -> Result<Self> {
+        let mut env = Environment::new();
+        let syntax = SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .build()
+            .map_err(|e| template_error("cannot be configured", &e))?;
+        env.set_syntax(syntax);
+        env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+        env.add_function("raise_exception", raise_exception);
+        env.add_function("strftime_now", strftime_now);
+        env.add_filter("tojson", tojson);
+        env.add_template_owned(NAME, source.to_owned())
+            .map_err(|e| template_error("cannot be compiled", &e))?;
+        Ok(Self { env })
+    }
+
+    pub fn render(&self, input: &RenderInput) -> Result<String> {
+        let template = self
+            .env
+            .get_template(NAME)
+            .map_err(|e| template_error("is missing", &e))?;
+        let mut ctx = serde_json::Map::new();
+        ctx.insert("messages".into(), input.messages.clone());
+        ctx.insert(
+            "add_generation_prompt".into(),
+            Json::Bool(input.add_generation_prompt),
+        );
+        if let Some(tools) = input.tools {
+            ctx.insert("tools".into(), tools.clone());
+        }
+        if let Some(documents) = input.documents {
+            ctx.insert("documents".into(), documents.clone());
+        }
+        for (name, value) in &input.special_tokens {
+            ctx.insert((*name).into(), Json::String(value.clone()));
+        }
+        template
+            .render(Value::from(Serde(&ctx)))
+            .map_err(|e| template_error("failed to render", &e))
+    }
+}
+
+impl ChatTemplate {
+    /// Renders from a JSON context `{messages, add_generation_prompt, tools?, documents?, bos_token?, …}`.
+    pub fn render_context_json(&self, context_json: &str) -> Result<String> {
+        let context: Json = serde_json::from_str(context_json).map_err(|e| Error::Json {
+            source_name: "chat template context".into(),
+            message: e.to_string(),
+        })?;
+        let empty = Json::Array(Vec::new());
+        let special_tokens = SPECIAL_TOKEN_NAMES
+            .into_iter()
+            .filter_map(|name| {
+                context
+                    .get(name)
+                    .and_then(Json::as_str)
+                    .map(|v| (name, v.to_owned()))
+            })
+            .collect();
+        self.render(&RenderInput {
+            messages: context.get("messages").unwrap_or(&empty),
+            add_generation_prompt: context
+                .get("add_generation_prompt")
+                .and_then(Json::as_bool)
+                .unwrap_or(false),
+            tools: context.get("tools").filter(|v| !v.is_null()),
+            documents: context.get("documents").filter(|v| !v.is_null()),
+            special_tokens,
+        })
+    }
+}
+
+/// Special-token variables templates read.
+pub const SPECIAL_TOKEN_NAMES: [&str; 4] = ["bos_token", "eos_token", "pad_token", "unk_token"];
+
+fn template_error(what: &str, error: &JinjaError) -> Error {
+    let mut message = format!("chat template {what}: {error}");
+    let mut source = std::error::Error::source(error);
+    while let Some(inner) = source {
+        let _ = write!(message, ": {inner}");
+        source = inner.source();
+    }
+    Error::InvalidOption {
+        option: "chat_template".into(),
+        message,
+    }
+}
+
+fn raise_exception(message: String) -> std::result::Result<Value, JinjaError> {
+    Err(JinjaError::new(ErrorKind::InvalidOperation, message))
+}
+
+/// `strftime_now(format)` with the current UTC time; supports the directives chat templates use.
+fn strftime_now(format: String) -> std::result::Result<Value, JinjaError> {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    Ok(Value::from(format_utc(seconds, &format)))
+}
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const DAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
+/// Formats a Unix time as UTC with a subset of `strftime` (%Y %m %d %B %b %A %a %H %M %S %%).
+pub fn format_utc(seconds: i64, format: &str) -> String {
+    let days = seconds.div_euclid(86_400);
+    let secs = seconds.rem_euclid(86_400);
+    // Civil-from-days (Howard Hinnant), valid for the proleptic Gregorian calendar.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let weekday = (days + 3).rem_euclid(7) as usize; // 1970-01-01 was a Thursday
+    let month_name = MONTHS[(month - 1) as usize];
+    let mut out = String::new();
+    let mut chars = format.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('Y') => {
+                let _ = write!(out, "{year}");
+            }
+            Some('m') => {
+                let _ = write!(out, "{month:02}");
+            }
+            Some('d') => {
+                let _ = write!(out, "{day:02}");
+            }
+            Some('B') => out.push_str(month_name),
+            Some('b') => out.push_str(&month_name[..3]),
+            Some('A') => out.push_str(DAYS[weekday]),
+            Some('a') => out.push_str(&DAYS[weekday][..3]),
+            Some('H') => {
+                let _ = write!(out, "{:02}", secs / 3600);
+            }
+            Some('M') => {
+                let _ = write!(out, "{:02}", secs / 60 % 60);
+            }
+            Some('S') => {
+                let _ = write!(out, "{:02}", secs % 60);
+            }
+            Some('%') => out.push('%'),
+            Some(other) => {
+                out.push('%');
+                out.push(other);
+            }
+            None => out.push('%'),
+        }
+    }
+    out
+}
+
+/// Python's `json.dumps(value, ensure_ascii=False, indent=indent)`: `", "` and `": "` separators,
+/// keys in insertion order, no HTML escaping (minijinja's own `tojson` escapes `<`, `>`, `&`, `'`).
+fn tojson(value: Value, indent: Option<Value>) -> std::result::Result<Value, JinjaError> {
+    let json: Json = serde_json::to_value(&value)
+        .map_err(|e| JinjaError::new(ErrorKind::InvalidOperation, format!("tojson: {e}")))?;
+    let indent = match indent {
+        Some(v) if !v.is_none() && !v.is_undefined() => Some(usize::try_from(v).map_err(|_| {
+            JinjaError::new(
+                ErrorKind::InvalidOperation,
+                "tojson: indent must be a whole number",
+            )
+        })?),
+        _ => None,
+    };
+    let mut out = String::new();
+    write_python_json(&json, indent, 0, &mut out);
+    Ok(Value::from_safe_string(out))
+}
+
+pub fn write_python_json(value: &Json, indent: Option<usize>, depth: usize, out: &mut String) {
+    let newline = |out: &mut String, depth: usize| {
+        if let Some(width) = indent {
+            out.push('\n');
+            out.push_str(&" ".repeat(width * depth));
+        }
+    };
+    let (item_sep, key_sep) = if indent.is_some() {
+        (",", ": ")
+    } else {
+        (", ", ": ")
+    };
+    match value {
+        Json::Array(items) if !items.is_empty() => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(item_sep);
+                }
+                newline(out, depth + 1);
+                write_python_json(item, indent, depth + 1, out);
+            }
+            newline(out, depth);
+            out.push(']');
+        }
+        Json::Object(map) if !map.is_empty() => {
+            out.push('{');
+            for (i, (key, item)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(item_sep);
+                }
+                newline(out, depth + 1);
+                out.push_str(&Json::String(key.clone()).to_string());
+                out.push_str(key_sep);
+                write_python_json(item, indent, depth + 1, out);
+            }
+            newline(out, depth);
+            out.push('}');
+        }
+        Json::Number(n) if n.is_f64() => {
+            // Python prints floats with a fractional part ("1.0"); serde_json agrees except for integral values.
+            let text = n.to_string();
+            out.push_str(&text);
+            if !text.contains(['.', 'e', 'E']) {
+                out.push_str(".0");
+            }
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn render(source: &str, messages: Json) -> String {
+        ChatTemplate::new(source)
+            .expect("compiles")
+            .render(&RenderInput {
+                messages: &messages,
+                special_tokens: vec![("eos_token", "</s>".into())],
+                ..RenderInput::default()
+            })
+            .expect("renders")
+    }
+
+    #[test]
+    fn trims_blocks_like_transformers() {
+        let t = "{% for m in messages %}\n  {% if m.role == 'user' %}\n[{{ m.content | trim }}]{{ eos_token }}\n  {% endif %}\n{% endfor %}";
+        assert_eq!(
+            render(t, json!([{"role": "user", "content": " hi "}])),
+            "[hi]</s>\n"
+        );
+    }
+
+    #[test]
+    fn python_string_methods_and_tojson() {
+        let t = "{{ messages[0].content.split('</think>')[-1].lstrip('\\n') }}|{{ messages[0].tool | tojson }}";
+        let out = render(
+            t,
+            json!([{"content": "a</think>\n\nb", "tool": {"b": 1, "a": [1.5, "é<"]}}]),
+        );
+        assert_eq!(out, "b|{\"b\": 1, \"a\": [1.5, \"é<\"]}");
+    }
+
+    #[test]
+    fn raise_exception_is_an_error_with_its_message() {
+        let err = ChatTemplate::new("{{ raise_exception('only user/assistant roles') }}")
+            .expect("compiles")
+            .render(&RenderInput {
+                messages: &json!([]),
+                ..RenderInput::default()
+            })
+            .expect_err("must fail");
+        assert!(
+            err.to_string().contains("only user/assistant roles"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn strftime_subset() {
+        assert_eq!(format_utc(0, "%d %b %Y %H:%M"), "01 Jan 1970 00:00");
+        assert_eq!(
+            format_utc(1_732_752_000, "%Y-%m-%d %A %B"),
+            "2024-11-28 Thursday November"
+        );
+    }
+}

@@ -1,0 +1,76 @@
+// Twin of crates/tokenshift-core/src/chat/turns.rs: the rendered conversation and the spans to train.
+// Spans are UTF-8 byte offsets, like the Rust core's.
+
+import type { Conversation } from './conversation.js';
+import type { ChatRenderContext, TsChatTemplate } from './template.js';
+
+export type TrainOn = 'assistant' | 'last' | 'all';
+
+const utf8 = (s: string) => Buffer.byteLength(s);
+
+/** `{text, spans}`, or a string: the reason to skip, naming the message index. */
+export function trainedSpans(
+  template: TsChatTemplate,
+  conversation: Conversation,
+  variables: Partial<ChatRenderContext>,
+  specialTokens: string[],
+  trainOn: TrainOn,
+): { text: string; spans: [number, number][] } | string {
+  const { messages } = conversation;
+  const render = (upto: number, addGenerationPrompt: boolean) =>
+    template.render({ ...variables, messages: messages.slice(0, upto), add_generation_prompt: addGenerationPrompt, tools: conversation.tools, documents: conversation.documents });
+  const full = render(messages.length, false);
+  if (trainOn === 'all') return { text: full, spans: [[0, utf8(full)]] };
+  const role = (k: number) => (typeof messages[k]?.role === 'string' ? (messages[k]?.role as string) : '');
+  let lastAssistant = -1;
+  messages.forEach((_, k) => {
+    if (role(k) === 'assistant') lastAssistant = k;
+  });
+  const spans: [number, number][] = [];
+  for (let k = 0; k < messages.length; k++) {
+    const flag = conversation.train[k] ?? null;
+    if (role(k) !== 'assistant') {
+      if (flag === true) return `message ${k}: \`train: true\` is supported on assistant messages only`;
+      continue;
+    }
+    const selected = flag ?? (trainOn === 'assistant' || k === lastAssistant);
+    if (!selected) continue;
+    const prefix = render(k, true);
+    if (!full.startsWith(prefix)) return `message ${k}: the conversation rendered up to it with the generation prompt is not a prefix of the full rendering`;
+    const content = typeof messages[k]?.content === 'string' ? (messages[k]?.content as string) : '';
+    const toolCalls = messages[k]?.tool_calls;
+    const contentEnd = locateContent(full, prefix.length, content);
+    if (contentEnd === null) return `message ${k}: its content was not found after the generation prompt`;
+    const markerEnd = endOfTurn(full, contentEnd, specialTokens, Array.isArray(toolCalls) && toolCalls.length > 0);
+    if (markerEnd === null) return `message ${k}: no end-of-turn marker (a special token) follows its content`;
+    spans.push([utf8(prefix), utf8(full.slice(0, markerEnd))]);
+  }
+  return { text: full, spans };
+}
+
+function locateContent(full: string, from: number, content: string): number | null {
+  if (content.trim() === '') return from;
+  for (const candidate of [content, content.trim()]) {
+    const pos = full.indexOf(candidate, from);
+    if (pos >= 0) return pos + candidate.length;
+  }
+  return null;
+}
+
+function endOfTurn(full: string, from: number, specialTokens: string[], scan: boolean): number | null {
+  const at = (pos: number): number | null => {
+    let best = -1;
+    for (const t of specialTokens) if (t !== '' && full.startsWith(t, pos) && t.length > best) best = t.length;
+    return best < 0 ? null : pos + best;
+  };
+  if (scan) {
+    for (let pos = from; pos < full.length; pos++) {
+      const end = at(pos);
+      if (end !== null) return end;
+    }
+    return null;
+  }
+  let pos = from;
+  while (pos < full.length && /\s/.test(full[pos] as string)) pos++;
+  return at(pos);
+}
