@@ -7,6 +7,9 @@ export type {
   EncodedBatch,
   Encoding,
   SpecialTokens,
+  ApplyChatTemplateOptions,
+  ChatMessage,
+  ChatTemplateDict,
   TokenizeOptions,
   TokenizerOptions,
 } from './tokenizer.js';
@@ -16,7 +19,7 @@ export { NativeUnavailableError, OptionError, RecordError, TokenizeError, Tokeni
 export { createPreparer, PreparedBatch, Preparer } from './prepare/preparer.js';
 export type { PrepareStats, TrainingRow } from './prepare/preparer.js';
 export { DEFAULT_PROMPT_TEMPLATE, SHIFT_HELP } from './prepare/options.js';
-export type { Boundary, PrepareOptions, PromptTemplate, RecordFormat, Shift, Truncation } from './prepare/options.js';
+export type { Boundary, PrepareOptions, PromptTemplate, RecordFormat, Shift, TrainOn, Truncation } from './prepare/options.js';
 export type { RecordStatusName } from './prepare/status.js';
 export { checkAlignment } from './align/check.js';
 export type { AlignmentInput, AlignmentReport, CheckAlignmentOptions, DetectedConvention } from './align/check.js';

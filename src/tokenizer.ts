@@ -6,6 +6,8 @@ import { AddedToken } from '@huggingface/tokenizers';
 import { createBackend, requestedBackend } from './backend/select.js';
 import type { BackendKind, SpecialTokenInfo, TokenizerBackend, TokenizerSource } from './backend/types.js';
 import { sourceFromDir, sourceFromFile } from './files.js';
+import { OptionError, TokenizeError } from './errors.js';
+import { createPreparer } from './prepare/preparer.js';
 import { resolveThreads } from './threads.js';
 import {
   describe,
@@ -69,6 +71,29 @@ export interface EncodedBatch {
 }
 
 export type SpecialTokens = SpecialTokenInfo;
+
+/** Options of `apply_chat_template`, as in transformers.js. */
+export interface ApplyChatTemplateOptions {
+  add_generation_prompt?: boolean;
+  /** Return token ids (default) rather than the rendered string. */
+  tokenize?: boolean;
+  /** Return `{input_ids, attention_mask}` instead of the ids alone. */
+  return_dict?: boolean;
+  /** With `return_dict`: add `assistant_masks` (1 on tokens of assistant turns, through their end-of-turn marker). */
+  return_assistant_tokens_mask?: boolean;
+  tools?: unknown[] | null;
+  documents?: unknown[] | null;
+  /** A template to use instead of the tokenizer config's. */
+  chat_template?: string | null;
+}
+
+export interface ChatTemplateDict {
+  input_ids: number[];
+  attention_mask: number[];
+  assistant_masks?: number[];
+}
+
+export type ChatMessage = { role: string; content?: unknown } & Record<string, unknown>;
 
 const backends = new WeakMap<Tokenizer, TokenizerBackend>();
 
@@ -207,6 +232,54 @@ export class Tokenizer {
 
   get_added_tokens_decoder(): Map<number, AddedToken> {
     return new Map(this.impl.addedTokens().map((t) => [t.id, new AddedToken(t)]));
+  }
+
+  /**
+   * Renders `conversation` with the chat template the way Transformers does (the template owns BOS, so
+   * tokenizing adds no special tokens). Like transformers.js, but ids come as plain arrays, not tensors.
+   */
+  apply_chat_template(conversation: ChatMessage[], options: ApplyChatTemplateOptions & { tokenize: false }): string;
+  apply_chat_template(conversation: ChatMessage[], options: ApplyChatTemplateOptions & { return_dict: true }): ChatTemplateDict;
+  apply_chat_template(conversation: ChatMessage[], options?: ApplyChatTemplateOptions): number[];
+  apply_chat_template(conversation: ChatMessage[], options?: ApplyChatTemplateOptions): string | number[] | ChatTemplateDict {
+    if (!Array.isArray(conversation)) throw new TypeError(`conversation must be an array of messages, got ${describe(conversation)}`);
+    const opts = expectOptionalObject(options, 'options') as ApplyChatTemplateOptions;
+    const source = expectOptionalString(opts.chat_template, 'options.chat_template') ?? this.special_tokens.chatTemplate;
+    if (source === null) throw new OptionError('invalid option `chat_template`: this tokenizer has no chat template; pass options.chat_template');
+    const addGenerationPrompt = expectOptionalBoolean(opts.add_generation_prompt, 'options.add_generation_prompt', false);
+    const special = this.special_tokens;
+    const variables: Record<string, string> = {};
+    for (const [name, value] of [['bos_token', special.bos], ['eos_token', special.eos], ['pad_token', special.pad], ['unk_token', special.unk]] as const) {
+      if (value !== null) variables[name] = value;
+    }
+    const text = this.impl.renderChatTemplate(source, {
+      ...variables,
+      messages: conversation,
+      add_generation_prompt: addGenerationPrompt,
+      ...(opts.tools ? { tools: opts.tools } : {}),
+      ...(opts.documents ? { documents: opts.documents } : {}),
+    });
+    if (!expectOptionalBoolean(opts.tokenize, 'options.tokenize', true)) return text;
+    const ids = Array.from(this.impl.encodeIds(text, false));
+    if (!expectOptionalBoolean(opts.return_dict, 'options.return_dict', false)) return ids;
+    const result: ChatTemplateDict = { input_ids: ids, attention_mask: ids.map(() => 1) };
+    if (expectOptionalBoolean(opts.return_assistant_tokens_mask, 'options.return_assistant_tokens_mask', false)) {
+      result.assistant_masks = this.assistantMask(conversation, source, opts, ids);
+    }
+    return result;
+  }
+
+  /** The trained positions of `prepare` on the same conversation (rendered without a generation prompt). */
+  private assistantMask(conversation: ChatMessage[], source: string, opts: ApplyChatTemplateOptions, ids: number[]): number[] {
+    const batch = createPreparer(this, { shift: 'model', format: 'chat', chatTemplate: source, addEos: false }).prepare([
+      { messages: conversation, ...(opts.tools ? { tools: opts.tools } : {}), ...(opts.documents ? { documents: opts.documents } : {}) },
+    ]);
+    const skipped = batch.stats.skipped.chatTurnNotFound[0];
+    if (skipped !== undefined) throw new TokenizeError(`cannot build the assistant mask: ${skipped.reason}`);
+    if (batch.rowCount === 0) return ids.map(() => 0);
+    const row = batch.row(0);
+    if (row.input_ids.some((id, i) => ids[i] !== id)) throw new TokenizeError('cannot build the assistant mask: the generation prompt changes how the conversation tokenizes');
+    return ids.map((_, i) => (i < row.labels.length && (row.labels[i] as number) !== batch.ignoreIndex ? 1 : 0));
   }
 
   private batchArgs(texts: unknown, options: BatchOptions | undefined): [string[], boolean, number] {

@@ -1,4 +1,5 @@
 import { OptionError, RecordError, TokenizeError, TokenizerLoadError, errorMessage } from '../errors.js';
+import type { ChatRenderContext } from '../chat/template.js';
 import type { NormalizedPrepareOptions } from '../prepare/options.js';
 import type { RawPrepared } from '../prepare/status.js';
 import type { NativeAddon } from './native-addon.js';
@@ -85,6 +86,18 @@ export class NativeBackend implements TokenizerBackend {
       chatTemplate: s.chatTemplate ?? null,
       cleanUpTokenizationSpaces: s.cleanUpTokenizationSpaces,
     };
+  }
+
+  private readonly templates = new Map<string, InstanceType<NativeAddon['NativeChatTemplate']>>();
+
+  renderChatTemplate(source: string, context: ChatRenderContext): string {
+    let template = this.templates.get(source);
+    if (template === undefined) {
+      template = wrap(() => new this.addon.NativeChatTemplate(source));
+      this.templates.set(source, template);
+    }
+    const compiled = template;
+    return wrap(() => compiled.render(JSON.stringify(context)));
   }
 
   createPreparer(options: NormalizedPrepareOptions): PreparerBackend {

@@ -141,6 +141,17 @@ export class TsBackend implements TokenizerBackend, SpanEncoder {
     };
   }
 
+  private readonly templates = new Map<string, TsChatTemplate>();
+
+  renderChatTemplate(source: string, context: ChatRenderContext): string {
+    let template = this.templates.get(source);
+    if (template === undefined) {
+      template = new TsChatTemplate(source);
+      this.templates.set(source, template);
+    }
+    return template.render(context);
+  }
+
   /** Twin of the Rust `ChatSetup::new`. */
   private chatSetup(options: NormalizedPrepareOptions): ChatSetup {
     const source = options.chatTemplate ?? this.config.chatTemplate;

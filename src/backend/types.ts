@@ -1,5 +1,6 @@
 // The contract both backends implement. The facade (`../tokenizer.ts`) only talks to this.
 
+import type { ChatRenderContext } from '../chat/template.js';
 import type { NormalizedPrepareOptions } from '../prepare/options.js';
 import type { RawPrepared } from '../prepare/status.js';
 
@@ -58,6 +59,8 @@ export interface TokenizerBackend {
   /** Sorted by id. */
   addedTokens(): AddedTokenInfo[];
   specialTokens(): SpecialTokenInfo;
+  /** Renders a chat template (compiled once per source). */
+  renderChatTemplate(source: string, context: ChatRenderContext): string;
   /** Fails (OptionError) when the options cannot work with this tokenizer, e.g. addEos without an EOS. */
   createPreparer(options: NormalizedPrepareOptions): PreparerBackend;
 }
