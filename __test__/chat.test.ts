@@ -9,6 +9,7 @@ import { Tokenizer as ReferenceTokenizer } from 'tokenizers';
 import { describe, expect, it } from 'vitest';
 
 import { checkAlignment, createPreparer, RecordError, Tokenizer, type PreparedBatch } from '../dist/esm/index.mjs';
+import { conversationFromRecord } from '../dist/cjs/chat/conversation.js';
 import { testBackends } from './support/backends';
 import { fixtureDir, PACKAGED_TOKENIZERS, sharedDir } from './support/shared';
 
@@ -135,6 +136,21 @@ describe.skipIf(shared === null)('chat on the shared conversation data and fixtu
     const chatTemplate =
       configRel === undefined ? undefined : ((JSON.parse(readFileSync(join(fixtureDir(configRel), 'tokenizer_config.json'), 'utf8')) as { chat_template: string }).chat_template);
     const options = { shift: 'model' as const, ...(chatTemplate ? { chatTemplate } : {}) };
+
+    it.runIf(backends.length === 2)('minijinja and @huggingface/jinja render every conversation to the same string', () => {
+      const [native, ts] = backends.map((backend) => Tokenizer.fromDir(fixtureDir(tokenizerRel), { backend }));
+      let compared = 0;
+      records.forEach((record, i) => {
+        const conversation = conversationFromRecord(record, i + 1);
+        for (const add_generation_prompt of [false, true]) {
+          const opts = { tokenize: false as const, add_generation_prompt, ...(chatTemplate ? { chat_template: chatTemplate } : {}), ...(conversation.tools ? { tools: conversation.tools } : {}) };
+          const messages = conversation.messages as { role: string }[];
+          expect((native as Tokenizer).apply_chat_template(messages, opts), `record ${i + 1}`).toBe((ts as Tokenizer).apply_chat_template(messages, opts));
+          compared++;
+        }
+      });
+      expect(compared).toBe(records.length * 2);
+    });
 
     it('native and TS give identical rows, stats and skips on every conversation', () => {
       const results = backends.map((backend) => createPreparer(Tokenizer.fromDir(fixtureDir(tokenizerRel), { backend }), options).prepare(records));

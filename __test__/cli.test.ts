@@ -104,3 +104,25 @@ describe('README quickstart', () => {
     expect(run.stdout).toMatch(/model true/);
   });
 });
+
+describe('tokenshift with chat records', () => {
+  const conversation = '{"conversations":[{"from":"human","value":"Hi"},{"from":"gpt","value":"Hello!"},{"from":"human","value":"2+2?"},{"from":"gpt","value":"4"}]}\n';
+
+  it('--train-on last trains only the final turn; --chat-template replaces the config template', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tokenshift-chat-'));
+    const input = join(dir, 'chat.jsonl');
+    writeFileSync(input, conversation);
+    const all = cli(['inspect', '--tokenizer', tokenizerDir, '--input', input, '--shift', 'model', '--no-color']);
+    expect(all.stdout).toContain('trained 1: "Hello!<|im_end|>"');
+    expect(all.stdout).toContain('trained 2: "<think>\\n\\n</think>\\n\\n4<|im_end|>"');
+    const last = cli(['inspect', '--tokenizer', tokenizerDir, '--input', input, '--shift', 'model', '--train-on', 'last', '--no-color']);
+    expect(last.stdout).not.toContain('Hello!<|im_end|>"');
+    expect(last.stdout).toContain('trained 1: "<think>');
+    const template = join(dir, 'template.jinja');
+    writeFileSync(template, "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}");
+    const custom = cli(['inspect', '--tokenizer', tokenizerDir, '--input', input, '--shift', 'model', '--chat-template', template, '--no-color']);
+    expect(custom.status).toBe(0);
+    expect(custom.stdout).toContain('trained 2: "4<|im_end|>"');
+    expect(cli(['inspect', '--tokenizer', tokenizerDir, '--input', input, '--shift', 'model', '--train-on', 'some']).status).toBe(2);
+  });
+});

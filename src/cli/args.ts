@@ -20,7 +20,9 @@ Options:
   --max-length N                 longest row in tokens (default: unlimited)
   --truncation right|left|drop   rows over --max-length: keep the start (default), keep the end, or skip the record
   --boundary offsets|separate    tokenize prompt+completion once (default) or apart (classic Alpaca pipelines)
-  --format auto|prompt-completion|alpaca|text   record shape (default: detected per record)
+  --format auto|prompt-completion|alpaca|text|chat   record shape (default: detected per record)
+  --train-on assistant|last|all  chat records: every assistant turn (default), only the last, or every token
+  --chat-template FILE           chat template (Jinja) to use instead of the tokenizer config's
   --prompt-template FILE         Alpaca template as JSON {"withInput": "...{instruction}...{input}...", "withoutInput": "..."}
   --no-eos                       do not append the tokenizer's EOS
   --ignore-index N               label of untrained positions (default -100)
@@ -42,6 +44,7 @@ export interface CliArgs {
   color: boolean | null;
   backend: 'native' | 'ts' | 'auto' | undefined;
   promptTemplateFile: string | null;
+  chatTemplateFile: string | null;
   prepare: PrepareOptions;
 }
 
@@ -60,6 +63,8 @@ export function parseCli(argv: string[]): CliArgs {
       boundary: { type: 'string' },
       format: { type: 'string' },
       'prompt-template': { type: 'string' },
+      'train-on': { type: 'string' },
+      'chat-template': { type: 'string' },
       'no-eos': { type: 'boolean' },
       'ignore-index': { type: 'string' },
       threads: { type: 'string' },
@@ -95,6 +100,7 @@ export function parseCli(argv: string[]): CliArgs {
   set('truncation', values.truncation);
   set('boundary', values.boundary);
   set('format', values.format);
+  set('trainOn', values['train-on']);
   set('ignoreIndex', int('ignore-index', values['ignore-index']));
   set('threads', int('threads', values.threads));
   if (values['no-eos']) prepare.addEos = false;
@@ -110,6 +116,7 @@ export function parseCli(argv: string[]): CliArgs {
     color: values['no-color'] ? false : values.color ? true : null,
     backend,
     promptTemplateFile: values['prompt-template'] ?? null,
+    chatTemplateFile: values['chat-template'] ?? null,
     prepare: prepare as unknown as PrepareOptions,
   };
 }

@@ -34,6 +34,15 @@ export async function runInspect(args: CliArgs, options: PrepareOptions): Promis
       const row = batch.row(r);
       const trained = row.labels.filter((l) => l !== ignore).length;
       out.push('', `record ${batch.rowRecords[r]}: ${row.input_ids.length} tokens, ${trained} trained labels`);
+      // The trained stretches as text: for chat records, one per trained turn.
+      const runs: number[][] = [];
+      row.labels.forEach((label, i) => {
+        if (label === ignore) return;
+        const id = options.shift === 'model' ? (row.input_ids[i] as number) : label;
+        if (i > 0 && row.labels[i - 1] !== ignore) (runs.at(-1) as number[]).push(id);
+        else runs.push([id]);
+      });
+      runs.forEach((run, k) => out.push(`  trained ${k + 1}: ${JSON.stringify(tokenizer.decode(run, { clean_up_tokenization_spaces: false }))}`));
       const width = Math.max(12, ...row.input_ids.map((id) => show(tokenizer, id).length)) + 2;
       out.push(`${'pos'.padStart(5)}  ${'input token'.padEnd(width)}  ${'label'.padStart(7)}  label token`);
       row.input_ids.forEach((id, i) => {

@@ -14,15 +14,26 @@ function version(): string {
   return (JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 }
 
-function withTemplate(args: CliArgs): PrepareOptions {
-  if (args.promptTemplateFile === null) return args.prepare;
-  let template: unknown;
+function readOption(flag: string, file: string): string {
   try {
-    template = JSON.parse(readFileSync(args.promptTemplateFile, 'utf8'));
+    return readFileSync(file, 'utf8');
   } catch (error) {
-    throw new OptionError(`--prompt-template ${args.promptTemplateFile}: ${errorMessage(error)}`);
+    throw new OptionError(`${flag} ${file}: ${errorMessage(error)}`);
   }
-  return { ...args.prepare, promptTemplate: template as PrepareOptions['promptTemplate'] };
+}
+
+/** Adds the templates named by --prompt-template (JSON) and --chat-template (Jinja) to the options. */
+function withTemplates(args: CliArgs): PrepareOptions {
+  const options = { ...args.prepare };
+  if (args.promptTemplateFile !== null) {
+    try {
+      options.promptTemplate = JSON.parse(readOption('--prompt-template', args.promptTemplateFile)) as PrepareOptions['promptTemplate'];
+    } catch (error) {
+      throw new OptionError(`--prompt-template ${args.promptTemplateFile}: ${errorMessage(error)}`);
+    }
+  }
+  if (args.chatTemplateFile !== null) options.chatTemplate = readOption('--chat-template', args.chatTemplateFile);
+  return options;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -34,7 +45,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(USAGE);
       return 0;
     }
-    options = withTemplate(args);
+    options = withTemplates(args);
     normalizePrepareOptions(options); // fail on bad options before reading any input
   } catch (error) {
     process.stderr.write(`tokenshift: ${errorMessage(error)}\n\n${USAGE}`);
