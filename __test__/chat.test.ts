@@ -74,6 +74,17 @@ describe.each(backends)('chat prepare (%s backend)', (backend) => {
     expect(checkAlignment(a, { shift: 'data', eosId: llama.token_to_id('<|eot_id|>') }).ok).toBe(true);
   });
 
+  it('templates that are not prefix-stable (Phi-3 closes the conversation with an EOS) still get exact masks', () => {
+    const phi3 =
+      "{% for m in messages %}{{ '<|' + m.role + '|>\n' + m.content + '<|im_end|>\n' }}{% endfor %}" +
+      "{% if add_generation_prompt %}{{ '<|assistant|>\n' }}{% else %}{{ eos_token }}{% endif %}";
+    const messages = [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello!' }, { role: 'user', content: '2+2?' }, { role: 'assistant', content: '4' }];
+    const batch = createPreparer(qwen, { shift: 'model', chatTemplate: phi3 }).prepare([{ messages }]);
+    // The closing EOS after the last marker is not trained; each turn is trained through its marker.
+    expect(trainedRuns(qwen, batch, 0)).toEqual(['Hello!<|im_end|>', '4<|im_end|>']);
+    expect(qwen.decode(batch.row(0).input_ids, { clean_up_tokenization_spaces: false }).endsWith('<|im_end|>\n<|im_end|>')).toBe(true);
+  });
+
   it('a template without end-of-turn markers skips the record, naming the message, and counts it', () => {
     const plain = "{% for m in messages %}{{ m.role }}: {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}assistant: {% endif %}";
     const batch = createPreparer(qwen, { shift: 'model', chatTemplate: plain }).prepare([{ messages: CONVERSATION }, { text: 'plain text still works' }]);
