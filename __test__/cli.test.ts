@@ -126,3 +126,21 @@ describe('tokenshift with chat records', () => {
     expect(cli(['inspect', '--tokenizer', tokenizerDir, '--input', input, '--shift', 'model', '--train-on', 'some']).status).toBe(2);
   });
 });
+
+describe('tokenshift prepare --pack', () => {
+  it('writes packed rows with position_ids and seq_lens, and packing stats', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tokenshift-pack-'));
+    const out = join(dir, 'packed.jsonl');
+    const stats = join(dir, 'stats.json');
+    const run = cli(['prepare', '--tokenizer', tokenizerDir, '--input', sample, '--output', out, '--shift', 'model', '--pack', 'bfd', '--block-size', '128', '--stats', stats]);
+    expect(run.status).toBe(0);
+    const rows = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { input_ids: number[]; seq_lens: number[]; position_ids: number[] });
+    for (const row of rows) {
+      expect(row.input_ids.length).toBeLessThanOrEqual(128);
+      expect(row.seq_lens.reduce((a, b) => a + b, 0)).toBe(row.input_ids.length);
+    }
+    const written = JSON.parse(readFileSync(stats, 'utf8')) as { packing: { rows: number; examples: number; efficiency: number }; rows: number };
+    expect(written.packing).toMatchObject({ rows: rows.length, examples: written.rows });
+    expect(cli(['prepare', '--tokenizer', tokenizerDir, '--input', sample, '--output', '-', '--shift', 'model', '--pack', 'bfd']).status).toBe(2);
+  });
+});

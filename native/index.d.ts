@@ -54,6 +54,9 @@ export declare function availableThreads(): number
 /** Rows in CSR form; `shift` is 'model' or 'data' (validated by the TS facade). */
 export declare function checkAlignment(ids: Int32Array, labels: Int32Array, offsets: Uint32Array, labelOffsets: Uint32Array, shift: string, ignoreIndex: number, eos?: number | undefined | null): NativeAlignmentReport
 
+/** Pads rows (CSR) into row-major `[batch, length]` arrays; `int64` returns BigInt64Arrays. */
+export declare function collate(inputIds: Int32Array, labels: Int32Array, offsets: Uint32Array, positionIds: Int32Array | undefined | null, optionsJson: string, int64: boolean): NativeCollated
+
 export interface NativeAddedToken {
   id: number
   content: string
@@ -83,10 +86,39 @@ export interface NativeBatch {
   offsets: Uint32Array
 }
 
+export interface NativeCollated {
+  batch: number
+  length: number
+  inputIds: Int32Array | BigInt64Array
+  labels: Int32Array | BigInt64Array
+  attentionMask: Int32Array | BigInt64Array
+  positionIds: Int32Array | BigInt64Array
+}
+
 export interface NativeEncoding {
   ids: Uint32Array
   tokens: Array<string>
   typeIds: Uint32Array
+}
+
+export interface NativePacked {
+  inputIds: Int32Array
+  labels: Int32Array
+  positionIds: Int32Array
+  offsets: Uint32Array
+  seqLens: Uint32Array
+  seqOffsets: Uint32Array
+  stats: NativePackStats
+}
+
+export interface NativePackStats {
+  examples: number
+  rows: number
+  tokens: number
+  padTokens: number
+  truncatedExamples: number
+  droppedExamples: number
+  droppedTailTokens: number
 }
 
 export interface NativePrepared {
@@ -134,3 +166,6 @@ export interface NativeVocab {
   tokens: Array<string>
   ids: Uint32Array
 }
+
+/** Packs rows (CSR) per `options_json` (validated by the TS facade). */
+export declare function pack(inputIds: Int32Array, labels: Int32Array, offsets: Uint32Array, optionsJson: string): NativePacked

@@ -841,3 +841,5 @@ module.exports.NativeTokenizer = nativeBinding.NativeTokenizer
 module.exports.__panicForTest = nativeBinding.__panicForTest
 module.exports.availableThreads = nativeBinding.availableThreads
 module.exports.checkAlignment = nativeBinding.checkAlignment
+module.exports.collate = nativeBinding.collate
+module.exports.pack = nativeBinding.pack

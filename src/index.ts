@@ -24,3 +24,7 @@ export type { RecordStatusName } from './prepare/status.js';
 export { checkAlignment } from './align/check.js';
 export type { AlignmentInput, AlignmentReport, CheckAlignmentOptions, DetectedConvention } from './align/check.js';
 export { AddedToken } from '@huggingface/tokenizers';
+export { pack, PackedBatch } from './pack/pack.js';
+export type { PackOptions } from './pack/pack.js';
+export { collate } from './collate/collate.js';
+export type { Collated, CollateOptions } from './collate/collate.js';

@@ -28,6 +28,10 @@ Options:
   --ignore-index N               label of untrained positions (default -100)
   --threads N                    worker threads, 0 = all cores (default; or TOKENSHIFT_NUM_THREADS)
   --backend native|ts|auto       implementation (default auto; or TOKENSHIFT_BACKEND)
+  --pack bfd|wrapped             (prepare) pack rows into --block-size blocks: whole examples best-fit (bfd), or one
+                                 token stream cut into windows (wrapped); rows then carry position_ids and seq_lens
+  --block-size N                 (prepare) tokens per packed row
+  --tail drop|pad                (prepare, wrapped) the incomplete last window (default drop)
   --stats FILE                   (prepare) write counters and the record numbers of every skipped or truncated record
   --n K                          (inspect) examples to show (default 3)
   --color / --no-color           (inspect) colour trained positions (default: when stdout is a terminal)
@@ -45,7 +49,19 @@ export interface CliArgs {
   backend: 'native' | 'ts' | 'auto' | undefined;
   promptTemplateFile: string | null;
   chatTemplateFile: string | null;
+  pack: { mode: 'bfd' | 'wrapped'; blockSize: number; tail: 'drop' | 'pad' } | null;
   prepare: PrepareOptions;
+}
+
+function packArgs(mode: string | undefined, blockSize: number | undefined, tail: string | undefined): CliArgs['pack'] {
+  if (mode === undefined) {
+    if (blockSize !== undefined || tail !== undefined) throw new OptionError('--block-size and --tail go with --pack');
+    return null;
+  }
+  if (mode !== 'bfd' && mode !== 'wrapped') throw new OptionError(`--pack must be bfd or wrapped, got ${JSON.stringify(mode)}`);
+  if (blockSize === undefined || blockSize < 2) throw new OptionError('--pack needs --block-size N (at least 2)');
+  if (tail !== undefined && tail !== 'drop' && tail !== 'pad') throw new OptionError(`--tail must be drop or pad, got ${JSON.stringify(tail)}`);
+  return { mode, blockSize, tail: tail ?? 'drop' };
 }
 
 export function parseCli(argv: string[]): CliArgs {
@@ -70,6 +86,9 @@ export function parseCli(argv: string[]): CliArgs {
       threads: { type: 'string' },
       backend: { type: 'string' },
       stats: { type: 'string' },
+      pack: { type: 'string' },
+      'block-size': { type: 'string' },
+      tail: { type: 'string' },
       n: { type: 'string' },
       color: { type: 'boolean' },
       'no-color': { type: 'boolean' },
@@ -117,6 +136,7 @@ export function parseCli(argv: string[]): CliArgs {
     backend,
     promptTemplateFile: values['prompt-template'] ?? null,
     chatTemplateFile: values['chat-template'] ?? null,
+    pack: packArgs(values.pack, int('block-size', values['block-size']), values.tail),
     prepare: prepare as unknown as PrepareOptions,
   };
 }

@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { createWriteStream, mkdirSync, renameSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 
+import { pack, type PackedBatch } from '../pack/pack.js';
 import { createPreparer, type PreparedBatch } from '../prepare/preparer.js';
 import type { PrepareOptions } from '../prepare/options.js';
 import type { CliArgs } from './args.js';
@@ -23,7 +24,7 @@ export interface RunTotals {
 }
 
 /** Runs the preparer over the input in chunks, handing each batch to `sink` in order. */
-export async function prepareInput(args: CliArgs, options: PrepareOptions, sink: (batch: PreparedBatch) => Promise<void> | void, limit = Infinity): Promise<{ totals: RunTotals; tokenizerFile: string; tokenizerSha256: string; backend: string; eosId: number | null }> {
+export async function prepareInput(args: CliArgs, options: PrepareOptions, sink: (batch: PreparedBatch) => Promise<void> | void, limit = Infinity): Promise<{ totals: RunTotals; tokenizerFile: string; tokenizerSha256: string; backend: string; eosId: number | null; padId: number | null }> {
   const loaded = loadTokenizer(args.tokenizer, args.backend === undefined ? {} : { backend: args.backend });
   const input = readInput(args.input);
   const totals: RunTotals = { records: 0, rows: 0, tokens: 0, trainedLabels: 0, truncated: [], skipped: { tooLong: [], noTrainableLabels: [] } };
@@ -59,7 +60,7 @@ export async function prepareInput(args: CliArgs, options: PrepareOptions, sink:
     progress.update(totals.records, totals.tokens, true);
     progress.finish();
   }
-  return { totals, tokenizerFile: loaded.file, tokenizerSha256: loaded.sha256, backend: loaded.tokenizer.backend, eosId };
+  return { totals, tokenizerFile: loaded.file, tokenizerSha256: loaded.sha256, backend: loaded.tokenizer.backend, eosId, padId: loaded.tokenizer.special_tokens.padId };
 }
 
 function rowsAsJsonLines(batch: PreparedBatch): string {
@@ -69,6 +70,29 @@ function rowsAsJsonLines(batch: PreparedBatch): string {
     const end = batch.offsets[r + 1] as number;
     const n = end - start;
     out += `{"input_ids":[${batch.inputIds.subarray(start, end).join(',')}],"labels":[${batch.labels.subarray(start, end).join(',')}],"attention_mask":[${n > 0 ? '1,'.repeat(n - 1) + '1' : ''}]}\n`;
+  }
+  return out;
+}
+
+function packedAsJsonLines(packed: PackedBatch): string {
+  let out = '';
+  for (let r = 0; r < packed.rowCount; r++) out += `${JSON.stringify(packed.row(r))}\n`;
+  return out;
+}
+
+/** All chunks' rows as one CSR batch, so packing sees every example. */
+function concatBatches(batches: PreparedBatch[]): { inputIds: Int32Array; labels: Int32Array; offsets: Uint32Array } {
+  const rows = batches.reduce((n, b) => n + b.rowCount, 0);
+  const tokens = batches.reduce((n, b) => n + b.inputIds.length, 0);
+  const out = { inputIds: new Int32Array(tokens), labels: new Int32Array(tokens), offsets: new Uint32Array(rows + 1) };
+  let row = 0;
+  let at = 0;
+  for (const b of batches) {
+    out.inputIds.set(b.inputIds, at);
+    out.labels.set(b.labels, at);
+    for (let r = 1; r <= b.rowCount; r++) out.offsets[row + r] = at + (b.offsets[r] as number);
+    row += b.rowCount;
+    at += b.inputIds.length;
   }
   return out;
 }
@@ -85,8 +109,15 @@ export async function runPrepare(args: CliArgs, options: PrepareOptions, version
   for (const file of [toStdout ? null : args.output, args.stats]) if (file !== null) mkdirSync(dirname(file), { recursive: true });
   const stream = toStdout ? process.stdout : createWriteStream(temporary as string);
   let result;
+  let packStats: Record<string, unknown> | null = null;
   try {
-    result = await prepareInput(args, options, (batch) => write(stream, rowsAsJsonLines(batch)));
+    const kept: PreparedBatch[] = [];
+    result = await prepareInput(args, options, (batch) => (args.pack === null ? write(stream, rowsAsJsonLines(batch)) : void kept.push(batch)));
+    if (args.pack !== null) {
+      const packed = pack(concatBatches(kept), { ...args.pack, shift: options.shift, ignoreIndex: options.ignoreIndex ?? -100, truncation: options.truncation ?? 'right', padId: result.padId ?? 0 });
+      packStats = { ...args.pack, ...packed.stats };
+      await write(stream, packedAsJsonLines(packed));
+    }
     if (!toStdout) {
       (stream as WriteStream).end();
       await once(stream, 'finish');
@@ -115,6 +146,7 @@ export async function runPrepare(args: CliArgs, options: PrepareOptions, version
     tokens: totals.tokens,
     trainedLabels: totals.trainedLabels,
     truncated: { count: totals.truncated.length, records: totals.truncated },
+    packing: packStats,
     skipped: {
       count: totals.skipped.tooLong.length + totals.skipped.noTrainableLabels.length,
       tooLong: { count: totals.skipped.tooLong.length, records: totals.skipped.tooLong },

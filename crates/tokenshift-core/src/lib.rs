@@ -8,7 +8,9 @@
 pub mod align;
 pub mod batch;
 pub mod chat;
+pub mod collate;
 pub mod error;
+pub mod pack;
 pub mod prepare;
 pub mod threads;
 pub mod tokenizer;

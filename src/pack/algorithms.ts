@@ -1,0 +1,130 @@
+// Twins of crates/tokenshift-core/src/pack/{bfd,wrapped}.rs, for the TS backend.
+
+import type { NormalizedPackOptions, RawPacked } from './pack.js';
+
+interface CsrRows {
+  inputIds: Int32Array;
+  labels: Int32Array;
+  offsets: Uint32Array;
+}
+
+function emptyPacked(): { ids: number[]; labels: number[]; positions: number[]; offsets: number[]; seqLens: number[]; seqOffsets: number[]; stats: RawPacked['stats'] } {
+  return {
+    ids: [],
+    labels: [],
+    positions: [],
+    offsets: [0],
+    seqLens: [],
+    seqOffsets: [0],
+    stats: { examples: 0, rows: 0, tokens: 0, padTokens: 0, truncatedExamples: 0, droppedExamples: 0, droppedTailTokens: 0 },
+  };
+}
+
+function finish(p: ReturnType<typeof emptyPacked>): RawPacked {
+  return {
+    inputIds: Int32Array.from(p.ids),
+    labels: Int32Array.from(p.labels),
+    positionIds: Int32Array.from(p.positions),
+    offsets: Uint32Array.from(p.offsets),
+    seqLens: Uint32Array.from(p.seqLens),
+    seqOffsets: Uint32Array.from(p.seqOffsets),
+    stats: p.stats,
+  };
+}
+
+/** Best-fit decreasing; ties by input order; the tightest open row, lowest index first. */
+export function packBfd(rows: CsrRows, o: NormalizedPackOptions): RawPacked {
+  const p = emptyPacked();
+  const block = o.blockSize;
+  const count = rows.offsets.length - 1;
+  const spans: ([number, number] | null)[] = [];
+  for (let r = 0; r < count; r++) {
+    const n = (rows.offsets[r + 1] as number) - (rows.offsets[r] as number);
+    p.stats.examples += 1;
+    if (n <= block) spans.push([0, n]);
+    else if (o.truncation === 'drop') {
+      p.stats.droppedExamples += 1;
+      spans.push(null);
+    } else {
+      p.stats.truncatedExamples += 1;
+      spans.push(o.truncation === 'right' ? [0, block] : [n - block, n]);
+    }
+  }
+  const len = (r: number) => (spans[r] ? (spans[r] as [number, number])[1] - (spans[r] as [number, number])[0] : 0);
+  const order = Array.from({ length: count }, (_, r) => r).filter((r) => len(r) > 0);
+  order.sort((a, b) => len(b) - len(a) || a - b);
+  const bins: number[][] = [];
+  const room: number[] = [];
+  for (const r of order) {
+    const n = len(r);
+    let best = -1;
+    for (let b = 0; b < bins.length; b++) {
+      const left = room[b] as number;
+      if (left >= n && left > 0 && (best < 0 || left < (room[best] as number))) best = b;
+    }
+    if (best < 0) {
+      bins.push([]);
+      room.push(block);
+      best = bins.length - 1;
+    }
+    (bins[best] as number[]).push(r);
+    room[best] = (room[best] as number) - n;
+  }
+  for (const bin of bins) {
+    const rowStart = p.ids.length;
+    for (const r of bin) {
+      const [a, b] = spans[r] as [number, number];
+      const base = rows.offsets[r] as number;
+      const start = p.labels.length;
+      for (let i = a; i < b; i++) {
+        p.ids.push(rows.inputIds[base + i] as number);
+        p.labels.push(rows.labels[base + i] as number);
+        p.positions.push(i - a);
+      }
+      if (o.shift === 'model') p.labels[start] = o.ignoreIndex;
+      p.seqLens.push(b - a);
+      p.stats.tokens += b - a;
+    }
+    p.stats.padTokens += block - (p.ids.length - rowStart);
+    p.offsets.push(p.ids.length);
+    p.seqOffsets.push(p.seqLens.length);
+    p.stats.rows += 1;
+  }
+  return finish(p);
+}
+
+/** One stream cut into windows: `data` windows of blockSize + 1 (stride blockSize), `model` of blockSize. */
+export function packWrapped(rows: CsrRows, o: NormalizedPackOptions): RawPacked {
+  const p = emptyPacked();
+  const block = o.blockSize;
+  const stream = rows.inputIds;
+  p.stats.examples = rows.offsets.length - 1;
+  const lookahead = o.shift === 'data' ? 1 : 0;
+  let start = 0;
+  const pushWindow = (inputs: number, pad: number) => {
+    for (let i = 0; i < inputs; i++) {
+      p.ids.push(stream[start + i] as number);
+      p.labels.push(stream[start + i + lookahead] as number);
+    }
+    for (let i = 0; i < pad; i++) {
+      p.ids.push(o.padId);
+      p.labels.push(o.ignoreIndex);
+    }
+    for (let i = 0; i < block; i++) p.positions.push(i);
+    p.seqLens.push(inputs);
+    p.stats.tokens += inputs;
+    p.stats.padTokens += pad;
+    p.offsets.push(p.ids.length);
+    p.seqOffsets.push(p.seqLens.length);
+    p.stats.rows += 1;
+  };
+  while (start + block + lookahead <= stream.length) {
+    pushWindow(block, 0);
+    start += block;
+  }
+  const rest = Math.max(0, stream.length - start);
+  const usable = Math.max(0, rest - lookahead);
+  if (o.tail === 'pad' && usable > 0) pushWindow(usable, block - usable);
+  else p.stats.droppedTailTokens = rest;
+  return finish(p);
+}
