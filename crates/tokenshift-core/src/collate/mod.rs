@@ -68,6 +68,7 @@ pub fn collate(
     position_ids: Option<&[i32]>,
     options: &CollateOptions,
 ) -> Result<Collated> {
+    rows.validate()?;
     let batch = rows.len();
     let longest = (0..batch).map(|r| rows.row(r).0.len()).max().unwrap_or(0);
     let mut length = options.length.map_or(longest, |l| l as usize);
@@ -158,6 +159,23 @@ mod tests {
         )
         .expect("collates");
         assert_eq!(left.input_ids, [0, 1, 2, 3, 0, 0, 4, 5]);
+    }
+
+    #[test]
+    fn inconsistent_offsets_are_an_error_not_a_panic() {
+        let rows = Rows {
+            input_ids: &[1, 2],
+            labels: &[1, 2],
+            offsets: &[0, 5],
+        };
+        let options = CollateOptions {
+            length: None,
+            multiple_of: None,
+            side: Side::Right,
+            pad_id: 0,
+            ignore_index: -100,
+        };
+        assert!(collate(&rows, None, &options).is_err());
     }
 
     #[test]

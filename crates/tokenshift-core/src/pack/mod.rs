@@ -135,7 +135,7 @@ impl Rows<'_> {
         (&self.input_ids[a..b], &self.labels[a..b])
     }
 
-    fn validate(&self) -> Result<()> {
+    pub(crate) fn validate(&self) -> Result<()> {
         let bad = |message: String| Error::InvalidOption {
             option: "rows".into(),
             message,
