@@ -16,6 +16,22 @@ export declare class NativeChatTemplate {
   render(contextJson: string): string
 }
 
+/** A dataset being written; files appear (renamed from temporary names) only on `finish`. */
+export declare class NativeDatasetWriter {
+  constructor(path: string, optionsJson: string)
+  /** Appends rows (CSR); packed rows also pass positions and example lengths. */
+  write(inputIds: Int32Array, labels: Int32Array, offsets: Uint32Array, positionIds?: Int32Array | undefined | null, seqLens?: Uint32Array | undefined | null, seqOffsets?: Uint32Array | undefined | null): void
+  /** Same as `write`, off the JS thread (the rows are copied first, so the arrays may be reused). */
+  writeAsync(inputIds: Int32Array, labels: Int32Array, offsets: Uint32Array, positionIds?: Int32Array | undefined | null, seqLens?: Uint32Array | undefined | null, seqOffsets?: Uint32Array | undefined | null): Promise<void>
+  /**
+   * Completes the files, then writes `<path>.meta.json` holding `metadata_json` plus what was written
+   * (under `output`). Returns the sidecar's JSON.
+   */
+  finish(metadataJson: string): string
+  /** Drops the writer and its temporary files. */
+  abort(): void
+}
+
 /** A tokenizer plus validated `prepare` options. */
 export declare class NativePreparer {
   /** `options_json`: the options object the TS facade validated, as JSON. */
@@ -24,6 +40,11 @@ export declare class NativePreparer {
   get eosId(): number | null
   /** `records_json`: a JSON array of records, or JSON lines when `json_lines` is true. */
   prepare(recordsJson: string, jsonLines: boolean, threads: number): NativePrepared
+  /**
+   * JSON lines as bytes (a chunk of a file, ending at a line end); record numbers start at
+   * `first_record_number`. Each line is checked for UTF-8 on its own.
+   */
+  prepareJsonLinesBytesAsync(bytes: Uint8Array, firstRecordNumber: number, threads: number, signal?: AbortSignal | undefined | null): Promise<NativePrepared>
   prepareAsync(recordsJson: string, jsonLines: boolean, threads: number, signal?: AbortSignal | undefined | null): Promise<NativePrepared>
 }
 
@@ -128,7 +149,7 @@ export interface NativePrepared {
   rowRecords: Uint32Array
   /**
    * Per input record: 0 kept, 1 truncated, 2 skipped (too long), 3 skipped (no trainable label),
-   * 4 skipped (chat turn not found).
+   * 4 skipped (chat turn not found), 5 skipped (invalid, under `onError: 'skip'`).
    */
   recordStatus: Uint8Array
   stats: NativePrepareStats
@@ -145,6 +166,9 @@ export interface NativePrepareStats {
   skippedChatRecords: Uint32Array
   /** Why each chat record was skipped (same order as `skipped_chat_records`), naming the message index. */
   skippedChatReasons: Array<string>
+  skippedInvalidRecords: Uint32Array
+  /** The error of each skipped invalid record (same order as `skipped_invalid_records`). */
+  skippedInvalidReasons: Array<string>
   bosRepeated: number
   eotUntrained: number
 }

@@ -836,6 +836,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.NativeChatTemplate = nativeBinding.NativeChatTemplate
+module.exports.NativeDatasetWriter = nativeBinding.NativeDatasetWriter
 module.exports.NativePreparer = nativeBinding.NativePreparer
 module.exports.NativeTokenizer = nativeBinding.NativeTokenizer
 module.exports.__panicForTest = nativeBinding.__panicForTest

@@ -38,6 +38,13 @@ export class OptionError extends TokenshiftError {
   }
 }
 
+/** An output could not be written (disk full, permissions, a writer used after `finish`). */
+export class WriteError extends TokenshiftError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('WRITE', message, options);
+  }
+}
+
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

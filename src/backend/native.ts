@@ -105,15 +105,18 @@ export class NativeBackend implements TokenizerBackend {
     return {
       eosId: inner.eosId ?? null,
       prepare: (recordsJson, jsonLines, threads): RawPrepared => wrap(() => inner.prepare(recordsJson, jsonLines, threads)),
-      prepareAsync: async (recordsJson, jsonLines, threads, signal): Promise<RawPrepared> => {
-        try {
-          return await inner.prepareAsync(recordsJson, jsonLines, threads, signal);
-        } catch (error) {
-          if (signal?.aborted) throw signal.reason ?? error;
-          throw typedError(error);
-        }
-      },
+      prepareAsync: (recordsJson, jsonLines, threads, signal) => settle(inner.prepareAsync(recordsJson, jsonLines, threads, signal), signal),
+      prepareBytesAsync: (bytes, firstRecordNumber, threads, signal) => settle(inner.prepareJsonLinesBytesAsync(bytes, firstRecordNumber, threads, signal), signal),
     };
+  }
+}
+
+async function settle(pending: Promise<RawPrepared>, signal: AbortSignal | undefined): Promise<RawPrepared> {
+  try {
+    return await pending;
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason ?? error;
+    throw typedError(error);
   }
 }
 

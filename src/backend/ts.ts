@@ -7,7 +7,7 @@ import { parseTokenizerConfig, type ParsedTokenizerConfig } from '../config.js';
 import { OptionError, TokenizeError, TokenizerLoadError, errorMessage } from '../errors.js';
 import type { NormalizedPrepareOptions } from '../prepare/options.js';
 import { TsChatTemplate, type ChatRenderContext } from '../chat/template.js';
-import { prepareRecordsJson, type ChatSetup } from '../prepare/pipeline.js';
+import { prepareRecords, type ChatSetup, type RecordsInput } from '../prepare/pipeline.js';
 import type { SpanEncoder } from '../prepare/trainable.js';
 import { diagnoseModel } from './diagnose.js';
 import { surfaceRules, tokenByteSpans, type SurfaceRules } from './ts-spans.js';
@@ -128,15 +128,23 @@ export class TsBackend implements TokenizerBackend, SpanEncoder {
     }
     const eosId = options.addEos === false ? null : eos;
     const chat = this.chatSetup(options);
-    const run = (recordsJson: string, jsonLines: boolean) => prepareRecordsJson(this, options, eosId, recordsJson, jsonLines, chat);
+    const run = (input: RecordsInput, o = options) => prepareRecords(this, o, eosId, input, chat);
+    const json = (text: string, lines: boolean): RecordsInput => (lines ? { kind: 'lines', text } : { kind: 'array', json: text });
+    // The TS twin runs on the JS thread; yield once so the calls are asynchronous like the native ones.
+    const later = async (signal: AbortSignal | undefined) => {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      signal?.throwIfAborted();
+    };
     return {
       eosId,
-      prepare: (recordsJson, jsonLines) => run(recordsJson, jsonLines),
+      prepare: (recordsJson, jsonLines) => run(json(recordsJson, jsonLines)),
       prepareAsync: async (recordsJson, jsonLines, _threads, signal) => {
-        // The TS twin runs on the JS thread; yield once so the call is asynchronous like the native one.
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        signal?.throwIfAborted();
-        return run(recordsJson, jsonLines);
+        await later(signal);
+        return run(json(recordsJson, jsonLines));
+      },
+      prepareBytesAsync: async (bytes, firstRecordNumber, _threads, signal) => {
+        await later(signal);
+        return run({ kind: 'bytes', bytes }, { ...options, firstRecordNumber });
       },
     };
   }

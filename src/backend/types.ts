@@ -71,6 +71,8 @@ export interface PreparerBackend {
   /** `recordsJson`: a JSON array, or JSON lines when `jsonLines`. */
   prepare(recordsJson: string, jsonLines: boolean, threads: number): RawPrepared;
   prepareAsync(recordsJson: string, jsonLines: boolean, threads: number, signal?: AbortSignal): Promise<RawPrepared>;
+  /** JSON lines as bytes (ending at a line end), numbered from `firstRecordNumber`, off the JS thread when native. */
+  prepareBytesAsync(bytes: Uint8Array, firstRecordNumber: number, threads: number, signal?: AbortSignal): Promise<RawPrepared>;
 }
 
 /** Everything needed to build a backend: the raw file texts, so the native side parses them itself. */

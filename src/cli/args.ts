@@ -4,13 +4,16 @@ import { parseArgs } from 'node:util';
 
 import { OptionError } from '../errors.js';
 import type { PrepareOptions } from '../prepare/options.js';
+import { OUTPUT_FORMATS, type OutputFormat } from '../write/options.js';
 
 export const USAGE = `tokenshift — training-ready rows for causal language models
 
 Usage:
-  tokenshift prepare --tokenizer <dir|tokenizer.json> --input <file.jsonl|file.json|-> --output <file.jsonl|->
+  tokenshift prepare --tokenizer <dir|tokenizer.json> --input <file.jsonl[.gz]|file.json|-> --output <path|->
                      --shift model|data [options] [--stats stats.json]
   tokenshift inspect --tokenizer <dir|tokenizer.json> --input <file.jsonl|file.json|-> --shift model|data [options] [--n K]
+  tokenshift lint <file.jsonl|file.parquet|dir.npy|dir.bin> [--tokenizer T] [--shift model|data] [--block-size N] [--json]
+  tokenshift merge-stats <stats.json ...> [--output merged.json]
 
 --shift is required (there is no default):
   model   labels[i] = input_ids[i]    the trainer's model shifts (HF *ForCausalLM, TRL, axolotl, LLaMA-Factory)
@@ -32,6 +35,16 @@ Options:
                                  token stream cut into windows (wrapped); rows then carry position_ids and seq_lens
   --block-size N                 (prepare) tokens per packed row
   --tail drop|pad                (prepare, wrapped) the incomplete last window (default drop)
+  --pack-window N                (prepare, bfd) examples packed together while streaming (default 20000)
+  --output-format jsonl|parquet|npy|bin   (prepare) default: from --output (.jsonl, .parquet); npy and bin write a
+                                 directory: one .npy per column, or lit-gpt LITPKDS chunks (TinyLlama pretraining)
+  --length N                     (prepare, npy) row length; packed rows default to --block-size
+  --dtype int32|int64            (prepare, npy) element type (default int32)
+  --chunk-size N                 (prepare, bin) tokens per chunk file (default (block size + 1) * 1024, block 2048)
+  --on-error fail|skip           a record that cannot be read: stop (default) or skip it, counted with its line number
+  --max-line-bytes N             longest accepted input line (default 64 MiB); longer lines follow --on-error
+  --shard I/N                    only lines n with (n - 1) % N == I (0 <= I < N); output and stats names get -0000I-of-0000N
+  --progress / --no-progress     (prepare) progress line on stderr (default: when stderr is a terminal)
   --stats FILE                   (prepare) write counters and the record numbers of every skipped or truncated record
   --n K                          (inspect) examples to show (default 3)
   --color / --no-color           (inspect) colour trained positions (default: when stdout is a terminal)
@@ -49,19 +62,26 @@ export interface CliArgs {
   backend: 'native' | 'ts' | 'auto' | undefined;
   promptTemplateFile: string | null;
   chatTemplateFile: string | null;
-  pack: { mode: 'bfd' | 'wrapped'; blockSize: number; tail: 'drop' | 'pad' } | null;
+  pack: { mode: 'bfd' | 'wrapped'; blockSize: number; tail: 'drop' | 'pad'; window: number } | null;
   prepare: PrepareOptions;
+  outputFormat: OutputFormat | null;
+  length: number | null;
+  dtype: 'int32' | 'int64';
+  chunkSize: number | null;
+  maxLineBytes: number | null;
+  progress: boolean | null;
 }
 
-function packArgs(mode: string | undefined, blockSize: number | undefined, tail: string | undefined): CliArgs['pack'] {
+function packArgs(mode: string | undefined, blockSize: number | undefined, tail: string | undefined, window: number | undefined): CliArgs['pack'] {
   if (mode === undefined) {
-    if (blockSize !== undefined || tail !== undefined) throw new OptionError('--block-size and --tail go with --pack');
+    if (blockSize !== undefined || tail !== undefined || window !== undefined) throw new OptionError('--block-size, --tail and --pack-window go with --pack');
     return null;
   }
   if (mode !== 'bfd' && mode !== 'wrapped') throw new OptionError(`--pack must be bfd or wrapped, got ${JSON.stringify(mode)}`);
   if (blockSize === undefined || blockSize < 2) throw new OptionError('--pack needs --block-size N (at least 2)');
   if (tail !== undefined && tail !== 'drop' && tail !== 'pad') throw new OptionError(`--tail must be drop or pad, got ${JSON.stringify(tail)}`);
-  return { mode, blockSize, tail: tail ?? 'drop' };
+  if (window !== undefined && window < 1) throw new OptionError('--pack-window must be at least 1');
+  return { mode, blockSize, tail: tail ?? 'drop', window: window ?? 20_000 };
 }
 
 export function parseCli(argv: string[]): CliArgs {
@@ -89,6 +109,16 @@ export function parseCli(argv: string[]): CliArgs {
       pack: { type: 'string' },
       'block-size': { type: 'string' },
       tail: { type: 'string' },
+      'pack-window': { type: 'string' },
+      'output-format': { type: 'string' },
+      length: { type: 'string' },
+      dtype: { type: 'string' },
+      'chunk-size': { type: 'string' },
+      'on-error': { type: 'string' },
+      'max-line-bytes': { type: 'string' },
+      shard: { type: 'string' },
+      progress: { type: 'boolean' },
+      'no-progress': { type: 'boolean' },
       n: { type: 'string' },
       color: { type: 'boolean' },
       'no-color': { type: 'boolean' },
@@ -97,7 +127,7 @@ export function parseCli(argv: string[]): CliArgs {
   });
   const command = positionals[0];
   if (values.help || command === undefined || command === 'help') return { command: 'help' } as CliArgs;
-  if (command !== 'prepare' && command !== 'inspect') throw new OptionError(`unknown command ${JSON.stringify(command)}; use prepare or inspect`);
+  if (command !== 'prepare' && command !== 'inspect') throw new OptionError(`unknown command ${JSON.stringify(command)}; use prepare, inspect, lint or merge-stats`);
   if (positionals.length > 1) throw new OptionError(`unexpected argument ${JSON.stringify(positionals[1])}`);
   const need = (name: 'tokenizer' | 'input' | 'shift'): string => {
     const v = values[name];
@@ -123,6 +153,16 @@ export function parseCli(argv: string[]): CliArgs {
   set('ignoreIndex', int('ignore-index', values['ignore-index']));
   set('threads', int('threads', values.threads));
   if (values['no-eos']) prepare.addEos = false;
+  set('onError', values['on-error']);
+  if (values.shard !== undefined) {
+    const m = /^(\d+)\/(\d+)$/.exec(values.shard);
+    if (m === null || Number(m[1]) >= Number(m[2])) throw new OptionError(`--shard must be I/N with 0 <= I < N (e.g. 0/4), got ${JSON.stringify(values.shard)}`);
+    prepare.shard = { index: Number(m[1]), count: Number(m[2]) };
+  }
+  const outputFormat = values['output-format'];
+  if (outputFormat !== undefined && !(OUTPUT_FORMATS as readonly string[]).includes(outputFormat)) throw new OptionError(`--output-format must be one of ${OUTPUT_FORMATS.join(', ')}, got ${JSON.stringify(outputFormat)}`);
+  const dtype = values.dtype ?? 'int32';
+  if (dtype !== 'int32' && dtype !== 'int64') throw new OptionError(`--dtype must be int32 or int64, got ${JSON.stringify(dtype)}`);
   const output = values.output ?? null;
   if (command === 'prepare' && output === null) throw new OptionError('--output is required (a file, or - for stdout)');
   return {
@@ -136,7 +176,13 @@ export function parseCli(argv: string[]): CliArgs {
     backend,
     promptTemplateFile: values['prompt-template'] ?? null,
     chatTemplateFile: values['chat-template'] ?? null,
-    pack: packArgs(values.pack, int('block-size', values['block-size']), values.tail),
+    pack: packArgs(values.pack, int('block-size', values['block-size']), values.tail, int('pack-window', values['pack-window'])),
     prepare: prepare as unknown as PrepareOptions,
+    outputFormat: (outputFormat as OutputFormat | undefined) ?? null,
+    length: int('length', values.length) ?? null,
+    dtype,
+    chunkSize: int('chunk-size', values['chunk-size']) ?? null,
+    maxLineBytes: int('max-line-bytes', values['max-line-bytes']) ?? null,
+    progress: values['no-progress'] ? false : values.progress ? true : null,
   };
 }

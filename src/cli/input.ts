@@ -1,8 +1,10 @@
 // Reading CLI input: a .jsonl / .json file or stdin ("-"), and the tokenizer named by --tokenizer.
 
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { PassThrough, type Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 
 import { TokenshiftError, errorMessage } from '../errors.js';
 import { Tokenizer, type TokenizerOptions } from '../tokenizer.js';
@@ -28,6 +30,52 @@ export function readInput(path: string): InputText {
   return { kind: text.trimStart().startsWith('[') ? 'array' : 'lines', text, name };
 }
 
+export interface InputStream {
+  /** Bytes of JSON lines, decompressed when the input is gzip. */
+  stream: Readable;
+  name: string;
+  /** Bytes on disk (compressed size for .gz), or null for stdin. */
+  totalBytes: number | null;
+  /** Bytes read from disk so far (before decompression). */
+  bytesRead: () => number;
+}
+
+/** A JSON-lines file (gzip when it ends in .gz or starts with gzip's magic bytes) or stdin, as a byte stream. */
+export async function openInputStream(path: string): Promise<InputStream> {
+  const name = path === '-' ? 'stdin' : path;
+  let raw: Readable;
+  let totalBytes: number | null = null;
+  try {
+    if (path === '-') raw = process.stdin;
+    else {
+      totalBytes = statSync(path).size;
+      raw = createReadStream(path, { highWaterMark: 1 << 20 });
+    }
+  } catch (error) {
+    throw new TokenshiftError('INPUT', `cannot read input ${name}: ${errorMessage(error)}`, { cause: error });
+  }
+  let read = 0;
+  // Peek at the first bytes for gzip's magic number, then hand everything on.
+  const first = await new Promise<Buffer | null>((resolve, reject) => {
+    raw.once('error', (error) => reject(new TokenshiftError('INPUT', `cannot read input ${name}: ${errorMessage(error)}`, { cause: error })));
+    raw.once('readable', () => resolve(raw.read() as Buffer | null));
+    raw.once('end', () => resolve(null));
+  });
+  const out = new PassThrough({ highWaterMark: 1 << 20 });
+  const gzip = path.endsWith('.gz') || (first !== null && first[0] === 0x1f && first[1] === 0x8b);
+  const sink = gzip ? createGunzip() : out;
+  if (gzip) sink.pipe(out);
+  if (first !== null) {
+    read += first.length;
+    sink.write(first);
+  }
+  raw.on('data', (chunk: Buffer) => (read += chunk.length));
+  raw.on('error', (error) => out.destroy(new TokenshiftError('INPUT', `cannot read input ${name}: ${errorMessage(error)}`, { cause: error })));
+  sink.on('error', (error) => out.destroy(new TokenshiftError('INPUT', `cannot decompress ${name}: ${errorMessage(error)}`, { cause: error })));
+  raw.pipe(sink);
+  return { stream: out, name, totalBytes, bytesRead: () => read };
+}
+
 export interface LoadedTokenizer {
   tokenizer: Tokenizer;
   /** The tokenizer.json that was read, and its SHA-256 (recorded in stats). */
@@ -48,11 +96,3 @@ export function loadTokenizer(path: string, options: TokenizerOptions): LoadedTo
   return { tokenizer, file, sha256: createHash('sha256').update(readFileSync(file)).digest('hex') };
 }
 
-/** Splits JSON lines into chunks of about `size` lines, remembering the line number each starts at. */
-export function* lineChunks(text: string, size: number): Generator<{ firstLine: number; text: string; lines: number }> {
-  const lines = text.split('\n');
-  for (let start = 0; start < lines.length; start += size) {
-    const slice = lines.slice(start, start + size);
-    yield { firstLine: start + 1, text: slice.join('\n'), lines: slice.length };
-  }
-}

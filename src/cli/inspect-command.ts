@@ -7,7 +7,8 @@ import type { PrepareOptions } from '../prepare/options.js';
 import { Tokenizer } from '../tokenizer.js';
 import type { CliArgs } from './args.js';
 import { loadTokenizer } from './input.js';
-import { prepareInput } from './prepare-command.js';
+import { prepareBatches } from '../stream/prepare-stream.js';
+import { openRecords } from './prepare-command.js';
 
 const GREEN = '\x1b[32m';
 const DIM = '\x1b[2m';
@@ -24,7 +25,16 @@ export async function runInspect(args: CliArgs, options: PrepareOptions): Promis
   const color = args.color ?? process.stdout.isTTY === true;
   const ignore = options.ignoreIndex ?? -100;
   const batches: PreparedBatch[] = [];
-  await prepareInput(args, options, (batch) => void batches.push(batch), Math.max(1, args.n));
+  const input = await openRecords(args.input);
+  // Small chunks: only the first records are needed.
+  const run = prepareBatches(tokenizer, input.source, { ...options, chunkBytes: 64 << 10, inflight: 1 });
+  let rows = 0;
+  for await (const batch of run.batches) {
+    batches.push(batch as PreparedBatch);
+    rows += batch.offsets.length - 1;
+    if (rows >= args.n) break;
+  }
+  if ('destroy' in input.source && typeof input.source.destroy === 'function') (input.source as { destroy(): void }).destroy();
   const out: string[] = [];
   const rule = options.shift === 'model' ? 'labels[i] = input_ids[i] where trained; the model shifts' : 'labels[i] = input_ids[i+1] where that token is trained; last label ignored';
   out.push(`shift=${options.shift} (${rule}); ignore index ${ignore}; ${color ? `${GREEN}green${RESET}` : '*'} = trained position`);

@@ -8,6 +8,8 @@ import { OptionError, TokenshiftError, errorMessage } from '../errors.js';
 import { normalizePrepareOptions, type PrepareOptions } from '../prepare/options.js';
 import { parseCli, USAGE, type CliArgs } from './args.js';
 import { runInspect } from './inspect-command.js';
+import { runLint } from './lint-command.js';
+import { runMergeStats } from './merge-stats-command.js';
 import { runPrepare } from './prepare-command.js';
 
 function version(): string {
@@ -36,7 +38,19 @@ function withTemplates(args: CliArgs): PrepareOptions {
   return options;
 }
 
+/** `lint` and `merge-stats` take files as arguments and share no options with prepare/inspect. */
+async function runFileCommand(command: string, argv: string[]): Promise<number> {
+  try {
+    return command === 'lint' ? await runLint(argv) : runMergeStats(argv);
+  } catch (error) {
+    process.stderr.write(`tokenshift ${command}: ${errorMessage(error)}\n`);
+    if (!(error instanceof TokenshiftError) && process.env.TOKENSHIFT_DEBUG) console.error(error);
+    return error instanceof OptionError || error instanceof TypeError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1;
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'lint' || argv[0] === 'merge-stats') return runFileCommand(argv[0], argv.slice(1));
   let args: CliArgs;
   let options: PrepareOptions;
   try {

@@ -1,162 +1,172 @@
-// `tokenshift prepare`: records in, JSON-lines rows {input_ids, labels, attention_mask} out, in input
-// order, with counters (and the record numbers of every skipped or truncated record) in --stats.
+// `tokenshift prepare`: records in (JSON lines, optionally gzip, streamed; or one JSON array), training
+// rows out in any output format, in input order and in constant memory, with a metadata sidecar and
+// counters that always balance (records = rows + skipped).
 
 import { once } from 'node:events';
-import { createWriteStream, mkdirSync, renameSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-import { pack, type PackedBatch } from '../pack/pack.js';
-import { createPreparer, type PreparedBatch } from '../prepare/preparer.js';
-import type { PrepareOptions } from '../prepare/options.js';
+import { OptionError, TokenshiftError, errorMessage } from '../errors.js';
+import { PackedBatch } from '../pack/pack.js';
+import type { NormalizedPrepareOptions, PrepareOptions } from '../prepare/options.js';
+import { normalizePrepareOptions } from '../prepare/options.js';
+import type { PreparedBatch } from '../prepare/preparer.js';
+import { prepareBatches, type StreamReport } from '../stream/prepare-stream.js';
+import type { RecordSource } from '../stream/engine.js';
+import { formatFromPath, type OutputFormat, type WriterOptions } from '../write/options.js';
+import { rowJson } from '../write/ts/jsonl.js';
+import { createDatasetWriter, type DatasetWriter } from '../write/writer.js';
 import type { CliArgs } from './args.js';
-import { lineChunks, loadTokenizer, readInput } from './input.js';
-import { Progress } from './progress.js';
+import { loadTokenizer, openInputStream, type LoadedTokenizer } from './input.js';
+import { shardName } from './output-names.js';
+import { Progress, table } from './progress.js';
 
-const CHUNK_LINES = 2000;
+/** TinyLlama's pretraining chunk: (block_size 2048 + 1) * 1024 tokens. */
+const DEFAULT_BIN_CHUNK = 2049 * 1024;
 
-export interface RunTotals {
-  records: number;
-  rows: number;
-  tokens: number;
-  trainedLabels: number;
-  truncated: number[];
-  skipped: { tooLong: number[]; noTrainableLabels: number[] };
+export interface InputRecords {
+  source: RecordSource;
+  name: string;
+  totalBytes: number | null;
+  bytesRead: () => number;
 }
 
-/** Runs the preparer over the input in chunks, handing each batch to `sink` in order. */
-export async function prepareInput(args: CliArgs, options: PrepareOptions, sink: (batch: PreparedBatch) => Promise<void> | void, limit = Infinity): Promise<{ totals: RunTotals; tokenizerFile: string; tokenizerSha256: string; backend: string; eosId: number | null; padId: number | null }> {
-  const loaded = loadTokenizer(args.tokenizer, args.backend === undefined ? {} : { backend: args.backend });
-  const input = readInput(args.input);
-  const totals: RunTotals = { records: 0, rows: 0, tokens: 0, trainedLabels: 0, truncated: [], skipped: { tooLong: [], noTrainableLabels: [] } };
-  const add = (batch: PreparedBatch) => {
-    totals.records += batch.stats.records;
-    totals.rows += batch.stats.rows;
-    totals.tokens += batch.stats.tokens;
-    totals.trainedLabels += batch.stats.trainedLabels;
-    totals.truncated.push(...batch.stats.truncated);
-    totals.skipped.tooLong.push(...batch.stats.skipped.tooLong);
-    totals.skipped.noTrainableLabels.push(...batch.stats.skipped.noTrainableLabels);
+/** JSON lines (streamed; gzip or not) or a JSON array (read whole: an array cannot be streamed line by line). */
+export async function openRecords(path: string): Promise<InputRecords> {
+  if (path.endsWith('.json')) {
+    let records: unknown;
+    try {
+      records = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (error) {
+      throw new TokenshiftError('INPUT', `cannot read input ${path}: ${errorMessage(error)}`, { cause: error });
+    }
+    if (!Array.isArray(records)) throw new TypeError(`${path} must hold a JSON array of records`);
+    const bytes = readFileSync(path).length;
+    // One object per line number: record numbers are array positions + 1.
+    return { source: records as unknown[], name: path, totalBytes: bytes, bytesRead: () => bytes };
+  }
+  const input = await openInputStream(path);
+  return { source: input.stream, name: input.name, totalBytes: input.totalBytes, bytesRead: input.bytesRead };
+}
+
+function vocabSize(loaded: LoadedTokenizer): number {
+  let max = -1;
+  for (const id of loaded.tokenizer.get_vocab(true).values()) max = Math.max(max, id);
+  return max + 1;
+}
+
+function writerOptions(args: CliArgs, format: OutputFormat, options: NormalizedPrepareOptions, loaded: LoadedTokenizer): WriterOptions {
+  const special = loaded.tokenizer.special_tokens;
+  const base: WriterOptions = { format, ignoreIndex: options.ignoreIndex, ...(args.backend === 'ts' || args.backend === 'native' ? { backend: args.backend } : {}) };
+  if (format === 'npy') {
+    const length = args.length ?? args.pack?.blockSize ?? options.maxLength;
+    if (length === null) throw new OptionError('--output-format npy writes [rows, length] arrays: give --length N (or --pack with --block-size, or --max-length)');
+    return { ...base, length, padId: special.padId ?? special.eosId ?? 0, dtype: args.dtype };
+  }
+  if (format === 'bin') {
+    if (args.pack !== null) throw new OptionError('--output-format bin holds the token stream and lit-gpt cuts the windows itself: drop --pack');
+    return { ...base, shift: options.shift, vocabSize: vocabSize(loaded), chunkSize: args.chunkSize ?? DEFAULT_BIN_CHUNK, sepId: special.bosId ?? special.eosId ?? 0 };
+  }
+  return base;
+}
+
+/** Where rows go: a dataset writer, or JSON lines on stdout. */
+interface RowSink {
+  write(batch: PreparedBatch | PackedBatch): Promise<void>;
+  finish(metadata: Record<string, unknown>): Record<string, unknown>;
+  abort(): void;
+}
+
+function stdoutSink(): RowSink {
+  return {
+    async write(batch) {
+      const packed = batch instanceof PackedBatch ? batch : null;
+      let text = '';
+      for (let r = 0; r < batch.offsets.length - 1; r++) text += rowJson(batch, packed, r);
+      if (!process.stdout.write(text)) await once(process.stdout, 'drain');
+    },
+    finish: (metadata) => metadata,
+    abort: () => undefined,
   };
-  let eosId: number | null = createPreparer(loaded.tokenizer, options).eosId;
-  if (input.kind === 'array') {
-    let records = JSON.parse(input.text) as unknown;
-    if (!Array.isArray(records)) throw new TypeError(`${input.name} must hold a JSON array of records`);
-    if (limit < records.length) records = records.slice(0, limit);
-    const batch = createPreparer(loaded.tokenizer, options).prepare(records as unknown[]);
-    add(batch);
-    await sink(batch);
-  } else {
-    const total = input.text.split('\n').filter((l) => l.trim() !== '').length;
-    const progress = new Progress('tokenshift prepare', Number.isFinite(limit) ? Math.min(limit, total) : total);
-    for (const chunk of lineChunks(input.text, Number.isFinite(limit) ? Math.max(1, limit) : CHUNK_LINES)) {
-      const preparer = createPreparer(loaded.tokenizer, { ...options, firstRecordNumber: chunk.firstLine });
-      eosId = preparer.eosId;
-      const batch = preparer.prepareJsonLines(chunk.text);
-      add(batch);
-      await sink(batch);
-      progress.update(totals.records, totals.tokens);
-      if (totals.records >= limit) break;
-    }
-    progress.update(totals.records, totals.tokens, true);
-    progress.finish();
-  }
-  return { totals, tokenizerFile: loaded.file, tokenizerSha256: loaded.sha256, backend: loaded.tokenizer.backend, eosId, padId: loaded.tokenizer.special_tokens.padId };
 }
 
-function rowsAsJsonLines(batch: PreparedBatch): string {
-  let out = '';
-  for (let r = 0; r < batch.rowCount; r++) {
-    const start = batch.offsets[r] as number;
-    const end = batch.offsets[r + 1] as number;
-    const n = end - start;
-    out += `{"input_ids":[${batch.inputIds.subarray(start, end).join(',')}],"labels":[${batch.labels.subarray(start, end).join(',')}],"attention_mask":[${n > 0 ? '1,'.repeat(n - 1) + '1' : ''}]}\n`;
-  }
-  return out;
+function writerSink(writer: DatasetWriter): RowSink {
+  return {
+    write: (batch) => writer.writeAsync(batch),
+    finish: (metadata) => writer.finish(metadata),
+    abort: () => writer.abort(),
+  };
 }
 
-function packedAsJsonLines(packed: PackedBatch): string {
-  let out = '';
-  for (let r = 0; r < packed.rowCount; r++) out += `${JSON.stringify(packed.row(r))}\n`;
-  return out;
-}
-
-/** All chunks' rows as one CSR batch, so packing sees every example. */
-function concatBatches(batches: PreparedBatch[]): { inputIds: Int32Array; labels: Int32Array; offsets: Uint32Array } {
-  const rows = batches.reduce((n, b) => n + b.rowCount, 0);
-  const tokens = batches.reduce((n, b) => n + b.inputIds.length, 0);
-  const out = { inputIds: new Int32Array(tokens), labels: new Int32Array(tokens), offsets: new Uint32Array(rows + 1) };
-  let row = 0;
-  let at = 0;
-  for (const b of batches) {
-    out.inputIds.set(b.inputIds, at);
-    out.labels.set(b.labels, at);
-    for (let r = 1; r <= b.rowCount; r++) out.offsets[row + r] = at + (b.offsets[r] as number);
-    row += b.rowCount;
-    at += b.inputIds.length;
-  }
-  return out;
-}
-
-async function write(stream: WriteStream | NodeJS.WriteStream, text: string): Promise<void> {
-  if (!stream.write(text)) await once(stream, 'drain');
-}
-
-export async function runPrepare(args: CliArgs, options: PrepareOptions, version: string): Promise<void> {
-  const started = Date.now();
+export async function runPrepare(args: CliArgs, rawOptions: PrepareOptions, version: string): Promise<void> {
+  const options = normalizePrepareOptions(rawOptions);
+  const loaded = loadTokenizer(args.tokenizer, args.backend === undefined ? {} : { backend: args.backend });
   const toStdout = args.output === '-';
-  // Files are written under a temporary name and renamed when complete, so a failed run leaves no partial output.
-  const temporary = toStdout ? null : `${args.output}.tmp-${process.pid}`;
-  for (const file of [toStdout ? null : args.output, args.stats]) if (file !== null) mkdirSync(dirname(file), { recursive: true });
-  const stream = toStdout ? process.stdout : createWriteStream(temporary as string);
-  let result;
-  let packStats: Record<string, unknown> | null = null;
+  const output = shardName(args.output as string, options.shard);
+  const statsPath = args.stats === null ? null : shardName(args.stats, options.shard);
+  const format = args.outputFormat ?? (toStdout ? 'jsonl' : formatFromPath(output));
+  if (format === null) throw new OptionError(`cannot tell the output format from ${JSON.stringify(output)}: name it .jsonl or .parquet, or pass --output-format jsonl|parquet|npy|bin`);
+  if (toStdout && format !== 'jsonl') throw new OptionError('only JSON lines can go to stdout (--output -)');
+  const writeOptions = toStdout ? null : writerOptions(args, format, options, loaded);
+  const input = await openRecords(args.input);
+  const sink = writeOptions === null ? stdoutSink() : writerSink(createDatasetWriter(output, writeOptions));
+  const progress = new Progress('tokenshift prepare', args.progress ?? process.stderr.isTTY === true);
+  const { threads: _threads, ...recorded } = rawOptions;
+  let report: StreamReport;
   try {
-    const kept: PreparedBatch[] = [];
-    result = await prepareInput(args, options, (batch) => (args.pack === null ? write(stream, rowsAsJsonLines(batch)) : void kept.push(batch)));
-    if (args.pack !== null) {
-      const packed = pack(concatBatches(kept), { ...args.pack, shift: options.shift, ignoreIndex: options.ignoreIndex ?? -100, truncation: options.truncation ?? 'right', padId: result.padId ?? 0 });
-      packStats = { ...args.pack, ...packed.stats };
-      await write(stream, packedAsJsonLines(packed));
+    const run = prepareBatches(loaded.tokenizer, input.source, {
+      ...rawOptions,
+      ...(args.maxLineBytes !== null ? { maxLineBytes: args.maxLineBytes } : {}),
+      ...(args.pack !== null ? { pack: { mode: args.pack.mode, blockSize: args.pack.blockSize, tail: args.pack.tail, truncation: options.truncation, padId: loaded.tokenizer.special_tokens.padId ?? 0, window: args.pack.window } } : {}),
+    });
+    report = run.report;
+    for await (const batch of run.batches) {
+      await sink.write(batch);
+      progress.update({ bytes: input.bytesRead(), totalBytes: input.totalBytes, records: report.totals.records, tokens: report.totals.tokens });
     }
-    if (!toStdout) {
-      (stream as WriteStream).end();
-      await once(stream, 'finish');
-      renameSync(temporary as string, args.output as string);
-    }
+    progress.update({ bytes: input.bytesRead(), totalBytes: input.totalBytes, records: report.totals.records, tokens: report.totals.tokens }, true);
+    progress.finish();
   } catch (error) {
-    if (!toStdout) {
-      (stream as WriteStream).destroy();
-      rmSync(temporary as string, { force: true });
-    }
+    progress.finish();
+    sink.abort();
     throw error;
   }
-  const { totals } = result;
-  const stats = {
+  const { totals, packing } = report;
+  if (!totals.balanced) throw new TokenshiftError('INTERNAL', `counters do not balance: ${totals.records} records, ${totals.rows} rows, ${totals.skipped.count} skipped (please report)`);
+  const metadata = {
     tool: 'tokenshift',
     version,
-    input: args.input,
-    output: args.output,
-    tokenizer: { file: result.tokenizerFile, sha256: result.tokenizerSha256, eosId: result.eosId },
-    backend: result.backend,
-    options,
+    input: input.name,
+    tokenizer: { file: loaded.file, sha256: loaded.sha256, ...loaded.tokenizer.special_tokens, chat_template: undefined },
+    backend: loaded.tokenizer.backend,
     shift: options.shift,
-    ignoreIndex: options.ignoreIndex ?? -100,
-    records: totals.records,
-    rows: totals.rows,
-    tokens: totals.tokens,
-    trainedLabels: totals.trainedLabels,
-    truncated: { count: totals.truncated.length, records: totals.truncated },
-    packing: packStats,
-    skipped: {
-      count: totals.skipped.tooLong.length + totals.skipped.noTrainableLabels.length,
-      tooLong: { count: totals.skipped.tooLong.length, records: totals.skipped.tooLong },
-      noTrainableLabels: { count: totals.skipped.noTrainableLabels.length, records: totals.skipped.noTrainableLabels },
-    },
-    seconds: (Date.now() - started) / 1000,
+    ignoreIndex: options.ignoreIndex,
+    options: recorded,
+    shard: options.shard,
+    pack: args.pack,
+    writer: writeOptions,
+    ...totals,
+    packing,
   };
-  if (args.stats !== null) writeFileSync(args.stats, `${JSON.stringify(stats, null, 2)}\n`);
-  process.stderr.write(
-    `tokenshift prepare: ${totals.records} records -> ${totals.rows} rows, ${totals.tokens} tokens (${totals.trainedLabels} trained labels, shift=${options.shift}); ` +
-      `truncated ${totals.truncated.length}, skipped ${stats.skipped.count} (too long ${totals.skipped.tooLong.length}, no trainable labels ${totals.skipped.noTrainableLabels.length}) in ${stats.seconds.toFixed(2)} s\n`,
-  );
+  const written = sink.finish(metadata);
+  const seconds = progress.elapsed();
+  if (statsPath !== null) {
+    mkdirSync(dirname(statsPath), { recursive: true });
+    writeFileSync(statsPath, `${JSON.stringify({ ...written, outputPath: toStdout ? '-' : output, seconds }, null, 2)}\n`);
+  }
+  const rows: [string, string | number][] = [
+    ['records', totals.records],
+    ['rows', totals.rows],
+    ['tokens', totals.tokens],
+    ['trained labels', `${totals.trainedLabels.toLocaleString('en-US')} (shift=${options.shift})`],
+    ['truncated', totals.truncated.count],
+    ['skipped', totals.skipped.count],
+    ['  too long', totals.skipped.tooLong.count],
+    ['  no trainable labels', totals.skipped.noTrainableLabels.count],
+    ['  chat turn not found', totals.skipped.chatTurnNotFound.count],
+    ['  invalid', totals.skipped.invalid.count],
+  ];
+  if (packing !== null) rows.push(['packed rows', packing.rows], ['pack efficiency', `${(100 * packing.efficiency).toFixed(2)}%`]);
+  rows.push(['output', toStdout ? 'stdout' : `${output} (${format})`], ['time', `${seconds.toFixed(2)} s, ${Math.round(totals.tokens / Math.max(seconds, 1e-9)).toLocaleString('en-US')} tok/s`]);
+  process.stderr.write(`tokenshift prepare: ${totals.records} records -> ${totals.rows} rows (records = rows + skipped: ${totals.balanced ? 'balanced' : 'NOT balanced'})\n${table(rows)}\n`);
 }

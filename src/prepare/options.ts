@@ -43,6 +43,16 @@ export interface PrepareOptions {
   chatTemplate?: string;
   /** Worker threads (0 = all cores); defaults to the tokenizer's. */
   threads?: number;
+  /** A record that cannot be read (bad JSON or UTF-8, wrong field types, empty text): `'fail'` (default) stops with its record number; `'skip'` counts it in `stats.skipped.invalid`. */
+  onError?: OnError;
+  /** Only records whose number n has `(n - 1) % count === index` (0-based index): a deterministic split by line number. */
+  shard?: Shard;
+}
+
+export type OnError = 'fail' | 'skip';
+export interface Shard {
+  index: number;
+  count: number;
 }
 
 export interface NormalizedPrepareOptions {
@@ -57,6 +67,8 @@ export interface NormalizedPrepareOptions {
   firstRecordNumber: number;
   trainOn: TrainOn;
   chatTemplate: string | null;
+  onError: OnError;
+  shard: Shard | null;
 }
 
 export const DEFAULT_PROMPT_TEMPLATE: Readonly<PromptTemplate> = Object.freeze({
@@ -73,7 +85,7 @@ export const SHIFT_HELP =
   '(Hugging Face *ForCausalLM, TRL, axolotl, LLaMA-Factory: labels[i] = input_ids[i]), or \'data\' when the loss compares ' +
   'logits[i] with labels[i] directly (labels[i] = input_ids[i+1], last label ignored)';
 
-const KNOWN = new Set(['shift', 'maxLength', 'truncation', 'addEos', 'ignoreIndex', 'boundary', 'format', 'promptTemplate', 'firstRecordNumber', 'trainOn', 'chatTemplate', 'threads']);
+const KNOWN = new Set(['shift', 'maxLength', 'truncation', 'addEos', 'ignoreIndex', 'boundary', 'format', 'promptTemplate', 'firstRecordNumber', 'trainOn', 'chatTemplate', 'threads', 'onError', 'shard']);
 
 function invalid(option: string, message: string): OptionError {
   return new OptionError(`invalid option \`${option}\`: ${message}`);
@@ -123,5 +135,16 @@ export function normalizePrepareOptions(options: unknown): NormalizedPrepareOpti
     chatTemplate: o.chatTemplate === undefined || o.chatTemplate === null ? null : typeof o.chatTemplate === 'string' ? o.chatTemplate : (() => { throw invalid('chatTemplate', `must be a string, got ${describe(o.chatTemplate)}`); })(),
     promptTemplate,
     firstRecordNumber: o.firstRecordNumber === undefined ? 1 : wholeNumber(o.firstRecordNumber, 'firstRecordNumber', 1, 0xffffffff),
+    onError: oneOf(o.onError, 'onError', ['fail', 'skip'] as const, 'fail'),
+    shard: normalizeShard(o.shard),
   };
+}
+
+function normalizeShard(value: unknown): Shard | null {
+  if (value === undefined || value === null) return null;
+  const s = value as Partial<Shard>;
+  if (typeof s !== 'object' || !Number.isInteger(s.count) || !Number.isInteger(s.index) || (s.count as number) < 1 || (s.index as number) < 0 || (s.index as number) >= (s.count as number) || (s.count as number) > 0xffffffff) {
+    throw invalid('shard', `must be {index, count} with 0 <= index < count, got ${describe(value)}`);
+  }
+  return { index: s.index as number, count: s.count as number };
 }

@@ -8,7 +8,7 @@ import { conversationFromRecord } from '../chat/conversation.js';
 import type { ChatRenderContext, TsChatTemplate } from '../chat/template.js';
 import { trainedSpans } from '../chat/turns.js';
 import { exampleFromRecord, recordFormat, type Example } from './records.js';
-import { STATUS_CHAT_TURN, STATUS_KEPT, STATUS_NO_TRAINABLE, STATUS_TOO_LONG, STATUS_TRUNCATED, type RawPrepared } from './status.js';
+import { STATUS_CHAT_TURN, STATUS_INVALID, STATUS_KEPT, STATUS_NO_TRAINABLE, STATUS_TOO_LONG, STATUS_TRUNCATED, type RawPrepared } from './status.js';
 import { trainableTokens, type SpanEncoder } from './trainable.js';
 import { truncate } from './truncate.js';
 
@@ -33,30 +33,65 @@ function chatExample(chat: ChatSetup, options: NormalizedPrepareOptions, record:
   return typeof rendered === 'string' ? rendered : { kind: 'chat', prompt: '', completion: rendered.text, spans: rendered.spans };
 }
 
-export function prepareRecordsJson(encoder: SpanEncoder, options: NormalizedPrepareOptions, eos: number | null, recordsJson: string, jsonLines: boolean, chat: ChatSetup): RawPrepared {
+/** What `prepareRecords` reads: records as a JSON array, JSON-lines text, or JSON-lines bytes. */
+export type RecordsInput = { kind: 'array'; json: string } | { kind: 'lines'; text: string } | { kind: 'bytes'; bytes: Uint8Array };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function parseLine(line: string, number: number): unknown {
+  try {
+    return JSON.parse(line) as unknown;
+  } catch (error) {
+    throw new RecordError(number, '(json)', `is not valid JSON: ${errorMessage(error)}`, { cause: error });
+  }
+}
+
+/** Records with their numbers, in order; lines outside the shard are not parsed (twin of the Rust readers). */
+function recordItems(input: RecordsInput, options: NormalizedPrepareOptions): [number, () => unknown][] {
   const items: [number, () => unknown][] = [];
   const first = options.firstRecordNumber;
-  if (jsonLines) {
-    recordsJson.split('\n').forEach((raw, i) => {
+  const shard = options.shard;
+  const inShard = (n: number) => shard === null || (n - 1) % shard.count === shard.index;
+  if (input.kind === 'array') {
+    (JSON.parse(input.json) as unknown[]).forEach((record, i) => inShard(first + i) && items.push([first + i, () => record]));
+  } else if (input.kind === 'lines') {
+    input.text.split('\n').forEach((raw, i) => {
       const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-      if (line.trim() === '') return;
-      const number = first + i;
-      items.push([
-        number,
-        () => {
-          try {
-            return JSON.parse(line) as unknown;
-          } catch (error) {
-            throw new RecordError(number, '(json)', `is not valid JSON: ${errorMessage(error)}`, { cause: error });
-          }
-        },
-      ]);
+      if (line.trim() === '' || !inShard(first + i)) return;
+      items.push([first + i, () => parseLine(line, first + i)]);
     });
   } else {
-    const records = JSON.parse(recordsJson) as unknown[];
-    records.forEach((record, i) => items.push([first + i, () => record]));
+    const bytes = input.bytes;
+    let start = 0;
+    for (let i = 0; start <= bytes.length; i++) {
+      let end = bytes.indexOf(0x0a, start);
+      if (end < 0) end = bytes.length;
+      const lineEnd = end > start && bytes[end - 1] === 0x0d ? end - 1 : end;
+      const line = bytes.subarray(start, lineEnd);
+      const number = first + i;
+      // Blank = only ASCII whitespace, as the Rust reader decides.
+      if (!line.every((b) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0c || b === 0x0d) && inShard(number)) {
+        items.push([
+          number,
+          () => {
+            let text: string;
+            try {
+              text = utf8.decode(line);
+            } catch (error) {
+              throw new RecordError(number, '(json)', 'is not valid UTF-8', { cause: error });
+            }
+            return parseLine(text, number);
+          },
+        ]);
+      }
+      start = end + 1;
+    }
   }
+  return items;
+}
 
+export function prepareRecords(encoder: SpanEncoder, options: NormalizedPrepareOptions, eos: number | null, input: RecordsInput, chat: ChatSetup): RawPrepared {
+  const items = recordItems(input, options);
   const ids: Int32Array[] = [];
   const labels: Int32Array[] = [];
   const rowRecords: number[] = [];
@@ -71,13 +106,27 @@ export function prepareRecordsJson(encoder: SpanEncoder, options: NormalizedPrep
     skippedNoTrainable: [] as number[],
     skippedChatRecords: [] as number[],
     skippedChatReasons: [] as string[],
+    skippedInvalidRecords: [] as number[],
+    skippedInvalidReasons: [] as string[],
     bosRepeated: 0,
     eotUntrained: 0,
   };
   items.forEach(([number, read], index) => {
-    const record = read();
-    const format = recordFormat(record, number, options.format);
-    const example = format === 'chat' ? chatExample(chat, options, record, number) : exampleFromRecord(record, number, format, options.promptTemplate);
+    let example: Example | string;
+    let tokens: ReturnType<typeof trainableTokens> | undefined;
+    try {
+      const record = read();
+      const format = recordFormat(record, number, options.format);
+      example = format === 'chat' ? chatExample(chat, options, record, number) : exampleFromRecord(record, number, format, options.promptTemplate);
+      if (typeof example !== 'string') tokens = trainableTokens(encoder, example, options.boundary, example.kind === 'chat' ? null : eos);
+    } catch (error) {
+      if (options.onError !== 'skip') throw error;
+      stats.records += 1;
+      recordStatus[index] = STATUS_INVALID;
+      stats.skippedInvalidRecords.push(number);
+      stats.skippedInvalidReasons.push(errorMessage(error));
+      return;
+    }
     stats.records += 1;
     if (typeof example === 'string') {
       recordStatus[index] = STATUS_CHAT_TURN;
@@ -86,7 +135,7 @@ export function prepareRecordsJson(encoder: SpanEncoder, options: NormalizedPrep
       return;
     }
     const isChat = example.kind === 'chat';
-    const tokens = trainableTokens(encoder, example, options.boundary, isChat ? null : eos);
+    if (tokens === undefined) throw new Error('unreachable: tokens are computed for every example');
     const full = Int32Array.from(tokens.ids);
     const cut = truncate(full, computeLabels(full, tokens.trainable, options.shift, options.ignoreIndex), options.maxLength, options.truncation);
     let status = cut.fit === 'truncated' ? STATUS_TRUNCATED : STATUS_KEPT;
@@ -135,6 +184,7 @@ export function prepareRecordsJson(encoder: SpanEncoder, options: NormalizedPrep
       skippedTooLong: Uint32Array.from(stats.skippedTooLong),
       skippedNoTrainable: Uint32Array.from(stats.skippedNoTrainable),
       skippedChatRecords: Uint32Array.from(stats.skippedChatRecords),
+      skippedInvalidRecords: Uint32Array.from(stats.skippedInvalidRecords),
     },
   };
 }

@@ -30,6 +30,8 @@ export interface PrepareStats {
     noTrainableLabels: number[];
     /** Chat records whose turns could not be located, with the reason naming the message index. */
     chatTurnNotFound: { record: number; reason: string }[];
+    /** Unreadable records skipped under `onError: 'skip'`, with the error naming the field. */
+    invalid: { record: number; reason: string }[];
   };
   /** Per-batch lint counts. */
   lint: {
@@ -51,7 +53,7 @@ export class PreparedBatch {
   readonly offsets: Uint32Array;
   /** Record number of each row. */
   readonly rowRecords: Uint32Array;
-  /** One code per input record: 0 kept, 1 truncated, 2 skipped (too long), 3 skipped (no trainable label), 4 skipped (chat turn not found). */
+  /** One code per input record: 0 kept, 1 truncated, 2 skipped (too long), 3 skipped (no trainable label), 4 skipped (chat turn not found), 5 skipped (invalid, under `onError: 'skip'`). */
   readonly recordStatus: Uint8Array;
   readonly stats: PrepareStats;
   /** The convention the labels follow, and the options that made them. */
@@ -75,6 +77,7 @@ export class PreparedBatch {
         tooLong: Array.from(raw.stats.skippedTooLong),
         noTrainableLabels: Array.from(raw.stats.skippedNoTrainable),
         chatTurnNotFound: Array.from(raw.stats.skippedChatRecords, (record, i) => ({ record, reason: raw.stats.skippedChatReasons[i] ?? '' })),
+        invalid: Array.from(raw.stats.skippedInvalidRecords, (record, i) => ({ record, reason: raw.stats.skippedInvalidReasons[i] ?? '' })),
       },
       lint: {
         bosRepeated: raw.stats.bosRepeated,
@@ -146,6 +149,20 @@ export class Preparer {
   prepareJsonArray(text: string): PreparedBatch {
     if (typeof text !== 'string') throw new TypeError(`text must be a string holding a JSON array, got ${describe(text)}`);
     return new PreparedBatch(this.backend.prepare(text, false, this.threads), this.options as NormalizedPrepareOptions);
+  }
+
+  /**
+   * JSON lines as bytes (e.g. a chunk of a file read with `fs.createReadStream`, cut at a line end), parsed
+   * natively off the JS thread; record numbers are line numbers counted from `firstRecordNumber`.
+   * Each line is checked for UTF-8 on its own.
+   */
+  async prepareJsonLinesBytes(bytes: Uint8Array, options?: { firstRecordNumber?: number; signal?: AbortSignal }): Promise<PreparedBatch> {
+    if (!(bytes instanceof Uint8Array)) throw new TypeError(`bytes must be a Uint8Array or Buffer, got ${describe(bytes)}`);
+    const first = options?.firstRecordNumber ?? this.options.firstRecordNumber;
+    if (!Number.isInteger(first) || first < 1 || first > 0xffffffff) throw new TypeError(`firstRecordNumber must be a whole number from 1, got ${describe(first)}`);
+    options?.signal?.throwIfAborted();
+    const raw = await this.backend.prepareBytesAsync(bytes, first, this.threads, options?.signal);
+    return new PreparedBatch(raw, { ...this.options, firstRecordNumber: first });
   }
 
   /** JSON-lines text (e.g. a file's contents); record numbers are line numbers. */

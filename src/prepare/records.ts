@@ -27,18 +27,18 @@ export function exampleFromRecord(record: unknown, number: number, format: Recor
   const chosen = format === 'auto' ? detect(map, number) : format;
   switch (chosen) {
     case 'text':
-      return { kind: 'text', prompt: '', completion: requiredString(map, 'text', number) };
+      return { kind: 'text', prompt: '', completion: trainedString(map, 'text', number) };
     case 'prompt-completion': {
       const prompt = requiredString(map, 'prompt', number);
       const field = 'completion' in map || !('response' in map) ? 'completion' : 'response';
-      return { kind: 'prompt-completion', prompt, completion: requiredString(map, field, number) };
+      return { kind: 'prompt-completion', prompt, completion: trainedString(map, field, number) };
     }
     case 'chat':
       throw new RecordError(number, '(record)', 'record format could not be decided');
     case 'alpaca': {
       const instruction = requiredString(map, 'instruction', number);
       const input = optionalString(map, 'input', number) ?? '';
-      const output = requiredString(map, 'output', number);
+      const output = trainedString(map, 'output', number);
       return { kind: 'prompt-completion', prompt: renderAlpacaPrompt(template, instruction, input), completion: output };
     }
   }
@@ -68,6 +68,14 @@ function requiredString(map: Record<string, unknown>, field: string, number: num
   if (value === undefined || value === null) throw new RecordError(number, field, 'is missing');
   if (typeof value !== 'string') throw new RecordError(number, field, `must be a string, got ${typeName(value)}`);
   return value;
+}
+
+/** The text to learn from: an empty one would train nothing but EOS. */
+function trainedString(map: Record<string, unknown>, field: string, number: number): string {
+  const text = requiredString(map, field, number);
+  // Unicode White_Space, as Rust's str::trim (JS's trim also strips U+FEFF).
+  if (/^\p{White_Space}*$/u.test(text)) throw new RecordError(number, field, 'is empty: there is nothing to learn from');
+  return text;
 }
 
 function optionalString(map: Record<string, unknown>, field: string, number: number): string | null {

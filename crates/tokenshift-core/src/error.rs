@@ -9,6 +9,9 @@ pub enum Error {
     #[error("cannot read {path}: {message}")]
     Io { path: String, message: String },
 
+    #[error("cannot write {path}: {message}")]
+    Write { path: String, message: String },
+
     #[error("{source_name} is not valid JSON: {message}")]
     Json {
         source_name: String,

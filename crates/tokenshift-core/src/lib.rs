@@ -14,6 +14,7 @@ pub mod pack;
 pub mod prepare;
 pub mod threads;
 pub mod tokenizer;
+pub mod write;
 
 pub use batch::CsrBatch;
 pub use error::{Error, Result};

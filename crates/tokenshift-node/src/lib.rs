@@ -7,6 +7,7 @@ mod guard;
 pub mod pack;
 pub mod prepare;
 pub mod tokenizer;
+pub mod write;
 
 use napi_derive::napi;
 

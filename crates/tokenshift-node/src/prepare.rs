@@ -21,6 +21,9 @@ pub struct NativePrepareStats {
     pub skipped_chat_records: Uint32Array,
     /// Why each chat record was skipped (same order as `skipped_chat_records`), naming the message index.
     pub skipped_chat_reasons: Vec<String>,
+    pub skipped_invalid_records: Uint32Array,
+    /// The error of each skipped invalid record (same order as `skipped_invalid_records`).
+    pub skipped_invalid_reasons: Vec<String>,
     pub bos_repeated: f64,
     pub eot_untrained: f64,
 }
@@ -32,7 +35,7 @@ pub struct NativePrepared {
     pub offsets: Uint32Array,
     pub row_records: Uint32Array,
     /// Per input record: 0 kept, 1 truncated, 2 skipped (too long), 3 skipped (no trainable label),
-    /// 4 skipped (chat turn not found).
+    /// 4 skipped (chat turn not found), 5 skipped (invalid, under `onError: 'skip'`).
     pub record_status: Uint8Array,
     pub stats: NativePrepareStats,
 }
@@ -61,6 +64,14 @@ impl From<PreparedBatch> for NativePrepared {
                 ),
                 skipped_chat_reasons: stats
                     .skipped_chat
+                    .into_iter()
+                    .map(|(_, reason)| reason)
+                    .collect(),
+                skipped_invalid_records: Uint32Array::new(
+                    stats.skipped_invalid.iter().map(|(r, _)| *r).collect(),
+                ),
+                skipped_invalid_reasons: stats
+                    .skipped_invalid
                     .into_iter()
                     .map(|(_, reason)| reason)
                     .collect(),
@@ -107,16 +118,36 @@ impl NativePreparer {
         json_lines: bool,
         threads: u32,
     ) -> napi::Result<NativePrepared> {
-        guard(|| {
-            run(
-                &self.core,
-                &self.options,
-                &records_json,
-                json_lines,
-                threads as usize,
-            )
-        })
-        .map(NativePrepared::from)
+        let payload = Payload::Json {
+            text: records_json,
+            lines: json_lines,
+        };
+        guard(|| run(&self.core, &self.options, &payload, threads as usize))
+            .map(NativePrepared::from)
+    }
+
+    /// JSON lines as bytes (a chunk of a file, ending at a line end); record numbers start at
+    /// `first_record_number`. Each line is checked for UTF-8 on its own.
+    #[napi(ts_return_type = "Promise<NativePrepared>")]
+    pub fn prepare_json_lines_bytes_async(
+        &self,
+        bytes: Uint8Array,
+        first_record_number: u32,
+        threads: u32,
+        signal: Option<AbortSignal>,
+    ) -> AsyncTask<PrepareTask> {
+        let mut options = self.options.clone();
+        options.first_record_number = first_record_number;
+        AsyncTask::with_optional_signal(
+            PrepareTask {
+                core: self.core.clone(),
+                options,
+                // Copied: the JS buffer may be reused once this call returns.
+                payload: Payload::Bytes(bytes.to_vec()),
+                threads: threads as usize,
+            },
+            signal,
+        )
     }
 
     #[napi(ts_return_type = "Promise<NativePrepared>")]
@@ -131,8 +162,10 @@ impl NativePreparer {
             PrepareTask {
                 core: self.core.clone(),
                 options: self.options.clone(),
-                records_json,
-                json_lines,
+                payload: Payload::Json {
+                    text: records_json,
+                    lines: json_lines,
+                },
                 threads: threads as usize,
             },
             signal,
@@ -140,26 +173,31 @@ impl NativePreparer {
     }
 }
 
+enum Payload {
+    /// A JSON array, or JSON lines when `lines`.
+    Json { text: String, lines: bool },
+    /// JSON lines as raw bytes.
+    Bytes(Vec<u8>),
+}
+
 fn run(
     core: &TokenizerCore,
     options: &PrepareOptions,
-    records_json: &str,
-    json_lines: bool,
+    payload: &Payload,
     threads: usize,
 ) -> tokenshift_core::Result<PreparedBatch> {
     let preparer = Preparer::new(core, options.clone())?;
-    if json_lines {
-        preparer.prepare_json_lines(records_json, threads)
-    } else {
-        preparer.prepare_json_array(records_json, threads)
+    match payload {
+        Payload::Json { text, lines: true } => preparer.prepare_json_lines(text, threads),
+        Payload::Json { text, lines: false } => preparer.prepare_json_array(text, threads),
+        Payload::Bytes(bytes) => preparer.prepare_json_lines_bytes(bytes, threads),
     }
 }
 
 pub struct PrepareTask {
     core: Arc<TokenizerCore>,
     options: PrepareOptions,
-    records_json: String,
-    json_lines: bool,
+    payload: Payload,
     threads: usize,
 }
 
@@ -168,15 +206,7 @@ impl Task for PrepareTask {
     type JsValue = NativePrepared;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        guard(|| {
-            run(
-                &self.core,
-                &self.options,
-                &self.records_json,
-                self.json_lines,
-                self.threads,
-            )
-        })
+        guard(|| run(&self.core, &self.options, &self.payload, self.threads))
     }
 
     fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {

@@ -16,7 +16,7 @@ use crate::chat::{conversation, turns, ChatTemplate};
 use crate::error::{Error, Result};
 use crate::threads;
 use crate::tokenizer::TokenizerCore;
-pub use options::{Boundary, PrepareOptions, RecordFormat, Shift, Truncation};
+pub use options::{Boundary, OnError, PrepareOptions, RecordFormat, Shard, Shift, Truncation};
 pub use stats::{PrepareStats, RecordStatus};
 
 /// Rows in CSR form (`input_ids[offsets[r]..offsets[r+1]]`, same for `labels`), plus per-record status.
@@ -45,7 +45,7 @@ struct Outcome {
 
 enum RecordSource<'a> {
     Parsed(&'a Value),
-    JsonLine(&'a str),
+    JsonLine(&'a [u8]),
 }
 
 pub struct Preparer<'t> {
@@ -130,11 +130,13 @@ impl<'t> Preparer<'t> {
     /// Records numbered from `first_record_number` in order.
     pub fn prepare_values(&self, records: &[Value], threads: usize) -> Result<PreparedBatch> {
         let first = self.options.first_record_number;
-        let items: Vec<(u32, RecordSource)> = records
-            .iter()
-            .enumerate()
-            .map(|(i, r)| Ok((record_number(first, i)?, RecordSource::Parsed(r))))
-            .collect::<Result<_>>()?;
+        let mut items = Vec::with_capacity(records.len());
+        for (i, record) in records.iter().enumerate() {
+            let number = record_number(first, i)?;
+            if self.in_shard(number) {
+                items.push((number, RecordSource::Parsed(record)));
+            }
+        }
         self.run(&items, threads)
     }
 
@@ -150,15 +152,29 @@ impl<'t> Preparer<'t> {
     /// JSON lines: the record number is the line number (counting from `first_record_number`);
     /// blank lines are not records.
     pub fn prepare_json_lines(&self, text: &str, threads: usize) -> Result<PreparedBatch> {
+        self.prepare_json_lines_bytes(text.as_bytes(), threads)
+    }
+
+    /// JSON lines as raw bytes (e.g. a chunk of a file): each line is checked for UTF-8 on its own, so
+    /// one bad line is one bad record. Lines outside `shard` are not parsed.
+    pub fn prepare_json_lines_bytes(&self, bytes: &[u8], threads: usize) -> Result<PreparedBatch> {
         let first = self.options.first_record_number;
         let mut items = Vec::new();
-        for (i, line) in text.split('\n').enumerate() {
-            let line = line.strip_suffix('\r').unwrap_or(line);
-            if !line.trim().is_empty() {
-                items.push((record_number(first, i)?, RecordSource::JsonLine(line)));
+        for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let number = record_number(first, i)?;
+            if self.in_shard(number) {
+                items.push((number, RecordSource::JsonLine(line)));
             }
         }
         self.run(&items, threads)
+    }
+
+    fn in_shard(&self, record: u32) -> bool {
+        self.options.shard.is_none_or(|s| s.holds(record))
     }
 
     fn run(&self, items: &[(u32, RecordSource)], threads: usize) -> Result<PreparedBatch> {
@@ -166,7 +182,12 @@ impl<'t> Preparer<'t> {
         let outcomes: Vec<Result<Outcome>> = pool.install(|| {
             items
                 .par_iter()
-                .map(|(number, source)| self.prepare_one(*number, source))
+                .map(|(number, source)| match self.prepare_one(*number, source) {
+                    Err(error) if self.options.on_error == OnError::Skip => {
+                        Ok(Outcome::invalid(*number, error.to_string()))
+                    }
+                    outcome => outcome,
+                })
                 .collect()
         });
         // Assembled in input order, so the output is the same for any thread count; the first error
@@ -177,9 +198,12 @@ impl<'t> Preparer<'t> {
         };
         for outcome in outcomes {
             let outcome = outcome?;
-            match outcome.skip_reason {
-                Some(reason) => batch.stats.count_chat_skip(outcome.number, reason),
-                None => batch.stats.count(outcome.number, outcome.status),
+            match (outcome.skip_reason, outcome.status) {
+                (Some(message), RecordStatus::SkippedInvalid) => {
+                    batch.stats.count_invalid(outcome.number, message)
+                }
+                (Some(reason), _) => batch.stats.count_chat_skip(outcome.number, reason),
+                (None, status) => batch.stats.count(outcome.number, status),
             }
             batch.stats.bos_repeated += u64::from(outcome.bos_repeated);
             batch.stats.eot_untrained += u64::from(outcome.eot_untrained);
@@ -204,7 +228,10 @@ impl<'t> Preparer<'t> {
         let parsed;
         let record = match source {
             RecordSource::Parsed(value) => *value,
-            RecordSource::JsonLine(line) => {
+            RecordSource::JsonLine(bytes) => {
+                let line = std::str::from_utf8(bytes).map_err(|e| {
+                    records::record_error(number, "(json)", &format!("is not valid UTF-8: {e}"))
+                })?;
                 parsed = serde_json::from_str::<Value>(line).map_err(|e| {
                     records::record_error(number, "(json)", &format!("is not valid JSON: {e}"))
                 })?;
@@ -318,6 +345,10 @@ impl<'t> Preparer<'t> {
 }
 
 impl Outcome {
+    fn invalid(number: u32, message: String) -> Self {
+        Self::skipped(number, RecordStatus::SkippedInvalid, Some(message))
+    }
+
     fn skipped(number: u32, status: RecordStatus, skip_reason: Option<String>) -> Self {
         Self {
             number,

@@ -74,6 +74,32 @@ Write a response that appropriately completes the request.\n\n### Instruction:\n
     }
 }
 
+/// What a record that cannot be read (bad JSON or UTF-8, wrong field types, empty text) does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum OnError {
+    /// Stop with an error naming the record and field.
+    #[default]
+    Fail,
+    /// Skip it, counted with its record number and the same message.
+    Skip,
+}
+
+/// Process only records whose number `n` has `(n - 1) % count == index`: a deterministic split by
+/// line number, so the same command runs unchanged on `count` machines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl Shard {
+    pub fn holds(&self, record: u32) -> bool {
+        (record - 1) % self.count == self.index
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PrepareOptions {
@@ -102,6 +128,10 @@ pub struct PrepareOptions {
     /// Record number of the first record (1 for an array; a later chunk of a stream starts higher).
     #[serde(default = "default_first_record")]
     pub first_record_number: u32,
+    #[serde(default)]
+    pub on_error: OnError,
+    #[serde(default)]
+    pub shard: Option<Shard>,
 }
 
 fn default_ignore_index() -> i32 {
@@ -148,6 +178,17 @@ impl PrepareOptions {
                 option: "firstRecordNumber".into(),
                 message: "record numbers count from 1".into(),
             });
+        }
+        if let Some(shard) = self.shard {
+            if shard.count == 0 || shard.index >= shard.count {
+                return Err(Error::InvalidOption {
+                    option: "shard".into(),
+                    message: format!(
+                        "index must be below count (0-based), got {}/{}",
+                        shard.index, shard.count
+                    ),
+                });
+            }
         }
         Ok(())
     }

@@ -51,14 +51,14 @@ pub fn example_from_record(
         RecordFormat::Text => Ok(Example {
             kind: ExampleKind::Text,
             prompt: String::new(),
-            completion: required_string(map, "text", number)?.to_owned(),
+            completion: trained_string(map, "text", number)?.to_owned(),
         }),
         RecordFormat::PromptCompletion => {
             let prompt = required_string(map, "prompt", number)?;
             let completion = if map.contains_key("completion") || !map.contains_key("response") {
-                required_string(map, "completion", number)?
+                trained_string(map, "completion", number)?
             } else {
-                required_string(map, "response", number)?
+                trained_string(map, "response", number)?
             };
             Ok(Example {
                 kind: ExampleKind::PromptCompletion,
@@ -69,7 +69,7 @@ pub fn example_from_record(
         RecordFormat::Alpaca => {
             let instruction = required_string(map, "instruction", number)?;
             let input = optional_string(map, "input", number)?.unwrap_or_default();
-            let output = required_string(map, "output", number)?;
+            let output = trained_string(map, "output", number)?;
             Ok(Example {
                 kind: ExampleKind::PromptCompletion,
                 prompt: render_alpaca_prompt(template, instruction, input),
@@ -150,6 +150,19 @@ fn required_string<'a>(map: &'a Map<String, Value>, field: &str, number: u32) ->
             &format!("must be a string, got {}", type_name(other)),
         )),
     }
+}
+
+/// The text to learn from: an empty one would train nothing but EOS.
+fn trained_string<'a>(map: &'a Map<String, Value>, field: &str, number: u32) -> Result<&'a str> {
+    let text = required_string(map, field, number)?;
+    if text.trim().is_empty() {
+        return Err(record_error(
+            number,
+            field,
+            "is empty: there is nothing to learn from",
+        ));
+    }
+    Ok(text)
 }
 
 fn optional_string<'a>(

@@ -13,6 +13,8 @@ pub enum RecordStatus {
     SkippedNoTrainable = 3,
     /// A chat turn could not be located in the rendering (the reason names the message).
     SkippedChatTurn = 4,
+    /// Unreadable (bad JSON or UTF-8, wrong field types, empty text) under `onError: 'skip'`.
+    SkippedInvalid = 5,
 }
 
 impl RecordStatus {
@@ -23,6 +25,7 @@ impl RecordStatus {
             Self::SkippedTooLong => "too_long",
             Self::SkippedNoTrainable => "no_trainable_labels",
             Self::SkippedChatTurn => "chat_turn_not_found",
+            Self::SkippedInvalid => "invalid",
         }
     }
 
@@ -43,6 +46,8 @@ pub struct PrepareStats {
     pub skipped_no_trainable: Vec<u32>,
     /// Chat records skipped, with the reason naming the message index.
     pub skipped_chat: Vec<(u32, String)>,
+    /// Unreadable records skipped under `onError: 'skip'`, with the error message.
+    pub skipped_invalid: Vec<(u32, String)>,
     /// Lint: rows holding the BOS token more than once (a template BOS plus a tokenizer BOS).
     pub bos_repeated: u64,
     /// Lint: chat rows whose last trained token is not a special token (its end-of-turn marker was cut or missed).
@@ -55,6 +60,11 @@ impl PrepareStats {
         self.skipped_chat.push((record, reason));
     }
 
+    pub fn count_invalid(&mut self, record: u32, message: String) {
+        self.records += 1;
+        self.skipped_invalid.push((record, message));
+    }
+
     pub fn count(&mut self, record: u32, status: RecordStatus) {
         self.records += 1;
         match status {
@@ -62,8 +72,8 @@ impl PrepareStats {
             RecordStatus::Truncated => self.truncated.push(record),
             RecordStatus::SkippedTooLong => self.skipped_too_long.push(record),
             RecordStatus::SkippedNoTrainable => self.skipped_no_trainable.push(record),
-            // Counted with its reason by `count_chat_skip`.
-            RecordStatus::SkippedChatTurn => {}
+            // Counted with their reasons by `count_chat_skip` and `count_invalid`.
+            RecordStatus::SkippedChatTurn | RecordStatus::SkippedInvalid => {}
         }
         if status.is_row() {
             self.rows += 1;
@@ -71,7 +81,9 @@ impl PrepareStats {
     }
 
     pub fn skipped(&self) -> u64 {
-        (self.skipped_too_long.len() + self.skipped_no_trainable.len() + self.skipped_chat.len())
-            as u64
+        (self.skipped_too_long.len()
+            + self.skipped_no_trainable.len()
+            + self.skipped_chat.len()
+            + self.skipped_invalid.len()) as u64
     }
 }

@@ -1,0 +1,82 @@
+// Readers for the written formats, written for the tests from each format's published description
+// (NumPy's NEP 1 .npy format; lit-gpt's packed_dataset.py header) and hyparquet for Parquet — none of
+// them calls tokenshift's writers or lint readers.
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** NPY: "\x93NUMPY", major, minor, header length (u16 LE for v1), a Python dict literal, then C-order data. */
+export function readNpy(path: string): { descr: string; shape: number[]; values: number[] } {
+  const bytes = readFileSync(path);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes[0] !== 0x93 || bytes.subarray(1, 6).toString('ascii') !== 'NUMPY') throw new Error(`${path}: bad magic`);
+  if (bytes[6] !== 1) throw new Error(`${path}: expected format version 1.x`);
+  const headerLength = view.getUint16(8, true);
+  const header = bytes.subarray(10, 10 + headerLength).toString('ascii');
+  if ((10 + headerLength) % 64 !== 0) throw new Error(`${path}: header not aligned to 64 bytes`);
+  if (!header.endsWith('\n')) throw new Error(`${path}: header must end with a newline`);
+  // The dict is a Python literal; turn it into JSON to read it.
+  const json = header
+    .trim()
+    .replace(/'/g, '"')
+    .replace(/False/g, 'false')
+    .replace(/True/g, 'true')
+    .replace(/\(([^)]*)\)/, (_, inner: string) => `[${inner.split(',').map((s) => s.trim()).filter(Boolean).join(',')}]`)
+    .replace(/,\s*}/, '}');
+  const dict = JSON.parse(json) as { descr: string; fortran_order: boolean; shape: number[] };
+  if (dict.fortran_order) throw new Error('fortran order');
+  const width = dict.descr === '<i4' ? 4 : dict.descr === '<i8' ? 8 : 0;
+  if (width === 0) throw new Error(`${path}: unexpected dtype ${dict.descr}`);
+  const count = dict.shape.reduce((a, b) => a * b, 1);
+  const start = 10 + headerLength;
+  if (bytes.length !== start + count * width) throw new Error(`${path}: ${bytes.length} bytes, expected ${start + count * width}`);
+  const values: number[] = [];
+  for (let i = 0; i < count; i++) values.push(width === 4 ? view.getInt32(start + 4 * i, true) : Number(view.getBigInt64(start + 8 * i, true)));
+  return { descr: dict.descr, shape: dict.shape, values };
+}
+
+/**
+ * lit-gpt PackedDatasetBuilder._write_chunk: HDR_MAGIC b"LITPKDS", struct.pack("<Q", version),
+ * struct.pack("<B", code(dtype)), struct.pack("<Q", chunk_size), then arr.tobytes(order="C").
+ * dtypes: {1: uint8, 2: int8, 3: int16, 4: int32, 5: int64, 6: float32, 7: float64, 8: uint16}.
+ */
+export function readLitGptChunk(path: string): { version: number; code: number; chunkSize: number; tokens: number[] } {
+  const bytes = readFileSync(path);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.subarray(0, 7).toString('ascii') !== 'LITPKDS') throw new Error(`${path}: bad magic`);
+  const version = Number(view.getBigUint64(7, true));
+  const code = view.getUint8(15);
+  const chunkSize = Number(view.getBigUint64(16, true));
+  const width = { 4: 4, 8: 2 }[code];
+  if (width === undefined) throw new Error(`${path}: unexpected dtype code ${code}`);
+  if (bytes.length !== 24 + chunkSize * width) throw new Error(`${path}: size ${bytes.length} does not match chunk size ${chunkSize}`);
+  const tokens: number[] = [];
+  for (let i = 0; i < chunkSize; i++) tokens.push(width === 2 ? view.getUint16(24 + 2 * i, true) : view.getInt32(24 + 4 * i, true));
+  return { version, code, chunkSize, tokens };
+}
+
+/** All chunks of a lit-gpt dataset directory, in file-name order (as PackedDataset globs and sorts them). */
+export function readLitGptDir(dir: string): { files: string[]; chunks: ReturnType<typeof readLitGptChunk>[] } {
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.bin'))
+    .sort();
+  return { files, chunks: files.map((f) => readLitGptChunk(join(dir, f))) };
+}
+
+/** Every row of a Parquet file as a plain object, read with hyparquet. */
+export async function readParquet(path: string): Promise<Record<string, number[]>[]> {
+  const { asyncBufferFromFile, parquetReadObjects } = (await import('hyparquet')) as unknown as {
+    asyncBufferFromFile(path: string): Promise<unknown>;
+    parquetReadObjects(options: { file: unknown }): Promise<Record<string, number[]>[]>;
+  };
+  return parquetReadObjects({ file: await asyncBufferFromFile(path) });
+}
+
+/** The parquet schema (column name, physical type, repetition) as hyparquet reports it. */
+export async function parquetSchema(path: string): Promise<{ name: string; type?: string; repetition_type?: string; converted_type?: string }[]> {
+  const { asyncBufferFromFile, parquetMetadataAsync } = (await import('hyparquet')) as unknown as {
+    asyncBufferFromFile(path: string): Promise<unknown>;
+    parquetMetadataAsync(file: unknown): Promise<{ schema: { name: string; type?: string; repetition_type?: string; converted_type?: string }[] }>;
+  };
+  return (await parquetMetadataAsync(await asyncBufferFromFile(path))).schema;
+}

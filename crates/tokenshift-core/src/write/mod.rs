@@ -1,0 +1,185 @@
+//! Training-ready files. Every format is fed the same row batches (prepared or packed rows, in
+//! order), writes under a temporary name, and is renamed into place only when complete. What each
+//! file holds and how a trainer reads it is described in `README.md` ("Output formats").
+
+pub mod atomic;
+pub mod jsonl;
+pub mod litbin;
+pub mod npy;
+pub mod parquet_file;
+pub mod sidecar;
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::collate::Side;
+use crate::error::{Error, Result};
+use crate::pack::Rows;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Jsonl,
+    Parquet,
+    Npy,
+    /// lit-gpt / TinyLlama packed-dataset chunks (`LITPKDS`).
+    Bin,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Jsonl => "jsonl",
+            Self::Parquet => "parquet",
+            Self::Npy => "npy",
+            Self::Bin => "bin",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Dtype {
+    #[default]
+    Int32,
+    Int64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct WriterOptions {
+    pub format: Format,
+    #[serde(default = "default_ignore_index")]
+    pub ignore_index: i32,
+    /// npy: every row is padded to this length (required: `.npy` arrays are rectangular).
+    #[serde(default)]
+    pub length: Option<u32>,
+    /// npy: padding id and side.
+    #[serde(default)]
+    pub pad_id: i32,
+    #[serde(default)]
+    pub side: Side,
+    /// npy: element type of every column.
+    #[serde(default)]
+    pub dtype: Dtype,
+    /// bin: the vocabulary size decides the token dtype (uint16 below 65500, as lit-gpt does, else int32).
+    #[serde(default)]
+    pub vocab_size: Option<u32>,
+    /// bin: tokens per chunk file; TinyLlama uses `(block_size + 1) * 1024`.
+    #[serde(default)]
+    pub chunk_size: Option<u64>,
+    /// bin: the id that fills the unused end of the last chunk (TinyLlama: BOS).
+    #[serde(default)]
+    pub sep_id: Option<i32>,
+    /// bin: the labels' convention, to count rows whose masks the token stream loses (`maskedRows`):
+    /// more ignored labels than the convention's own (none for `model`, the last one for `data`).
+    #[serde(default)]
+    pub shift: Option<crate::prepare::Shift>,
+    /// bin: chunk files are `<prefix>_<10-digit counter>.bin`.
+    #[serde(default)]
+    pub prefix: Option<String>,
+}
+
+fn default_ignore_index() -> i32 {
+    -100
+}
+
+impl WriterOptions {
+    pub fn from_json_str(text: &str) -> Result<Self> {
+        serde_json::from_str(text).map_err(|e| Error::InvalidOption {
+            option: "writer options".into(),
+            message: e.to_string(),
+        })
+    }
+}
+
+/// Columns that only packed rows have.
+pub struct PackedColumns<'a> {
+    /// Restart at 0 for each example.
+    pub position_ids: &'a [i32],
+    /// Example lengths of all rows; row `r`'s are `seq_lens[seq_offsets[r]..seq_offsets[r+1]]`.
+    pub seq_lens: &'a [u32],
+    pub seq_offsets: &'a [u32],
+}
+
+/// One batch of rows, in output order.
+pub struct RowBatch<'a> {
+    pub rows: Rows<'a>,
+    pub packed: Option<PackedColumns<'a>>,
+}
+
+impl RowBatch<'_> {
+    pub(crate) fn validate(&self) -> Result<()> {
+        self.rows.validate()?;
+        if let Some(p) = &self.packed {
+            let bad = |message: &str| Error::InvalidOption {
+                option: "packed rows".into(),
+                message: message.into(),
+            };
+            if p.position_ids.len() != self.rows.input_ids.len() {
+                return Err(bad("position_ids must have one entry per token"));
+            }
+            if p.seq_offsets.len() != self.rows.offsets.len()
+                || p.seq_offsets.first().is_some_and(|&o| o != 0)
+                || p.seq_offsets.windows(2).any(|w| w[0] > w[1])
+                || p.seq_offsets
+                    .last()
+                    .is_some_and(|&o| o as usize != p.seq_lens.len())
+            {
+                return Err(bad("seq_offsets must hold rows + 1 non-decreasing entries from 0 to the number of seq_lens"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Packed row `r`'s positions and example lengths.
+    pub(crate) fn packed_row(&self, r: usize) -> Option<(&[i32], &[u32])> {
+        self.packed.as_ref().map(|p| {
+            let (a, b) = (
+                self.rows.offsets[r] as usize,
+                self.rows.offsets[r + 1] as usize,
+            );
+            (
+                &p.position_ids[a..b],
+                &p.seq_lens[p.seq_offsets[r] as usize..p.seq_offsets[r + 1] as usize],
+            )
+        })
+    }
+}
+
+/// What was written, for the metadata sidecar.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WriteSummary {
+    pub format: String,
+    pub rows: u64,
+    pub tokens: u64,
+    /// Files relative to the output path (a directory for npy and bin).
+    pub files: Vec<String>,
+    /// Format details a reader needs (dtype, shape, chunk size, columns).
+    pub layout: serde_json::Map<String, serde_json::Value>,
+}
+
+pub trait DatasetWriter: Send {
+    fn write(&mut self, batch: &RowBatch) -> Result<()>;
+    /// Completes every file and renames it into place.
+    fn finish(self: Box<Self>) -> Result<WriteSummary>;
+}
+
+/// A writer for `options.format` at `path` (a file for jsonl and parquet, a directory for npy and bin).
+pub fn create_writer(path: &Path, options: WriterOptions) -> Result<Box<dyn DatasetWriter>> {
+    Ok(match options.format {
+        Format::Jsonl => Box::new(jsonl::JsonlWriter::create(path)?),
+        Format::Parquet => Box::new(parquet_file::ParquetWriter::create(path)?),
+        Format::Npy => Box::new(npy::NpyWriter::create(path, &options)?),
+        Format::Bin => Box::new(litbin::LitBinWriter::create(path, &options)?),
+    })
+}
+
+pub(crate) fn io_error(path: &Path, error: impl std::fmt::Display) -> Error {
+    Error::Write {
+        path: path.display().to_string(),
+        message: error.to_string(),
+    }
+}

@@ -1,0 +1,197 @@
+//! Parquet with one `LIST<INT32>` column per field (the standard three-level list layout that
+//! pyarrow, Hugging Face `datasets` and DuckDB read as `list<int32>` / `Sequence(int32)`).
+//! Columns: `input_ids`, `labels`, `attention_mask` for prepared rows; `input_ids`, `labels`,
+//! `position_ids`, `seq_lens` for packed rows. Snappy-compressed row groups of about 2M tokens.
+
+use std::fs::File;
+use std::path::Path;
+use std::sync::Arc;
+
+use parquet::basic::Compression;
+use parquet::data_type::Int32Type;
+use parquet::file::properties::WriterProperties;
+use parquet::file::writer::SerializedFileWriter;
+use parquet::schema::parser::parse_message_type;
+
+use super::atomic::PendingPath;
+use super::jsonl::file_name;
+use super::{io_error, DatasetWriter, RowBatch, WriteSummary};
+use crate::error::Result;
+
+const ROW_GROUP_TOKENS: usize = 2 << 20;
+
+/// One list column buffered for the current row group.
+#[derive(Default)]
+struct ListColumn {
+    values: Vec<i32>,
+    /// Entries per row.
+    lengths: Vec<u32>,
+}
+
+impl ListColumn {
+    fn push_row(&mut self, values: impl Iterator<Item = i32>) {
+        let before = self.values.len();
+        self.values.extend(values);
+        self.lengths.push((self.values.len() - before) as u32);
+    }
+
+    /// Definition and repetition levels of a required list of required values: an empty list is
+    /// one entry at definition level 0; each value is level 1, the first of a row repetition 0.
+    fn levels(&self) -> (Vec<i16>, Vec<i16>) {
+        let entries = self.values.len() + self.lengths.iter().filter(|&&n| n == 0).count();
+        let (mut def, mut rep) = (Vec::with_capacity(entries), Vec::with_capacity(entries));
+        for &n in &self.lengths {
+            if n == 0 {
+                def.push(0);
+                rep.push(0);
+            } else {
+                def.extend(std::iter::repeat_n(1, n as usize));
+                rep.push(0);
+                rep.extend(std::iter::repeat_n(1, n as usize - 1));
+            }
+        }
+        (def, rep)
+    }
+
+    fn clear(&mut self) {
+        self.values.clear();
+        self.lengths.clear();
+    }
+}
+
+pub struct ParquetWriter {
+    pending: PendingPath,
+    file: Option<SerializedFileWriter<File>>,
+    /// Set by the first batch: packed rows carry different columns.
+    names: Vec<&'static str>,
+    columns: Vec<ListColumn>,
+    rows: u64,
+    tokens: u64,
+    row_groups: u64,
+}
+
+impl ParquetWriter {
+    pub fn create(path: &Path) -> Result<Self> {
+        Ok(Self {
+            pending: PendingPath::file(path)?,
+            file: None,
+            names: Vec::new(),
+            columns: Vec::new(),
+            rows: 0,
+            tokens: 0,
+            row_groups: 0,
+        })
+    }
+
+    fn open(&mut self, packed: bool) -> Result<()> {
+        self.names = if packed {
+            vec!["input_ids", "labels", "position_ids", "seq_lens"]
+        } else {
+            vec!["input_ids", "labels", "attention_mask"]
+        };
+        let fields: String = self
+            .names
+            .iter()
+            .map(|name| {
+                format!("required group {name} (LIST) {{ repeated group list {{ required int32 element; }} }}\n")
+            })
+            .collect();
+        let schema = parse_message_type(&format!("message tokenshift {{\n{fields}}}"))
+            .map_err(|e| io_error(self.pending.path(), e))?;
+        let properties = WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .set_created_by(format!("tokenshift {}", env!("CARGO_PKG_VERSION")))
+            .build();
+        let file =
+            File::create(self.pending.path()).map_err(|e| io_error(self.pending.path(), e))?;
+        self.file = Some(
+            SerializedFileWriter::new(file, Arc::new(schema), Arc::new(properties))
+                .map_err(|e| io_error(self.pending.path(), e))?,
+        );
+        self.columns = self.names.iter().map(|_| ListColumn::default()).collect();
+        Ok(())
+    }
+
+    fn flush_row_group(&mut self) -> Result<()> {
+        let path = self.pending.path().to_path_buf();
+        let Some(file) = self.file.as_mut() else {
+            return Ok(());
+        };
+        if self.columns.first().is_none_or(|c| c.lengths.is_empty()) {
+            return Ok(());
+        }
+        let mut group = file.next_row_group().map_err(|e| io_error(&path, e))?;
+        for column in &self.columns {
+            let Some(mut writer) = group.next_column().map_err(|e| io_error(&path, e))? else {
+                break;
+            };
+            let (def, rep) = column.levels();
+            writer
+                .typed::<Int32Type>()
+                .write_batch(&column.values, Some(&def), Some(&rep))
+                .map_err(|e| io_error(&path, e))?;
+            writer.close().map_err(|e| io_error(&path, e))?;
+        }
+        group.close().map_err(|e| io_error(&path, e))?;
+        self.columns.iter_mut().for_each(ListColumn::clear);
+        self.row_groups += 1;
+        Ok(())
+    }
+}
+
+impl DatasetWriter for ParquetWriter {
+    fn write(&mut self, batch: &RowBatch) -> Result<()> {
+        batch.validate()?;
+        if self.file.is_none() {
+            self.open(batch.packed.is_some())?;
+        } else if (self.names.len() == 4) != batch.packed.is_some() {
+            return Err(io_error(
+                self.pending.path(),
+                "packed and unpacked rows cannot share one file",
+            ));
+        }
+        for r in 0..batch.rows.len() {
+            let (ids, labels) = batch.rows.row(r);
+            self.columns[0].push_row(ids.iter().copied());
+            self.columns[1].push_row(labels.iter().copied());
+            match batch.packed_row(r) {
+                Some((positions, lens)) => {
+                    self.columns[2].push_row(positions.iter().copied());
+                    self.columns[3].push_row(lens.iter().map(|&n| n as i32));
+                }
+                None => self.columns[2].push_row(ids.iter().map(|_| 1)),
+            }
+        }
+        self.rows += batch.rows.len() as u64;
+        self.tokens += batch.rows.input_ids.len() as u64;
+        if self.columns[0].values.len() >= ROW_GROUP_TOKENS {
+            self.flush_row_group()?;
+        }
+        Ok(())
+    }
+
+    fn finish(mut self: Box<Self>) -> Result<WriteSummary> {
+        if self.file.is_none() {
+            self.open(false)?;
+        }
+        self.flush_row_group()?;
+        let path = self.pending.path().to_path_buf();
+        if let Some(file) = self.file.take() {
+            let inner = file.into_inner().map_err(|e| io_error(&path, e))?;
+            inner.sync_all().map_err(|e| io_error(&path, e))?;
+        }
+        let mut layout = serde_json::Map::new();
+        layout.insert("columns".into(), self.names.clone().into());
+        layout.insert("rowGroups".into(), self.row_groups.into());
+        let this = *self;
+        let name = file_name(this.pending.target());
+        this.pending.commit()?;
+        Ok(WriteSummary {
+            format: "parquet".into(),
+            rows: this.rows,
+            tokens: this.tokens,
+            files: vec![name],
+            layout,
+        })
+    }
+}

@@ -1,0 +1,63 @@
+// `tokenshift lint <dataset>`: the checks of src/lint/checks.ts, as a report on stdout (or --json).
+// Exit status 1 when a problem is found.
+
+import { parseArgs } from 'node:util';
+
+import { OptionError } from '../errors.js';
+import { lintDataset, type LintIssue } from '../lint/checks.js';
+import type { Shift } from '../prepare/options.js';
+import { table } from './progress.js';
+
+function describeIssue(issue: LintIssue): string {
+  return issue.count === 0 ? '0' : `${issue.count.toLocaleString('en-US')} (rows ${issue.rows.join(', ')}${issue.count > issue.rows.length ? ', ...' : ''})`;
+}
+
+export async function runLint(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: { shift: { type: 'string' }, 'ignore-index': { type: 'string' }, 'block-size': { type: 'string' }, json: { type: 'boolean' }, tokenizer: { type: 'string' } },
+  });
+  if (positionals.length !== 1) throw new OptionError('lint takes one dataset: tokenshift lint <file.jsonl|file.parquet|dir.npy|dir.bin>');
+  const shift = values.shift;
+  if (shift !== undefined && shift !== 'model' && shift !== 'data') throw new OptionError(`--shift must be model or data, got ${JSON.stringify(shift)}`);
+  const int = (name: string, raw: string | undefined) => {
+    if (raw === undefined) return undefined;
+    if (!/^-?\d+$/.test(raw)) throw new OptionError(`--${name} must be a whole number, got ${JSON.stringify(raw)}`);
+    return Number(raw);
+  };
+  const ignoreIndex = int('ignore-index', values['ignore-index']);
+  const blockSize = int('block-size', values['block-size']);
+  const report = await lintDataset(positionals[0] as string, {
+    ...(shift !== undefined ? { shift: shift as Shift } : {}),
+    ...(ignoreIndex !== undefined ? { ignoreIndex } : {}),
+    ...(blockSize !== undefined ? { blockSize } : {}),
+  });
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  } else {
+    const c = report.convention;
+    const rows: [string, string | number][] = [
+      ['format', report.kind],
+      ['rows', report.rows],
+      ['tokens', report.tokens],
+      ['expected shift', report.shift ?? 'unknown'],
+      [
+        'labels follow',
+        c === null
+          ? report.kind === 'bin'
+            ? 'no labels stored (lit-gpt takes targets = window[1:])'
+            : 'no labels'
+          : `${c.detected} (${c.samePosition}/${c.labelled} = input_ids[i], ${c.nextPosition}/${c.labelled} = input_ids[i+1]; first ${report.conventionRows} rows)`,
+      ],
+      ['cross-example labels', describeIssue(report.crossExampleLabels)],
+      ['positions not restarting', describeIssue(report.positionsNotRestarting)],
+      ['fully masked rows', describeIssue(report.fullyMasked)],
+      ['pack efficiency', report.packEfficiency === null ? 'n/a (rows are not fixed-length; pass --block-size)' : `${(100 * report.packEfficiency).toFixed(2)}%`],
+    ];
+    if (report.chunks !== null) rows.push(['chunks', `${report.chunks.files} x ${report.chunks.chunkSize} tokens (${report.chunks.dtype})`]);
+    process.stdout.write(`tokenshift lint ${report.path}\n${table(rows)}\n${report.ok ? 'ok' : report.problems.map((p) => `problem: ${p}`).join('\n')}\n`);
+  }
+  return report.ok ? 0 : 1;
+}

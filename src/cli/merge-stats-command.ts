@@ -1,0 +1,77 @@
+// `tokenshift merge-stats <stats.json ...>`: sums the stats (or .meta.json sidecars) of the shards of
+// one job, checks they belong together (same tokenizer, shift and options) and that no shard is missing.
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+
+import { OptionError, TokenshiftError, errorMessage } from '../errors.js';
+import { mergeTotals, type StreamTotals } from '../stream/totals.js';
+import type { PackTotals } from '../stream/window-packer.js';
+import { table } from './progress.js';
+
+interface ShardStats extends StreamTotals {
+  tokenizer?: { sha256?: string };
+  shift?: string;
+  options?: Record<string, unknown>;
+  shard?: { index: number; count: number } | null;
+  packing?: PackTotals | null;
+}
+
+function read(file: string): ShardStats {
+  try {
+    const stats = JSON.parse(readFileSync(file, 'utf8')) as ShardStats;
+    if (typeof stats.records !== 'number' || stats.skipped === undefined) throw new Error('not a tokenshift prepare stats file');
+    return stats;
+  } catch (error) {
+    throw new TokenshiftError('INPUT', `${file}: ${errorMessage(error)}`, { cause: error });
+  }
+}
+
+export function mergeStats(files: string[]): Record<string, unknown> {
+  const parts = files.map(read);
+  const first = parts[0] as ShardStats;
+  const sameJob = (s: ShardStats) => JSON.stringify({ ...s.options, shard: null }) === JSON.stringify({ ...first.options, shard: null });
+  parts.forEach((s, i) => {
+    if (s.tokenizer?.sha256 !== first.tokenizer?.sha256) throw new TokenshiftError('INPUT', `${files[i]} was made with another tokenizer than ${files[0]}`);
+    if (s.shift !== first.shift || !sameJob(s)) throw new TokenshiftError('INPUT', `${files[i]} was made with other options than ${files[0]}`);
+  });
+  const count = first.shard?.count ?? 1;
+  const seen = new Map<number, string>();
+  parts.forEach((s, i) => {
+    const index = s.shard?.index ?? 0;
+    if ((s.shard?.count ?? 1) !== count) throw new TokenshiftError('INPUT', `${files[i]} is a shard of ${s.shard?.count ?? 1}, ${files[0]} of ${count}`);
+    if (seen.has(index)) throw new TokenshiftError('INPUT', `${files[i]} and ${seen.get(index)} are both shard ${index}`);
+    seen.set(index, files[i] as string);
+  });
+  const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !seen.has(i));
+  const totals = mergeTotals(parts);
+  const packs = parts.map((p) => p.packing).filter((p): p is PackTotals => p !== null && p !== undefined);
+  let packing: PackTotals | null = null;
+  if (packs.length > 0) {
+    const sum = (k: keyof PackTotals) => packs.reduce((n, p) => n + p[k], 0);
+    const tokens = sum('tokens');
+    const pad = sum('padTokens');
+    packing = { examples: sum('examples'), rows: sum('rows'), tokens, padTokens: pad, truncatedExamples: sum('truncatedExamples'), droppedExamples: sum('droppedExamples'), droppedTailTokens: sum('droppedTailTokens'), efficiency: tokens + pad === 0 ? 0 : tokens / (tokens + pad) };
+  }
+  return { tool: 'tokenshift', merged: files, shards: { count, present: [...seen.keys()].sort((a, b) => a - b), missing }, tokenizer: first.tokenizer, shift: first.shift, options: { ...first.options, shard: null }, ...totals, packing };
+}
+
+export function runMergeStats(argv: string[]): number {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { output: { type: 'string' } } });
+  if (positionals.length === 0) throw new OptionError('merge-stats needs the stats files of the shards: tokenshift merge-stats a.json b.json ... [--output merged.json]');
+  const merged = mergeStats(positionals) as ReturnType<typeof mergeStats> & StreamTotals & { shards: { missing: number[] } };
+  const text = `${JSON.stringify(merged, null, 2)}\n`;
+  if (values.output !== undefined) writeFileSync(values.output, text);
+  else process.stdout.write(text);
+  process.stderr.write(
+    `tokenshift merge-stats: ${positionals.length} shards\n${table([
+      ['records', merged.records],
+      ['rows', merged.rows],
+      ['skipped', merged.skipped.count],
+      ['tokens', merged.tokens],
+      ['balanced', merged.balanced ? 'yes' : 'NO'],
+      ['missing shards', merged.shards.missing.length === 0 ? 'none' : merged.shards.missing.join(', ')],
+    ])}\n`,
+  );
+  return merged.balanced && merged.shards.missing.length === 0 ? 0 : 1;
+}

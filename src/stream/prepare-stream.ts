@@ -1,0 +1,141 @@
+// The public streaming API: `prepareIter(source, options)` (async iterable) and
+// `prepareStream(tokenizer, options)` (a Node Transform). Both yield PreparedBatch objects (many rows
+// as flat typed arrays), or PackedBatch objects with `pack`, in input order.
+
+import { Transform, type TransformCallback } from 'node:stream';
+
+import type { PackedBatch, PackOptions } from '../pack/pack.js';
+import type { PrepareOptions } from '../prepare/options.js';
+import { createPreparer, type PreparedBatch } from '../prepare/preparer.js';
+import type { Tokenizer } from '../tokenizer.js';
+import { checkChunking, preparedBatches, type ChunkingOptions, type ChunkProgress, type RecordSource } from './engine.js';
+import { addBatch, emptyTotals, type StreamTotals } from './totals.js';
+import { WindowPacker, type PackTotals } from './window-packer.js';
+
+export interface StreamPrepareOptions extends PrepareOptions, ChunkingOptions {
+  /** Pack rows as they stream: `window` examples are packed at a time (default 20,000). */
+  pack?: Omit<PackOptions, 'shift'> & { window?: number };
+}
+
+export interface PrepareIterOptions extends StreamPrepareOptions {
+  tokenizer: Tokenizer;
+}
+
+/** Counters of a finished (or running) stream. */
+export interface StreamReport {
+  totals: StreamTotals;
+  packing: PackTotals | null;
+  bytes: number;
+}
+
+function split(options: StreamPrepareOptions): { prepare: PrepareOptions; chunking: ChunkingOptions; pack: StreamPrepareOptions['pack'] } {
+  const { chunkBytes, maxLineBytes, inflight, signal, pack, ...prepare } = options;
+  const chunking: ChunkingOptions = { ...checkChunking({ chunkBytes, maxLineBytes, inflight }), ...(signal ? { signal } : {}) };
+  return { prepare, chunking, pack };
+}
+
+/** Batches of `source` (JSON-lines bytes/strings, or record objects) with a live report. */
+export function prepareBatches(tokenizer: Tokenizer, source: RecordSource, options: StreamPrepareOptions): { batches: AsyncGenerator<PreparedBatch | PackedBatch>; report: StreamReport } {
+  const { prepare, chunking, pack } = split(options);
+  const preparer = createPreparer(tokenizer, prepare);
+  const progress: ChunkProgress = { bytes: 0 };
+  const packer = pack === undefined ? null : new WindowPacker({ ...pack, shift: preparer.options.shift, ignoreIndex: pack.ignoreIndex ?? preparer.options.ignoreIndex }, pack.window);
+  const report: StreamReport = { totals: emptyTotals(), packing: packer?.totals ?? null, bytes: 0 };
+  async function* run(): AsyncGenerator<PreparedBatch | PackedBatch> {
+    for await (const batch of preparedBatches(preparer, source, chunking, progress)) {
+      addBatch(report.totals, batch);
+      report.bytes = progress.bytes;
+      if (packer === null) yield batch;
+      else yield* packer.push(batch);
+    }
+    if (packer !== null) yield* packer.end();
+  }
+  return { batches: run(), report };
+}
+
+/**
+ * `for await (const batch of prepareIter(source, { tokenizer, shift: 'model' }))`: `source` is any
+ * (async) iterable of JSON-lines bytes or strings (e.g. `fs.createReadStream(path)`, piped through
+ * `zlib.createGunzip()` for .gz) or of record objects. Work runs natively, chunk by chunk.
+ */
+export function prepareIter(source: RecordSource, options: PrepareIterOptions): AsyncGenerator<PreparedBatch | PackedBatch> {
+  const { tokenizer, ...rest } = options;
+  return prepareBatches(tokenizer, source, rest).batches;
+}
+
+/**
+ * A Transform: write JSON-lines bytes/strings or record objects, read PreparedBatch (or PackedBatch)
+ * objects in order. Backpressure holds: at most `inflight` chunks are prepared ahead of a slow reader.
+ * Errors (naming the record's line number) reach the `error` event; `signal` aborts. `report` holds
+ * the counters; it is complete when the stream ends.
+ */
+export function prepareStream(tokenizer: Tokenizer, options: StreamPrepareOptions): Transform & { report: StreamReport } {
+  // Records are handed from the writable side to the generator through a small queue.
+  const waiting: { item: unknown; done: () => void }[] = [];
+  let wake: (() => void) | null = null;
+  let ended = false;
+  async function* source(): AsyncGenerator<unknown> {
+    for (;;) {
+      const next = waiting.shift();
+      if (next !== undefined) {
+        next.done();
+        yield next.item;
+      } else if (ended) {
+        return;
+      } else {
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+    }
+  }
+  const notify = () => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  const { batches, report } = prepareBatches(tokenizer, source(), options);
+  let pump: Promise<void> | null = null;
+  const stream = new Transform({
+    writableObjectMode: true,
+    readableObjectMode: true,
+    writableHighWaterMark: 16,
+    readableHighWaterMark: 1,
+    transform(item: unknown, _encoding: BufferEncoding, callback: TransformCallback) {
+      // The callback runs when the generator takes the item, so a slow reader stalls the writer.
+      waiting.push({ item, done: () => callback() });
+      notify();
+      pump ??= run();
+    },
+    flush(callback: TransformCallback) {
+      ended = true;
+      notify();
+      void (pump ??= run()).then(() => {
+        if (!stream.destroyed) callback();
+      });
+    },
+    destroy(error, callback) {
+      ended = true;
+      notify();
+      void batches.return(undefined);
+      callback(error);
+    },
+  });
+  /** Moves batches to the readable side; never rejects (a failure destroys the stream instead). */
+  async function run(): Promise<void> {
+    try {
+      for await (const batch of batches) {
+        if (stream.destroyed) return;
+        if (!stream.push(batch)) await new Promise<void>((resolve) => stream.once('drain-readable', resolve));
+      }
+    } catch (error) {
+      stream.destroy(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+  // Transform has no 'drain' on its readable side; `_read` is called when the reader wants more.
+  const read = stream._read.bind(stream);
+  stream._read = (size: number) => {
+    stream.emit('drain-readable');
+    read(size);
+  };
+  options.signal?.addEventListener('abort', () => stream.destroy(options.signal?.reason as Error), { once: true });
+  return Object.assign(stream, { report });
+}

@@ -1,0 +1,89 @@
+// Options of `createDatasetWriter`: the output format and what each format needs to know.
+
+import { OptionError } from '../errors.js';
+import type { Shift } from '../prepare/options.js';
+import { describe } from '../validate.js';
+
+export type OutputFormat = 'jsonl' | 'parquet' | 'npy' | 'bin';
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['jsonl', 'parquet', 'npy', 'bin'];
+
+export interface WriterOptions {
+  /** Default: from the path (`.jsonl`, `.parquet`); npy and bin outputs are directories and must be named. */
+  format?: OutputFormat;
+  ignoreIndex?: number;
+  /** npy: rows are padded to this length (required: arrays are rectangular; packed rows use the block size). */
+  length?: number;
+  /** npy: padding id (default 0) and side (default right). */
+  padId?: number;
+  side?: 'right' | 'left';
+  /** npy: element type (default int32). */
+  dtype?: 'int32' | 'int64';
+  /** bin: the vocabulary size; below 65500 tokens are stored as uint16, else int32 (lit-gpt's rule). */
+  vocabSize?: number;
+  /** bin: tokens per chunk file (TinyLlama: `(blockSize + 1) * 1024`). */
+  chunkSize?: number;
+  /** bin: the id filling the end of the last chunk (TinyLlama: BOS). */
+  sepId?: number;
+  /** bin: chunk files are `<prefix>_<counter:010>.bin` (default `train`). */
+  prefix?: string;
+  /** bin: the labels' convention, so rows whose masks the token stream loses are counted (`maskedRows`). */
+  shift?: Shift;
+  backend?: 'native' | 'ts';
+}
+
+/** What the writers receive: every field present, as the Rust core's `WriterOptions` takes it. */
+export interface NormalizedWriterOptions {
+  format: OutputFormat;
+  ignoreIndex: number;
+  length?: number;
+  padId: number;
+  side: 'right' | 'left';
+  dtype: 'int32' | 'int64';
+  vocabSize?: number;
+  chunkSize?: number;
+  sepId?: number;
+  prefix?: string;
+  shift?: Shift;
+}
+
+export function formatFromPath(path: string): OutputFormat | null {
+  if (/\.(jsonl|ndjson)$/.test(path)) return 'jsonl';
+  if (path.endsWith('.parquet')) return 'parquet';
+  return null;
+}
+
+export function normalizeWriterOptions(path: string, options: WriterOptions): NormalizedWriterOptions {
+  if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, got ${describe(options)}`);
+  const bad = (name: string, message: string) => new OptionError(`invalid option \`${name}\`: ${message}`);
+  const format = options.format ?? formatFromPath(path);
+  if (format === null) throw bad('format', `cannot tell the format from ${JSON.stringify(path)}: pass one of ${OUTPUT_FORMATS.join(', ')}`);
+  if (!OUTPUT_FORMATS.includes(format)) throw bad('format', `must be one of ${OUTPUT_FORMATS.join(', ')}, got ${describe(format)}`);
+  const whole = (name: string, v: unknown, min: number) => {
+    if (v !== undefined && (!Number.isSafeInteger(v) || (v as number) < min)) throw bad(name, `must be a whole number of at least ${min}, got ${describe(v)}`);
+  };
+  whole('length', options.length, 1);
+  whole('vocabSize', options.vocabSize, 1);
+  whole('chunkSize', options.chunkSize, 1);
+  whole('sepId', options.sepId, 0);
+  if (options.side !== undefined && options.side !== 'right' && options.side !== 'left') throw bad('side', "must be 'right' or 'left'");
+  if (options.dtype !== undefined && options.dtype !== 'int32' && options.dtype !== 'int64') throw bad('dtype', "must be 'int32' or 'int64'");
+  if (options.shift !== undefined && options.shift !== 'model' && options.shift !== 'data') throw bad('shift', "must be 'model' or 'data'");
+  if (options.prefix !== undefined && (typeof options.prefix !== 'string' || !/^[\w.-]+$/.test(options.prefix))) throw bad('prefix', 'must be a file-name prefix (letters, digits, _ . -)');
+  if (format === 'npy' && options.length === undefined) throw bad('length', 'npy arrays are rectangular: give the row length (CLI: --length N; packed rows use the block size)');
+  if (format === 'bin') {
+    if (options.vocabSize === undefined) throw bad('vocabSize', 'the bin format needs the vocabulary size to pick uint16 or int32');
+    if (options.sepId === undefined) throw bad('sepId', 'the bin format fills the last chunk with a separator id (TinyLlama: BOS)');
+    if (options.chunkSize === undefined) throw bad('chunkSize', 'give the tokens per chunk file (TinyLlama: (block_size + 1) * 1024)');
+  }
+  const out: NormalizedWriterOptions = {
+    format,
+    ignoreIndex: options.ignoreIndex ?? -100,
+    padId: options.padId ?? 0,
+    side: options.side ?? 'right',
+    dtype: options.dtype ?? 'int32',
+  };
+  for (const key of ['length', 'vocabSize', 'chunkSize', 'sepId', 'prefix', 'shift'] as const) {
+    if (options[key] !== undefined) (out as unknown as Record<string, unknown>)[key] = options[key];
+  }
+  return out;
+}

@@ -1,0 +1,152 @@
+// The public `createDatasetWriter(path, options)`: rows in (PreparedBatch or PackedBatch, in order),
+// training-ready files out, with a metadata sidecar `<path>.meta.json`. Native writers live in
+// crates/tokenshift-core/src/write; ./ts holds the TypeScript twins (Parquet is native only).
+
+import { writeFileSync } from 'node:fs';
+
+import { loadNativeAddon, type NativeAddon } from '../backend/native-addon.js';
+import { NativeUnavailableError, OptionError, TokenshiftError, WriteError, errorMessage } from '../errors.js';
+import { normalizeWriterOptions, type NormalizedWriterOptions, type WriterOptions } from './options.js';
+import { checkRowColumns, validateRows, type RowColumns } from './rows.js';
+import type { FormatWriter, WriteSummary } from './ts/format-writer.js';
+import { JsonlWriter } from './ts/jsonl.js';
+import { LitBinWriter } from './ts/litbin.js';
+import { NpyWriter } from './ts/npy.js';
+import { PendingPath } from './ts/pending.js';
+
+export type { WriteSummary } from './ts/format-writer.js';
+
+/** What `finish` wrote to the sidecar: the caller's metadata plus `output` (what was written). */
+export type DatasetMetadata = Record<string, unknown> & { output: WriteSummary };
+
+export interface DatasetWriter {
+  readonly path: string;
+  readonly options: Readonly<NormalizedWriterOptions>;
+  readonly backend: 'native' | 'ts';
+  /** Appends rows in order. */
+  write(rows: RowColumns): void;
+  /** Same as `write`, off the JS thread on the native backend; await each call before the next. */
+  writeAsync(rows: RowColumns): Promise<void>;
+  /** Completes and renames the files, then writes `<path>.meta.json` = `metadata` + `output`. */
+  finish(metadata?: Record<string, unknown>): DatasetMetadata;
+  /** Removes the temporary files; nothing appears at `path`. */
+  abort(): void;
+}
+
+class NativeDatasetWriter implements DatasetWriter {
+  readonly backend = 'native';
+  private readonly inner: InstanceType<NativeAddon['NativeDatasetWriter']>;
+
+  constructor(
+    readonly path: string,
+    readonly options: NormalizedWriterOptions,
+    addon: NativeAddon,
+  ) {
+    this.inner = wrap(() => new addon.NativeDatasetWriter(path, JSON.stringify(options)));
+  }
+
+  write(rows: RowColumns): void {
+    const packed = checkRowColumns(rows);
+    wrap(() => this.inner.write(rows.inputIds, rows.labels, rows.offsets, packed?.positionIds, packed?.seqLens, packed?.seqOffsets));
+  }
+
+  async writeAsync(rows: RowColumns): Promise<void> {
+    const packed = checkRowColumns(rows);
+    try {
+      await this.inner.writeAsync(rows.inputIds, rows.labels, rows.offsets, packed?.positionIds, packed?.seqLens, packed?.seqOffsets);
+    } catch (error) {
+      wrap(() => {
+        throw error;
+      });
+    }
+  }
+
+  finish(metadata: Record<string, unknown> = {}): DatasetMetadata {
+    return JSON.parse(wrap(() => this.inner.finish(JSON.stringify(metadata)))) as DatasetMetadata;
+  }
+
+  abort(): void {
+    this.inner.abort();
+  }
+}
+
+class TsDatasetWriter implements DatasetWriter {
+  readonly backend = 'ts';
+  private writer: FormatWriter | null;
+
+  constructor(
+    readonly path: string,
+    readonly options: NormalizedWriterOptions,
+  ) {
+    this.writer = wrap(() => {
+      switch (options.format) {
+        case 'jsonl':
+          return new JsonlWriter(path);
+        case 'npy':
+          return new NpyWriter(path, options);
+        case 'bin':
+          return new LitBinWriter(path, options);
+        case 'parquet':
+          throw new NativeUnavailableError('the Parquet writer is native only: build the addon (npm run build:native) or choose jsonl, npy or bin');
+      }
+    });
+  }
+
+  private open(): FormatWriter {
+    if (this.writer === null) throw new WriteError('this writer was already finished or aborted');
+    return this.writer;
+  }
+
+  write(rows: RowColumns): void {
+    const packed = checkRowColumns(rows);
+    const writer = this.open();
+    wrap(() => {
+      validateRows(rows, packed);
+      writer.write(rows, packed);
+    });
+  }
+
+  async writeAsync(rows: RowColumns): Promise<void> {
+    this.write(rows);
+  }
+
+  finish(metadata: Record<string, unknown> = {}): DatasetMetadata {
+    const writer = this.open();
+    this.writer = null;
+    return wrap(() => {
+      const out = { ...metadata, output: writer.finish() };
+      const sidecar = new PendingPath(`${this.path}.meta.json`, false);
+      writeFileSync(sidecar.temporary, `${JSON.stringify(out, null, 2)}\n`);
+      sidecar.commit();
+      return out;
+    });
+  }
+
+  abort(): void {
+    this.writer?.abort();
+    this.writer = null;
+  }
+}
+
+function wrap<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (error) {
+    if (error instanceof TokenshiftError || error instanceof TypeError) throw error;
+    const message = errorMessage(error);
+    throw message.startsWith('invalid option') ? new OptionError(message, { cause: error }) : new WriteError(message, { cause: error });
+  }
+}
+
+/**
+ * A writer for one output. `path` is a file for jsonl and parquet, a directory for npy (one `.npy` per
+ * column) and bin (lit-gpt chunks). Nothing appears at `path` until `finish`.
+ */
+export function createDatasetWriter(path: string, options: WriterOptions = {}): DatasetWriter {
+  if (typeof path !== 'string' || path === '') throw new TypeError('path must be a non-empty string');
+  const normalized = normalizeWriterOptions(path, options);
+  const native = options.backend === 'ts' ? undefined : loadNativeAddon();
+  if (native !== undefined && 'addon' in native) return new NativeDatasetWriter(path, normalized, native.addon);
+  if (options.backend === 'native') throw new NativeUnavailableError('backend: native was asked for but the addon did not load');
+  return new TsDatasetWriter(path, normalized);
+}
