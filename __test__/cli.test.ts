@@ -103,6 +103,14 @@ describe('README quickstart', () => {
     expect(run.stdout).toMatch(/input_ids: \[/);
     expect(run.stdout).toMatch(/model true/);
   });
+
+  it('the streaming example runs as written: a dataset file, then packed batches with balanced counts', () => {
+    const run = spawnSync(process.execPath, [join(root, 'examples', 'stream.mjs')], { cwd: root, encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/rows: 8/);
+    expect(run.stdout).toMatch(/8 records, \d+ packed rows, balanced: true/);
+  });
 });
 
 describe('tokenshift with chat records', () => {

@@ -152,7 +152,9 @@ export async function runPrepare(args: CliArgs, rawOptions: PrepareOptions, vers
   const seconds = progress.elapsed();
   if (statsPath !== null) {
     mkdirSync(dirname(statsPath), { recursive: true });
-    writeFileSync(statsPath, `${JSON.stringify({ ...written, outputPath: toStdout ? '-' : output, seconds }, null, 2)}\n`);
+    // Peak RSS of this process, so memory goals can be checked from the stats of a real run.
+    const peakRssBytes = process.resourceUsage().maxRSS * 1024;
+    writeFileSync(statsPath, `${JSON.stringify({ ...written, outputPath: toStdout ? '-' : output, seconds, peakRssBytes }, null, 2)}\n`);
   }
   const rows: [string, string | number][] = [
     ['records', totals.records],

@@ -8,16 +8,16 @@ import { describe } from '../validate.js';
 import { LineChunker, type LineChunk } from './line-chunker.js';
 
 export interface ChunkingOptions {
-  /** Bytes of JSON lines per natively prepared chunk (default 4 MiB). */
+  /** Bytes of JSON lines per natively prepared chunk (default 1 MiB: measured fastest; larger chunks touch more fresh memory). */
   chunkBytes?: number;
   /** Longest accepted line in bytes (default 64 MiB); longer ones follow `onError`. */
   maxLineBytes?: number;
-  /** Chunks prepared at once (default 2): one being prepared while the next is read. */
+  /** Chunks in flight (default 3): prepared on the native thread pool while the next are read. */
   inflight?: number;
   signal?: AbortSignal;
 }
 
-export const DEFAULT_CHUNK_BYTES = 4 << 20;
+export const DEFAULT_CHUNK_BYTES = 1 << 20;
 export const DEFAULT_MAX_LINE_BYTES = 64 << 20;
 
 /** JSON-lines bytes (Buffer, Uint8Array, string) or record objects, one record per object. */
@@ -48,7 +48,7 @@ export function checkChunking(options: ChunkingOptions): Required<Omit<ChunkingO
   return {
     chunkBytes: positive('chunkBytes', options.chunkBytes, DEFAULT_CHUNK_BYTES),
     maxLineBytes: positive('maxLineBytes', options.maxLineBytes, DEFAULT_MAX_LINE_BYTES),
-    inflight: positive('inflight', options.inflight, 2),
+    inflight: positive('inflight', options.inflight, 3),
   };
 }
 

@@ -71,6 +71,14 @@ pub fn pack_bfd(rows: &Rows, options: &PackOptions) -> PackedBatch {
         }
     }
 
+    // Sized once: growing by doubling would touch (and copy) fresh memory several times over.
+    let kept: usize = spans.iter().flatten().map(|(a, b)| b - a).sum();
+    out.input_ids.reserve_exact(kept);
+    out.labels.reserve_exact(kept);
+    out.position_ids.reserve_exact(kept);
+    out.seq_lens.reserve_exact(spans.len());
+    out.offsets.reserve_exact(bins.len());
+    out.seq_offsets.reserve_exact(bins.len());
     for bin in &bins {
         for &r in bin {
             let (ids, labels) = rows.row(r);

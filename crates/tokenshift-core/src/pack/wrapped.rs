@@ -16,6 +16,14 @@ pub fn pack_wrapped(rows: &Rows, options: &PackOptions) -> PackedBatch {
     out.stats.examples = rows.len() as u64;
     // Tokens a window needs beyond its inputs: the next token, for data-side shifting.
     let lookahead = usize::from(options.shift == Shift::Data);
+    // Sized once: growing by doubling would touch (and copy) fresh memory several times over.
+    let windows = stream.len().saturating_sub(lookahead) / block + 1;
+    out.input_ids.reserve_exact(windows * block);
+    out.labels.reserve_exact(windows * block);
+    out.position_ids.reserve_exact(windows * block);
+    out.seq_lens.reserve_exact(windows);
+    out.offsets.reserve_exact(windows);
+    out.seq_offsets.reserve_exact(windows);
     let mut start = 0;
     while start + block + lookahead <= stream.len() {
         let window = &stream[start..start + block + lookahead];

@@ -196,3 +196,53 @@ impl DatasetWriter for LitBinWriter {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pack::Rows;
+    use crate::write::{create_writer, Format, RowBatch};
+
+    fn options(vocab_size: u32) -> WriterOptions {
+        WriterOptions {
+            format: Format::Bin,
+            ignore_index: -100,
+            length: None,
+            pad_id: 0,
+            side: Default::default(),
+            dtype: Default::default(),
+            vocab_size: Some(vocab_size),
+            chunk_size: Some(4),
+            sep_id: Some(9),
+            shift: None,
+            prefix: None,
+        }
+    }
+
+    #[test]
+    fn rows_are_one_stream_cut_into_chunks_with_a_filled_tail() {
+        let dir = std::env::temp_dir().join(format!("tokenshift-litbin-{}", std::process::id()));
+        let ids = [1, 2, 3, 4, 5, 6];
+        let mut writer = create_writer(&dir, options(32_000)).expect("writer");
+        writer
+            .write(&RowBatch {
+                rows: Rows {
+                    input_ids: &ids,
+                    labels: &ids,
+                    offsets: &[0, 5, 6],
+                },
+                packed: None,
+            })
+            .expect("write");
+        let summary = writer.finish().expect("finish");
+        assert_eq!(
+            summary.files,
+            ["train_0000000000.bin", "train_0000000001.bin"]
+        );
+        let second = std::fs::read(dir.join("train_0000000001.bin")).expect("chunk");
+        assert_eq!(&second[..7], MAGIC);
+        assert_eq!(second[15], 8, "uint16 below 65500 tokens");
+        assert_eq!(&second[24..], [5, 0, 6, 0, 9, 0, 9, 0]);
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+}

@@ -134,3 +134,21 @@ impl DatasetWriter for NpyWriter {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_is_64_byte_aligned_and_fits_any_row_count() {
+        for rows in [0, 7, u64::MAX] {
+            let h = header(Dtype::Int64, rows, 2048);
+            assert_eq!(h.len(), HEADER_BYTES);
+            assert_eq!(&h[..8], b"\x93NUMPY\x01\x00");
+            assert_eq!(u16::from_le_bytes([h[8], h[9]]) as usize, HEADER_BYTES - 10);
+            let text = std::str::from_utf8(&h[10..]).expect("ascii");
+            assert!(text.contains(&format!("'shape': ({rows}, 2048)")), "{text}");
+            assert!(text.ends_with('\n'));
+        }
+    }
+}

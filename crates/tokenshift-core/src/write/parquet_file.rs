@@ -195,3 +195,19 @@ impl DatasetWriter for ParquetWriter {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_levels_mark_row_starts_and_empty_lists() {
+        let mut column = ListColumn::default();
+        column.push_row([1, 2, 3].into_iter());
+        column.push_row(std::iter::empty());
+        column.push_row([4].into_iter());
+        let (def, rep) = column.levels();
+        assert_eq!(def, [1, 1, 1, 0, 1]);
+        assert_eq!(rep, [0, 1, 1, 0, 0]);
+    }
+}
