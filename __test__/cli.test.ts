@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { createPreparer, Tokenizer } from '../dist/esm/index.mjs';
+import { readNpy } from './support/formats';
 import { PACKAGED_TOKENIZERS } from './support/shared';
 
 const root = join(__dirname, '..');
@@ -150,5 +151,25 @@ describe('tokenshift prepare --pack', () => {
     const written = JSON.parse(readFileSync(stats, 'utf8')) as { packing: { rows: number; examples: number; efficiency: number }; rows: number };
     expect(written.packing).toMatchObject({ rows: rows.length, examples: written.rows });
     expect(cli(['prepare', '--tokenizer', tokenizerDir, '--input', sample, '--output', '-', '--shift', 'model', '--pack', 'bfd']).status).toBe(2);
+  });
+});
+
+describe('tokenshift prepare --output-format npy', () => {
+  it('pads every row to --length on the chosen side with --pad-id, padding untrained', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tokenshift-npy-'));
+    const out = join(dir, 'rows.npy');
+    const run = cli(['prepare', '--tokenizer', tokenizerDir, '--input', sample, '--output', out, '--output-format', 'npy', '--shift', 'model', '--length', '128', '--pad-side', 'left', '--pad-id', '3', '--dtype', 'int64']);
+    expect(run.status, run.stderr).toBe(0);
+    const records = readFileSync(sample, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as unknown);
+    const rows = createPreparer(Tokenizer.fromDir(tokenizerDir), { shift: 'model' }).prepare(records).toRows();
+    const ids = readNpy(join(out, 'input_ids.npy'));
+    const labels = readNpy(join(out, 'labels.npy'));
+    expect(ids).toMatchObject({ descr: '<i8', shape: [rows.length, 128] });
+    rows.forEach((row, r) => {
+      const pad = 128 - row.input_ids.length;
+      expect(ids.values.slice(r * 128, (r + 1) * 128)).toEqual([...Array(pad).fill(3), ...row.input_ids]);
+      expect(labels.values.slice(r * 128, (r + 1) * 128)).toEqual([...Array(pad).fill(-100), ...row.labels]);
+    });
+    expect(cli(['prepare', '--tokenizer', tokenizerDir, '--input', sample, '--output', join(dir, 'x.npy'), '--output-format', 'npy', '--shift', 'model']).stderr).toContain('give --length N');
   });
 });

@@ -40,6 +40,8 @@ Options:
                                  directory: one .npy per column, or lit-gpt LITPKDS chunks (TinyLlama pretraining)
   --length N                     (prepare, npy) row length; packed rows default to --block-size
   --dtype int32|int64            (prepare, npy) element type (default int32)
+  --pad-side right|left          (prepare, npy) where padding goes (default right)
+  --pad-id N                     (prepare, npy) padding id (default: the tokenizer's pad token, else EOS)
   --chunk-size N                 (prepare, bin) tokens per chunk file (default (block size + 1) * 1024, block 2048)
   --on-error fail|skip           a record that cannot be read: stop (default) or skip it, counted with its line number
   --max-line-bytes N             longest accepted input line (default 64 MiB); longer lines follow --on-error
@@ -67,6 +69,8 @@ export interface CliArgs {
   outputFormat: OutputFormat | null;
   length: number | null;
   dtype: 'int32' | 'int64';
+  padSide: 'right' | 'left';
+  padId: number | null;
   chunkSize: number | null;
   maxLineBytes: number | null;
   progress: boolean | null;
@@ -113,6 +117,8 @@ export function parseCli(argv: string[]): CliArgs {
       'output-format': { type: 'string' },
       length: { type: 'string' },
       dtype: { type: 'string' },
+      'pad-side': { type: 'string' },
+      'pad-id': { type: 'string' },
       'chunk-size': { type: 'string' },
       'on-error': { type: 'string' },
       'max-line-bytes': { type: 'string' },
@@ -163,6 +169,8 @@ export function parseCli(argv: string[]): CliArgs {
   if (outputFormat !== undefined && !(OUTPUT_FORMATS as readonly string[]).includes(outputFormat)) throw new OptionError(`--output-format must be one of ${OUTPUT_FORMATS.join(', ')}, got ${JSON.stringify(outputFormat)}`);
   const dtype = values.dtype ?? 'int32';
   if (dtype !== 'int32' && dtype !== 'int64') throw new OptionError(`--dtype must be int32 or int64, got ${JSON.stringify(dtype)}`);
+  const padSide = values['pad-side'] ?? 'right';
+  if (padSide !== 'right' && padSide !== 'left') throw new OptionError(`--pad-side must be right or left, got ${JSON.stringify(padSide)}`);
   const output = values.output ?? null;
   if (command === 'prepare' && output === null) throw new OptionError('--output is required (a file, or - for stdout)');
   return {
@@ -181,6 +189,8 @@ export function parseCli(argv: string[]): CliArgs {
     outputFormat: (outputFormat as OutputFormat | undefined) ?? null,
     length: int('length', values.length) ?? null,
     dtype,
+    padSide,
+    padId: int('pad-id', values['pad-id']) ?? null,
     chunkSize: int('chunk-size', values['chunk-size']) ?? null,
     maxLineBytes: int('max-line-bytes', values['max-line-bytes']) ?? null,
     progress: values['no-progress'] ? false : values.progress ? true : null,

@@ -61,7 +61,7 @@ function writerOptions(args: CliArgs, format: OutputFormat, options: NormalizedP
   if (format === 'npy') {
     const length = args.length ?? args.pack?.blockSize ?? options.maxLength;
     if (length === null) throw new OptionError('--output-format npy writes [rows, length] arrays: give --length N (or --pack with --block-size, or --max-length)');
-    return { ...base, length, padId: special.padId ?? special.eosId ?? 0, dtype: args.dtype };
+    return { ...base, length, padId: args.padId ?? special.padId ?? special.eosId ?? 0, side: args.padSide, dtype: args.dtype };
   }
   if (format === 'bin') {
     if (args.pack !== null) throw new OptionError('--output-format bin holds the token stream and lit-gpt cuts the windows itself: drop --pack');
