@@ -97,6 +97,15 @@ describe('tokenshift lint', () => {
     expect(fromParquet.report.convention?.detected).toBe('data');
   });
 
+  it('with --tokenizer, flags ids a smaller vocabulary cannot hold (a dataset made with another tokenizer)', () => {
+    const llama3 = lint(join(dir, 'good.jsonl'), '--shift', 'model', '--tokenizer', PACKAGED_TOKENIZERS.llama3);
+    const tooBig = rows.filter((r) => r.input_ids.some((id) => id >= 128_256)).length;
+    expect(tooBig).toBeGreaterThan(0);
+    expect(llama3.status).toBe(1);
+    expect((llama3.report as unknown as { idsOutOfVocab: { count: number } }).idsOutOfVocab.count).toBe(tooBig);
+    expect(lint(join(dir, 'good.jsonl'), '--shift', 'model', '--tokenizer', PACKAGED_TOKENIZERS.qwen3).status).toBe(0);
+  });
+
   it('is a usage error without a readable dataset', () => {
     const run = spawnSync(process.execPath, [bin, 'lint', join(dir, 'nothing-here')], { encoding: 'utf8' });
     expect(run.status).toBe(1);

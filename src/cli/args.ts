@@ -12,7 +12,7 @@ Usage:
   tokenshift prepare --tokenizer <dir|tokenizer.json> --input <file.jsonl[.gz]|file.json|-> --output <path|->
                      --shift model|data [options] [--stats stats.json]
   tokenshift inspect --tokenizer <dir|tokenizer.json> --input <file.jsonl|file.json|-> --shift model|data [options] [--n K]
-  tokenshift lint <file.jsonl|file.parquet|dir.npy|dir.bin> [--tokenizer T] [--shift model|data] [--block-size N] [--json]
+  tokenshift lint <file.jsonl|file.parquet|dir.npy|dir.bin> [--shift model|data] [--block-size N] [--tokenizer T] [--json]
   tokenshift merge-stats <stats.json ...> [--output merged.json]
 
 --shift is required (there is no default):

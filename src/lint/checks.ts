@@ -18,6 +18,8 @@ export interface LintOptions {
   ignoreIndex?: number;
   /** Tokens per packed row, for pack efficiency; default: the sidecar's block size. */
   blockSize?: number;
+  /** The tokenizer's vocabulary size: ids outside [0, vocabSize) are flagged. */
+  vocabSize?: number;
 }
 
 export interface LintIssue {
@@ -40,6 +42,8 @@ export interface LintReport {
   crossExampleLabels: LintIssue;
   positionsNotRestarting: LintIssue;
   fullyMasked: LintIssue;
+  /** Rows holding an id outside the vocabulary (only with `vocabSize`). */
+  idsOutOfVocab: LintIssue;
   /** Non-pad tokens / all tokens of fixed-length rows; null when rows are not fixed-length. */
   packEfficiency: number | null;
   /** lit-gpt chunks: header facts. */
@@ -95,6 +99,7 @@ export async function lintDataset(path: string, options: LintOptions = {}): Prom
     crossExampleLabels: issue(),
     positionsNotRestarting: issue(),
     fullyMasked: issue(),
+    idsOutOfVocab: issue(),
     packEfficiency: null,
     chunks: null,
     ok: true,
@@ -112,6 +117,11 @@ export async function lintDataset(path: string, options: LintOptions = {}): Prom
     if (row.attention_mask !== undefined) {
       cells += row.attention_mask.length;
       for (let i = 0; i < row.attention_mask.length; i++) attended += row.attention_mask[i] as number;
+    }
+    if (options.vocabSize !== undefined) {
+      let bad = false;
+      for (let i = 0; i < n && !bad; i++) bad = (row.input_ids[i] as number) < 0 || (row.input_ids[i] as number) >= (options.vocabSize as number);
+      if (bad) flag(report.idsOutOfVocab, r);
     }
     if (firstLength < 0) firstLength = n;
     fixedLength &&= n === firstLength;
@@ -153,6 +163,7 @@ export async function lintDataset(path: string, options: LintOptions = {}): Prom
   }
   if (report.crossExampleLabels.count > 0) problems.push(`${report.crossExampleLabels.count} rows have a label that makes one packed example predict the next`);
   if (report.positionsNotRestarting.count > 0) problems.push(`${report.positionsNotRestarting.count} rows have position ids that do not restart at 0 for each example`);
+  if (report.idsOutOfVocab.count > 0) problems.push(`${report.idsOutOfVocab.count} rows hold token ids outside the vocabulary of ${options.vocabSize} (made with another tokenizer?)`);
   if (report.fullyMasked.count > 0) problems.push(`${report.fullyMasked.count} rows have no trained label`);
   report.ok = problems.length === 0;
   return report;
