@@ -42,9 +42,11 @@ export declare class NativePreparer {
   prepare(recordsJson: string, jsonLines: boolean, threads: number): NativePrepared
   /**
    * JSON lines as bytes (a chunk of a file, ending at a line end); record numbers start at
-   * `first_record_number`. Each line is checked for UTF-8 on its own.
+   * `first_record_number`. Each line is checked for UTF-8 on its own. `oversized_lines` (record
+   * numbers, ascending) were left out by the reader for exceeding `max_line_bytes`; their sizes are
+   * `oversized_bytes`.
    */
-  prepareJsonLinesBytesAsync(bytes: Uint8Array, firstRecordNumber: number, threads: number, signal?: AbortSignal | undefined | null): Promise<NativePrepared>
+  prepareJsonLinesBytesAsync(bytes: Uint8Array, firstRecordNumber: number, oversizedLines: Uint32Array, oversizedBytes: Array<number>, maxLineBytes: number, threads: number, signal?: AbortSignal | undefined | null): Promise<NativePrepared>
   prepareAsync(recordsJson: string, jsonLines: boolean, threads: number, signal?: AbortSignal | undefined | null): Promise<NativePrepared>
 }
 

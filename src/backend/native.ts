@@ -106,7 +106,11 @@ export class NativeBackend implements TokenizerBackend {
       eosId: inner.eosId ?? null,
       prepare: (recordsJson, jsonLines, threads): RawPrepared => wrap(() => inner.prepare(recordsJson, jsonLines, threads)),
       prepareAsync: (recordsJson, jsonLines, threads, signal) => settle(inner.prepareAsync(recordsJson, jsonLines, threads, signal), signal),
-      prepareBytesAsync: (bytes, firstRecordNumber, threads, signal) => settle(inner.prepareJsonLinesBytesAsync(bytes, firstRecordNumber, threads, signal), signal),
+      prepareBytesAsync: (bytes, firstRecordNumber, oversized, threads, signal) =>
+        settle(
+          inner.prepareJsonLinesBytesAsync(bytes, firstRecordNumber, Uint32Array.from(oversized.lines, ([line]) => line), oversized.lines.map(([, n]) => n), oversized.limit, threads, signal),
+          signal,
+        ),
     };
   }
 }

@@ -142,9 +142,9 @@ export class TsBackend implements TokenizerBackend, SpanEncoder {
         await later(signal);
         return run(json(recordsJson, jsonLines));
       },
-      prepareBytesAsync: async (bytes, firstRecordNumber, _threads, signal) => {
+      prepareBytesAsync: async (bytes, firstRecordNumber, oversized, _threads, signal) => {
         await later(signal);
-        return run({ kind: 'bytes', bytes }, { ...options, firstRecordNumber });
+        return run({ kind: 'bytes', bytes, oversized }, { ...options, firstRecordNumber });
       },
     };
   }

@@ -71,8 +71,17 @@ export interface PreparerBackend {
   /** `recordsJson`: a JSON array, or JSON lines when `jsonLines`. */
   prepare(recordsJson: string, jsonLines: boolean, threads: number): RawPrepared;
   prepareAsync(recordsJson: string, jsonLines: boolean, threads: number, signal?: AbortSignal): Promise<RawPrepared>;
-  /** JSON lines as bytes (ending at a line end), numbered from `firstRecordNumber`, off the JS thread when native. */
-  prepareBytesAsync(bytes: Uint8Array, firstRecordNumber: number, threads: number, signal?: AbortSignal): Promise<RawPrepared>;
+  /**
+   * JSON lines as bytes (ending at a line end), numbered from `firstRecordNumber`, off the JS thread when native;
+   * `oversized` lines were left out by the reader and are unreadable records.
+   */
+  prepareBytesAsync(bytes: Uint8Array, firstRecordNumber: number, oversized: OversizedLines, threads: number, signal?: AbortSignal): Promise<RawPrepared>;
+}
+
+/** Lines a reader left out of the bytes (as blank lines) for exceeding `limit` bytes: [record number, bytes], ascending. */
+export interface OversizedLines {
+  lines: readonly (readonly [number, number])[];
+  limit: number;
 }
 
 /** Everything needed to build a backend: the raw file texts, so the native side parses them itself. */

@@ -1,4 +1,4 @@
-// Reading CLI input: a .jsonl / .json file or stdin ("-"), and the tokenizer named by --tokenizer.
+// Reading CLI input: a JSON-lines byte stream (gzip or not) from a file or stdin ("-"), and the tokenizer named by --tokenizer.
 
 import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync, statSync } from 'node:fs';
@@ -8,27 +8,6 @@ import { createGunzip } from 'node:zlib';
 
 import { TokenshiftError, errorMessage } from '../errors.js';
 import { Tokenizer, type TokenizerOptions } from '../tokenizer.js';
-
-export interface InputText {
-  /** JSON lines (record numbers = line numbers) or one JSON array (record numbers = index + 1). */
-  kind: 'lines' | 'array';
-  text: string;
-  name: string;
-}
-
-export function readInput(path: string): InputText {
-  let text: string;
-  try {
-    text = path === '-' ? readFileSync(0, 'utf8') : readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new TokenshiftError('INPUT', `cannot read input ${path === '-' ? 'from stdin' : path}: ${errorMessage(error)}`, { cause: error });
-  }
-  const name = path === '-' ? 'stdin' : path;
-  if (path.endsWith('.jsonl') || path.endsWith('.ndjson')) return { kind: 'lines', text, name };
-  if (path.endsWith('.json')) return { kind: 'array', text, name };
-  // stdin or another extension: a JSON array starts with '['; anything else is read as JSON lines.
-  return { kind: text.trimStart().startsWith('[') ? 'array' : 'lines', text, name };
-}
 
 export interface InputStream {
   /** Bytes of JSON lines, decompressed when the input is gzip. */
@@ -81,6 +60,13 @@ export interface LoadedTokenizer {
   /** The tokenizer.json that was read, and its SHA-256 (recorded in stats). */
   file: string;
   sha256: string;
+}
+
+/** Ids run from 0 to the largest in the vocabulary (added tokens included). */
+export function vocabSize(tokenizer: Tokenizer): number {
+  let max = -1;
+  for (const id of tokenizer.get_vocab(true).values()) max = Math.max(max, id);
+  return max + 1;
 }
 
 /** A folder, or a tokenizer.json whose folder may also hold tokenizer_config.json (for EOS and BOS). */

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { OptionError } from '../errors.js';
 import { lintDataset, type LintIssue } from '../lint/checks.js';
 import type { Shift } from '../prepare/options.js';
-import { loadTokenizer } from './input.js';
+import { loadTokenizer, vocabSize } from './input.js';
 import { table } from './progress.js';
 
 function describeIssue(issue: LintIssue): string {
@@ -30,17 +30,12 @@ export async function runLint(argv: string[]): Promise<number> {
   };
   const ignoreIndex = int('ignore-index', values['ignore-index']);
   const blockSize = int('block-size', values['block-size']);
-  let vocabSize: number | undefined;
-  if (values.tokenizer !== undefined) {
-    let max = -1;
-    for (const id of loadTokenizer(values.tokenizer, {}).tokenizer.get_vocab(true).values()) max = Math.max(max, id);
-    vocabSize = max + 1;
-  }
+  const vocab = values.tokenizer === undefined ? undefined : vocabSize(loadTokenizer(values.tokenizer, {}).tokenizer);
   const report = await lintDataset(positionals[0] as string, {
     ...(shift !== undefined ? { shift: shift as Shift } : {}),
     ...(ignoreIndex !== undefined ? { ignoreIndex } : {}),
     ...(blockSize !== undefined ? { blockSize } : {}),
-    ...(vocabSize !== undefined ? { vocabSize } : {}),
+    ...(vocab !== undefined ? { vocabSize: vocab } : {}),
   });
   if (values.json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -62,7 +57,7 @@ export async function runLint(argv: string[]): Promise<number> {
       ['cross-example labels', describeIssue(report.crossExampleLabels)],
       ['positions not restarting', describeIssue(report.positionsNotRestarting)],
       ['fully masked rows', describeIssue(report.fullyMasked)],
-      ['ids outside the vocabulary', vocabSize === undefined ? 'not checked (pass --tokenizer)' : describeIssue(report.idsOutOfVocab)],
+      ['ids outside the vocabulary', vocab === undefined ? 'not checked (pass --tokenizer)' : describeIssue(report.idsOutOfVocab)],
       ['pack efficiency', report.packEfficiency === null ? 'n/a (rows are not fixed-length; pass --block-size)' : `${(100 * report.packEfficiency).toFixed(2)}%`],
     ];
     if (report.chunks !== null) rows.push(['chunks', `${report.chunks.files} x ${report.chunks.chunkSize} tokens (${report.chunks.dtype})`]);

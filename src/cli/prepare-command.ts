@@ -17,7 +17,7 @@ import { formatFromPath, type OutputFormat, type WriterOptions } from '../write/
 import { rowJson } from '../write/ts/jsonl.js';
 import { createDatasetWriter, type DatasetWriter } from '../write/writer.js';
 import type { CliArgs } from './args.js';
-import { loadTokenizer, openInputStream, type LoadedTokenizer } from './input.js';
+import { loadTokenizer, openInputStream, vocabSize, type LoadedTokenizer } from './input.js';
 import { shardName } from './output-names.js';
 import { Progress, table } from './progress.js';
 
@@ -49,12 +49,6 @@ export async function openRecords(path: string): Promise<InputRecords> {
   return { source: input.stream, name: input.name, totalBytes: input.totalBytes, bytesRead: input.bytesRead };
 }
 
-function vocabSize(loaded: LoadedTokenizer): number {
-  let max = -1;
-  for (const id of loaded.tokenizer.get_vocab(true).values()) max = Math.max(max, id);
-  return max + 1;
-}
-
 function writerOptions(args: CliArgs, format: OutputFormat, options: NormalizedPrepareOptions, loaded: LoadedTokenizer): WriterOptions {
   const special = loaded.tokenizer.special_tokens;
   const base: WriterOptions = { format, ignoreIndex: options.ignoreIndex, ...(args.backend === 'ts' || args.backend === 'native' ? { backend: args.backend } : {}) };
@@ -65,7 +59,7 @@ function writerOptions(args: CliArgs, format: OutputFormat, options: NormalizedP
   }
   if (format === 'bin') {
     if (args.pack !== null) throw new OptionError('--output-format bin holds the token stream and lit-gpt cuts the windows itself: drop --pack');
-    return { ...base, shift: options.shift, vocabSize: vocabSize(loaded), chunkSize: args.chunkSize ?? DEFAULT_BIN_CHUNK, sepId: special.bosId ?? special.eosId ?? 0 };
+    return { ...base, shift: options.shift, vocabSize: vocabSize(loaded.tokenizer), chunkSize: args.chunkSize ?? DEFAULT_BIN_CHUNK, sepId: special.bosId ?? special.eosId ?? 0 };
   }
   return base;
 }

@@ -3,6 +3,7 @@
 
 import { RecordError, errorMessage } from '../errors.js';
 import { computeLabels } from './labels.js';
+import type { OversizedLines } from '../backend/types.js';
 import type { NormalizedPrepareOptions } from './options.js';
 import { conversationFromRecord } from '../chat/conversation.js';
 import type { ChatRenderContext, TsChatTemplate } from '../chat/template.js';
@@ -34,7 +35,7 @@ function chatExample(chat: ChatSetup, options: NormalizedPrepareOptions, record:
 }
 
 /** What `prepareRecords` reads: records as a JSON array, JSON-lines text, or JSON-lines bytes. */
-export type RecordsInput = { kind: 'array'; json: string } | { kind: 'lines'; text: string } | { kind: 'bytes'; bytes: Uint8Array };
+export type RecordsInput = { kind: 'array'; json: string } | { kind: 'lines'; text: string } | { kind: 'bytes'; bytes: Uint8Array; oversized: OversizedLines };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -62,6 +63,7 @@ function recordItems(input: RecordsInput, options: NormalizedPrepareOptions): [n
     });
   } else {
     const bytes = input.bytes;
+    const dropped = new Map(input.oversized.lines);
     let start = 0;
     for (let i = 0; start <= bytes.length; i++) {
       let end = bytes.indexOf(0x0a, start);
@@ -69,8 +71,11 @@ function recordItems(input: RecordsInput, options: NormalizedPrepareOptions): [n
       const lineEnd = end > start && bytes[end - 1] === 0x0d ? end - 1 : end;
       const line = bytes.subarray(start, lineEnd);
       const number = first + i;
+      const size = dropped.get(number);
+      if (size !== undefined) {
+        if (inShard(number)) items.push([number, () => { throw new RecordError(number, '(line)', `is ${size} bytes, over the limit of ${input.oversized.limit} bytes (maxLineBytes)`); }]);
       // Blank = only ASCII whitespace, as the Rust reader decides.
-      if (!line.every((b) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0c || b === 0x0d) && inShard(number)) {
+      } else if (!line.every((b) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0c || b === 0x0d) && inShard(number)) {
         items.push([
           number,
           () => {

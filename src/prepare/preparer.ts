@@ -1,7 +1,7 @@
 // The public `createPreparer(tokenizer, options)`: records in, training rows out as flat typed arrays,
 // with the label convention (`shift`) a required, recorded choice.
 
-import type { PreparerBackend } from '../backend/types.js';
+import type { OversizedLines, PreparerBackend } from '../backend/types.js';
 import { resolveThreads } from '../threads.js';
 import { backendOf, type Tokenizer } from '../tokenizer.js';
 import { describe } from '../validate.js';
@@ -154,14 +154,15 @@ export class Preparer {
   /**
    * JSON lines as bytes (e.g. a chunk of a file read with `fs.createReadStream`, cut at a line end), parsed
    * natively off the JS thread; record numbers are line numbers counted from `firstRecordNumber`.
-   * Each line is checked for UTF-8 on its own.
+   * Each line is checked for UTF-8 on its own. `oversized`: lines a reader left out (as blank lines) for their
+   * size; they are unreadable records, failing or skipped per `onError`.
    */
-  async prepareJsonLinesBytes(bytes: Uint8Array, options?: { firstRecordNumber?: number; signal?: AbortSignal }): Promise<PreparedBatch> {
+  async prepareJsonLinesBytes(bytes: Uint8Array, options?: { firstRecordNumber?: number; signal?: AbortSignal; oversized?: OversizedLines }): Promise<PreparedBatch> {
     if (!(bytes instanceof Uint8Array)) throw new TypeError(`bytes must be a Uint8Array or Buffer, got ${describe(bytes)}`);
     const first = options?.firstRecordNumber ?? this.options.firstRecordNumber;
     if (!Number.isInteger(first) || first < 1 || first > 0xffffffff) throw new TypeError(`firstRecordNumber must be a whole number from 1, got ${describe(first)}`);
     options?.signal?.throwIfAborted();
-    const raw = await this.backend.prepareBytesAsync(bytes, first, this.threads, options?.signal);
+    const raw = await this.backend.prepareBytesAsync(bytes, first, options?.oversized ?? { lines: [], limit: 0 }, this.threads, options?.signal);
     return new PreparedBatch(raw, { ...this.options, firstRecordNumber: first });
   }
 

@@ -2,7 +2,6 @@
 // (or record objects) becomes prepared batches, in order, with a bounded number of chunks in flight.
 // The JS thread only finds line ends and moves buffers; parsing, tokenization and labels run natively.
 
-import { RecordError } from '../errors.js';
 import type { PreparedBatch, Preparer } from '../prepare/preparer.js';
 import { describe } from '../validate.js';
 import { LineChunker, type LineChunk } from './line-chunker.js';
@@ -28,11 +27,10 @@ export interface ChunkProgress {
   bytes: number;
 }
 
-function toBuffer(item: unknown, expectBytes: boolean | null): { buffer: Buffer; bytes: boolean } {
+function toBuffer(item: unknown): { buffer: Buffer; bytes: boolean } {
   if (item instanceof Uint8Array) return { buffer: Buffer.from(item.buffer, item.byteOffset, item.byteLength), bytes: true };
   if (typeof item === 'string') return { buffer: Buffer.from(item, 'utf8'), bytes: true };
   if (item !== null && typeof item === 'object') {
-    if (expectBytes === true) throw new TypeError('a source must hold either JSON-lines bytes/strings or record objects, not both');
     // One record object is one line, so record numbers stay line numbers.
     return { buffer: Buffer.from(`${JSON.stringify(item)}\n`, 'utf8'), bytes: false };
   }
@@ -57,30 +55,13 @@ async function* lineChunks(source: RecordSource, chunkBytes: number, maxLineByte
   const chunker = new LineChunker(chunkBytes, maxLineBytes);
   let bytes: boolean | null = null;
   for await (const item of source as AsyncIterable<unknown>) {
-    const converted = toBuffer(item, bytes);
-    if (bytes === false && converted.bytes) throw new TypeError('a source must hold either JSON-lines bytes/strings or record objects, not both');
+    const converted = toBuffer(item);
+    if (bytes !== null && bytes !== converted.bytes) throw new TypeError('a source must hold either JSON-lines bytes/strings or record objects, not both');
     bytes = converted.bytes;
     progress.bytes += converted.buffer.length;
     yield* chunker.push(converted.buffer);
   }
   yield* chunker.end();
-}
-
-/** The chunk's oversized lines that belong to this shard, as record errors. */
-function oversizedErrors(chunk: LineChunk, preparer: Preparer, maxLineBytes: number): RecordError[] {
-  const { shard } = preparer.options;
-  return chunk.oversized
-    .filter(([line]) => shard === null || (line - 1) % shard.count === shard.index)
-    .map(([line, bytes]) => new RecordError(line, '(line)', `is ${bytes} bytes, over the limit of ${maxLineBytes} bytes (maxLineBytes)`));
-}
-
-/** Applies `onError` to the chunk's oversized lines: the first fails the run, or all are counted as skipped. */
-function countOversized(batch: PreparedBatch, errors: RecordError[], onError: 'fail' | 'skip'): void {
-  if (errors.length === 0) return;
-  if (onError !== 'skip') throw errors[0];
-  for (const e of errors) batch.stats.skipped.invalid.push({ record: e.record, reason: e.message });
-  batch.stats.skipped.invalid.sort((a, b) => a.record - b.record);
-  batch.stats.records += errors.length;
 }
 
 /**
@@ -90,28 +71,19 @@ function countOversized(batch: PreparedBatch, errors: RecordError[], onError: 'f
 export async function* preparedBatches(preparer: Preparer, source: RecordSource, options: ChunkingOptions = {}, progress: ChunkProgress = { bytes: 0 }): AsyncGenerator<PreparedBatch> {
   const { chunkBytes, maxLineBytes, inflight } = checkChunking(options);
   const signal = options.signal;
-  const queue: { chunk: LineChunk; pending: Promise<PreparedBatch> }[] = [];
-  const settle = async ({ chunk, pending }: (typeof queue)[number]) => {
-    const oversized = oversizedErrors(chunk, preparer, maxLineBytes);
-    let batch: PreparedBatch;
-    try {
-      batch = await pending;
-    } catch (error) {
-      // The first error in record order wins, as within a chunk.
-      const earlier = oversized[0];
-      throw earlier !== undefined && error instanceof RecordError && earlier.record < error.record ? earlier : error;
-    }
-    countOversized(batch, oversized, preparer.options.onError);
-    return batch;
-  };
+  const queue: Promise<PreparedBatch>[] = [];
   for await (const chunk of lineChunks(source, chunkBytes, maxLineBytes, progress)) {
     signal?.throwIfAborted();
-    const pending = preparer.prepareJsonLinesBytes(chunk.bytes, { firstRecordNumber: chunk.firstLine, ...(signal ? { signal } : {}) });
+    const pending = preparer.prepareJsonLinesBytes(chunk.bytes, {
+      firstRecordNumber: chunk.firstLine,
+      oversized: { lines: chunk.oversized, limit: maxLineBytes },
+      ...(signal ? { signal } : {}),
+    });
     // Handled when its turn comes; this only keeps a later chunk's failure from being reported as unhandled.
     pending.catch(() => undefined);
-    queue.push({ chunk, pending });
-    if (queue.length >= inflight) yield await settle(queue.shift() as (typeof queue)[number]);
+    queue.push(pending);
+    if (queue.length >= inflight) yield await (queue.shift() as Promise<PreparedBatch>);
   }
-  while (queue.length > 0) yield await settle(queue.shift() as (typeof queue)[number]);
+  while (queue.length > 0) yield await (queue.shift() as Promise<PreparedBatch>);
 }
 

@@ -9,7 +9,7 @@ export interface LineChunk {
   firstLine: number;
   /** Lines in `bytes`, blank ones included. */
   lines: number;
-  /** Lines over the size limit, replaced by blank lines in `bytes`: [line number, bytes]. */
+  /** Lines over the size limit, replaced by blank lines in `bytes`: [line number, bytes], ascending. */
   oversized: [number, number][];
 }
 

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use napi::bindgen_prelude::{AbortSignal, AsyncTask, Int32Array, Uint32Array, Uint8Array};
 use napi::{Env, Task};
 use napi_derive::napi;
-use tokenshift_core::prepare::{PrepareOptions, PreparedBatch, Preparer};
+use tokenshift_core::prepare::{OversizedLine, PrepareOptions, PreparedBatch, Preparer};
 use tokenshift_core::TokenizerCore;
 
 use crate::guard::guard;
@@ -127,23 +127,38 @@ impl NativePreparer {
     }
 
     /// JSON lines as bytes (a chunk of a file, ending at a line end); record numbers start at
-    /// `first_record_number`. Each line is checked for UTF-8 on its own.
+    /// `first_record_number`. Each line is checked for UTF-8 on its own. `oversized_lines` (record
+    /// numbers, ascending) were left out by the reader for exceeding `max_line_bytes`; their sizes are
+    /// `oversized_bytes`.
     #[napi(ts_return_type = "Promise<NativePrepared>")]
+    #[allow(clippy::too_many_arguments)]
     pub fn prepare_json_lines_bytes_async(
         &self,
         bytes: Uint8Array,
         first_record_number: u32,
+        oversized_lines: Uint32Array,
+        oversized_bytes: Vec<f64>,
+        max_line_bytes: f64,
         threads: u32,
         signal: Option<AbortSignal>,
     ) -> AsyncTask<PrepareTask> {
         let mut options = self.options.clone();
         options.first_record_number = first_record_number;
+        let oversized = oversized_lines
+            .iter()
+            .zip(&oversized_bytes)
+            .map(|(&record, &bytes)| OversizedLine {
+                record,
+                bytes: bytes as u64,
+                limit: max_line_bytes as u64,
+            })
+            .collect();
         AsyncTask::with_optional_signal(
             PrepareTask {
                 core: self.core.clone(),
                 options,
                 // Copied: the JS buffer may be reused once this call returns.
-                payload: Payload::Bytes(bytes.to_vec()),
+                payload: Payload::Bytes(bytes.to_vec(), oversized),
                 threads: threads as usize,
             },
             signal,
@@ -176,8 +191,8 @@ impl NativePreparer {
 enum Payload {
     /// A JSON array, or JSON lines when `lines`.
     Json { text: String, lines: bool },
-    /// JSON lines as raw bytes.
-    Bytes(Vec<u8>),
+    /// JSON lines as raw bytes, and the lines left out for their size.
+    Bytes(Vec<u8>, Vec<OversizedLine>),
 }
 
 fn run(
@@ -190,7 +205,9 @@ fn run(
     match payload {
         Payload::Json { text, lines: true } => preparer.prepare_json_lines(text, threads),
         Payload::Json { text, lines: false } => preparer.prepare_json_array(text, threads),
-        Payload::Bytes(bytes) => preparer.prepare_json_lines_bytes(bytes, threads),
+        Payload::Bytes(bytes, oversized) => {
+            preparer.prepare_json_lines_bytes(bytes, oversized, threads)
+        }
     }
 }
 

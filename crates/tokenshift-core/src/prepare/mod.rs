@@ -46,6 +46,17 @@ struct Outcome {
 enum RecordSource<'a> {
     Parsed(&'a Value),
     JsonLine(&'a [u8]),
+    /// A line the reader dropped for its size: a record that cannot be read.
+    Oversized(&'a OversizedLine),
+}
+
+/// A line over the reader's size limit, left out of the bytes (as a blank line) but still a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OversizedLine {
+    /// Its record number (line number).
+    pub record: u32,
+    pub bytes: u64,
+    pub limit: u64,
 }
 
 pub struct Preparer<'t> {
@@ -152,22 +163,32 @@ impl<'t> Preparer<'t> {
     /// JSON lines: the record number is the line number (counting from `first_record_number`);
     /// blank lines are not records.
     pub fn prepare_json_lines(&self, text: &str, threads: usize) -> Result<PreparedBatch> {
-        self.prepare_json_lines_bytes(text.as_bytes(), threads)
+        self.prepare_json_lines_bytes(text.as_bytes(), &[], threads)
     }
 
     /// JSON lines as raw bytes (e.g. a chunk of a file): each line is checked for UTF-8 on its own, so
-    /// one bad line is one bad record. Lines outside `shard` are not parsed.
-    pub fn prepare_json_lines_bytes(&self, bytes: &[u8], threads: usize) -> Result<PreparedBatch> {
+    /// one bad line is one bad record. `oversized` lists lines the reader left out for their size (in
+    /// record order); they fail, or are skipped under `onError: 'skip'`, like any unreadable record.
+    /// Lines outside `shard` are not parsed.
+    pub fn prepare_json_lines_bytes(
+        &self,
+        bytes: &[u8],
+        oversized: &[OversizedLine],
+        threads: usize,
+    ) -> Result<PreparedBatch> {
         let first = self.options.first_record_number;
         let mut items = Vec::new();
+        let mut dropped = oversized.iter().peekable();
         for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
             let number = record_number(first, i)?;
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            let source = match dropped.next_if(|o| o.record == number) {
+                Some(o) => RecordSource::Oversized(o),
+                None if line.iter().all(u8::is_ascii_whitespace) => continue,
+                None => RecordSource::JsonLine(line),
+            };
             if self.in_shard(number) {
-                items.push((number, RecordSource::JsonLine(line)));
+                items.push((number, source));
             }
         }
         self.run(&items, threads)
@@ -236,6 +257,16 @@ impl<'t> Preparer<'t> {
                     records::record_error(number, "(json)", &format!("is not valid JSON: {e}"))
                 })?;
                 &parsed
+            }
+            RecordSource::Oversized(o) => {
+                return Err(records::record_error(
+                    number,
+                    "(line)",
+                    &format!(
+                        "is {} bytes, over the limit of {} bytes (maxLineBytes)",
+                        o.bytes, o.limit
+                    ),
+                ))
             }
         };
         let options = &self.options;
