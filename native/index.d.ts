@@ -50,9 +50,15 @@ export declare class NativePreparer {
   prepareAsync(recordsJson: string, jsonLines: boolean, threads: number, signal?: AbortSignal | undefined | null): Promise<NativePrepared>
 }
 
+/**
+ * A loaded tokenizer. Its memory is reported to V8 (so that dropping tokenizers in a loop lets the
+ * garbage collector run) and can be released at once with `dispose()`.
+ */
 export declare class NativeTokenizer {
   /** `source_name` labels error messages (a path, or "tokenizer.json"). */
   static fromJson(tokenizerJson: string, configJson: string | undefined | null, sourceName: string): NativeTokenizer
+  /** Frees the tokenizer now rather than when it is garbage collected; later calls fail. */
+  dispose(): void
   encode(text: string, pair: string | undefined | null, addSpecialTokens: boolean): NativeEncoding
   encodeIds(text: string, addSpecialTokens: boolean): Uint32Array
   encodeBatch(texts: Array<string>, addSpecialTokens: boolean, threads: number): NativeBatch

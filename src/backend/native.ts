@@ -27,6 +27,10 @@ export class NativeBackend implements TokenizerBackend {
     return wrap(() => this.inner.encode(text, pair, addSpecialTokens));
   }
 
+  dispose(): void {
+    this.inner.dispose();
+  }
+
   encodeIds(text: string, addSpecialTokens: boolean): Uint32Array {
     return wrap(() => this.inner.encodeIds(text, addSpecialTokens));
   }

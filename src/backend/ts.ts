@@ -46,6 +46,9 @@ export class TsBackend implements TokenizerBackend, SpanEncoder {
     }
   }
 
+  /** Nothing to free ahead of the garbage collector: the Tokenizer drops its reference to this. */
+  dispose(): void {}
+
   encode(text: string, pair: string | null, addSpecialTokens: boolean): RawEncoding {
     const encoded = wrap(() =>
       pair === null

@@ -63,6 +63,8 @@ export interface TokenizerBackend {
   renderChatTemplate(source: string, context: ChatRenderContext): string;
   /** Fails (OptionError) when the options cannot work with this tokenizer, e.g. addEos without an EOS. */
   createPreparer(options: NormalizedPrepareOptions): PreparerBackend;
+  /** Releases the tokenizer's memory now; work already in flight completes. */
+  dispose(): void;
 }
 
 export interface PreparerBackend {

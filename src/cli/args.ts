@@ -1,9 +1,9 @@
 // Command-line options shared by `prepare` and `inspect`, parsed with node:util's parseArgs.
 
-import { parseArgs } from 'node:util';
-
 import { OptionError } from '../errors.js';
 import type { PrepareOptions } from '../prepare/options.js';
+import { MAX_SHARDS } from './output-names.js';
+import { parseCommandArgs } from './parse-args.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../write/options.js';
 
 export const USAGE = `tokenshift — training-ready rows for causal language models
@@ -43,6 +43,8 @@ Options:
   --pad-side right|left          (prepare, npy) where padding goes (default right)
   --pad-id N                     (prepare, npy) padding id (default: the tokenizer's pad token, else EOS)
   --chunk-size N                 (prepare, bin) tokens per chunk file (default (block size + 1) * 1024, block 2048)
+  --overwrite                    (prepare, npy/bin) write into a non-empty directory that no tokenshift run wrote;
+                                 only files of the same names are replaced (a previous tokenshift output needs no flag)
   --on-error fail|skip           a record that cannot be read: stop (default) or skip it, counted with its line number
   --max-line-bytes N             longest accepted input line (default 64 MiB); longer lines follow --on-error
   --shard I/N                    only lines n with (n - 1) % N == I (0 <= I < N); output and stats names get -0000I-of-0000N
@@ -74,6 +76,7 @@ export interface CliArgs {
   chunkSize: number | null;
   maxLineBytes: number | null;
   progress: boolean | null;
+  overwrite: boolean;
 }
 
 function packArgs(mode: string | undefined, blockSize: number | undefined, tail: string | undefined, window: number | undefined): CliArgs['pack'] {
@@ -89,7 +92,7 @@ function packArgs(mode: string | undefined, blockSize: number | undefined, tail:
 }
 
 export function parseCli(argv: string[]): CliArgs {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandArgs({
     args: argv,
     allowPositionals: true,
     strict: true,
@@ -120,6 +123,7 @@ export function parseCli(argv: string[]): CliArgs {
       'pad-side': { type: 'string' },
       'pad-id': { type: 'string' },
       'chunk-size': { type: 'string' },
+      overwrite: { type: 'boolean' },
       'on-error': { type: 'string' },
       'max-line-bytes': { type: 'string' },
       shard: { type: 'string' },
@@ -162,7 +166,7 @@ export function parseCli(argv: string[]): CliArgs {
   set('onError', values['on-error']);
   if (values.shard !== undefined) {
     const m = /^(\d+)\/(\d+)$/.exec(values.shard);
-    if (m === null || Number(m[1]) >= Number(m[2])) throw new OptionError(`--shard must be I/N with 0 <= I < N (e.g. 0/4), got ${JSON.stringify(values.shard)}`);
+    if (m === null || Number(m[1]) >= Number(m[2]) || Number(m[2]) > MAX_SHARDS) throw new OptionError(`--shard must be I/N with 0 <= I < N <= ${MAX_SHARDS} (e.g. 0/4), got ${JSON.stringify(values.shard)}`);
     prepare.shard = { index: Number(m[1]), count: Number(m[2]) };
   }
   const outputFormat = values['output-format'];
@@ -194,5 +198,6 @@ export function parseCli(argv: string[]): CliArgs {
     chunkSize: int('chunk-size', values['chunk-size']) ?? null,
     maxLineBytes: int('max-line-bytes', values['max-line-bytes']) ?? null,
     progress: values['no-progress'] ? false : values.progress ? true : null,
+    overwrite: values.overwrite === true,
   };
 }

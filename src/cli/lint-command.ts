@@ -1,25 +1,43 @@
 // `tokenshift lint <dataset>`: the checks of src/lint/checks.ts, as a report on stdout (or --json).
 // Exit status 1 when a problem is found.
 
-import { parseArgs } from 'node:util';
 
 import { OptionError } from '../errors.js';
 import { lintDataset, type LintIssue } from '../lint/checks.js';
 import type { Shift } from '../prepare/options.js';
 import { loadTokenizer, vocabSize } from './input.js';
+import { parseCommandArgs } from './parse-args.js';
 import { table } from './progress.js';
 
 function describeIssue(issue: LintIssue): string {
   return issue.count === 0 ? '0' : `${issue.count.toLocaleString('en-US')} (rows ${issue.rows.join(', ')}${issue.count > issue.rows.length ? ', ...' : ''})`;
 }
 
+export const LINT_USAGE = `Usage: tokenshift lint <file.jsonl|file.parquet|dir.npy|dir.bin> [options]
+
+Checks a training dataset: which label convention it follows, labels crossing packed examples, positions not
+restarting, fully masked rows, pack efficiency and ids outside the vocabulary. Exit 1 when a problem is found.
+
+Options:
+  --shift model|data     the convention the labels must follow (default: from the .meta.json sidecar)
+  --ignore-index N       label of untrained positions (default -100)
+  --block-size N         fixed row length, to report pack efficiency
+  --tokenizer T          a tokenizer folder or tokenizer.json: flags ids outside its vocabulary
+  --json                 the report as JSON on stdout
+  -h, --help             this help
+`;
+
 export async function runLint(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandArgs({
     args: argv,
     allowPositionals: true,
     strict: true,
-    options: { shift: { type: 'string' }, 'ignore-index': { type: 'string' }, 'block-size': { type: 'string' }, json: { type: 'boolean' }, tokenizer: { type: 'string' } },
+    options: { shift: { type: 'string' }, 'ignore-index': { type: 'string' }, 'block-size': { type: 'string' }, json: { type: 'boolean' }, tokenizer: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   });
+  if (values.help) {
+    process.stdout.write(LINT_USAGE);
+    return 0;
+  }
   if (positionals.length !== 1) throw new OptionError('lint takes one dataset: tokenshift lint <file.jsonl|file.parquet|dir.npy|dir.bin>');
   const shift = values.shift;
   if (shift !== undefined && shift !== 'model' && shift !== 'data') throw new OptionError(`--shift must be model or data, got ${JSON.stringify(shift)}`);

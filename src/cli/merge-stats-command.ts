@@ -2,11 +2,13 @@
 // one job, checks they belong together (same tokenizer, shift and options) and that no shard is missing.
 
 import { readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 
 import { OptionError, TokenshiftError, errorMessage } from '../errors.js';
 import { mergeTotals, type StreamTotals } from '../stream/totals.js';
 import type { PackTotals } from '../stream/window-packer.js';
+import { MAX_SHARDS } from './output-names.js';
+import { parseCommandArgs } from './parse-args.js';
+import { checkNoOverlap } from './path-safety.js';
 import { table } from './progress.js';
 
 interface ShardStats extends StreamTotals {
@@ -39,6 +41,10 @@ export function mergeStats(files: string[]): Record<string, unknown> {
   const seen = new Map<number, string>();
   parts.forEach((s, i) => {
     const index = s.shard?.index ?? 0;
+    const shards = s.shard?.count ?? 1;
+    if (!Number.isSafeInteger(shards) || shards < 1 || shards > MAX_SHARDS || !Number.isSafeInteger(index) || index < 0 || index >= shards) {
+      throw new TokenshiftError('INPUT', `${files[i]}: shard ${JSON.stringify(s.shard)} is not a valid shard (0 <= index < count <= ${MAX_SHARDS})`);
+    }
     if ((s.shard?.count ?? 1) !== count) throw new TokenshiftError('INPUT', `${files[i]} is a shard of ${s.shard?.count ?? 1}, ${files[0]} of ${count}`);
     if (seen.has(index)) throw new TokenshiftError('INPUT', `${files[i]} and ${seen.get(index)} are both shard ${index}`);
     seen.set(index, files[i] as string);
@@ -56,8 +62,20 @@ export function mergeStats(files: string[]): Record<string, unknown> {
   return { tool: 'tokenshift', merged: files, shards: { count, present: [...seen.keys()].sort((a, b) => a - b), missing }, tokenizer: first.tokenizer, shift: first.shift, options: { ...first.options, shard: null }, ...totals, packing };
 }
 
+export const MERGE_STATS_USAGE = `Usage: tokenshift merge-stats <stats.json|output.meta.json ...> [--output merged.json]
+
+Sums the stats of the shards of one job (tokenshift prepare --shard I/N --stats ...), checks that they were made
+with the same tokenizer, shift and options, and names missing shards. Exit 1 when a shard is missing or the
+counters do not balance.
+`;
+
 export function runMergeStats(argv: string[]): number {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { output: { type: 'string' } } });
+  const { values, positionals } = parseCommandArgs({ args: argv, allowPositionals: true, strict: true, options: { output: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help) {
+    process.stdout.write(MERGE_STATS_USAGE);
+    return 0;
+  }
+  if (values.output !== undefined) checkNoOverlap(positionals.map((path) => ({ flag: 'stats file', path })), [{ flag: '--output', path: values.output }]);
   if (positionals.length === 0) throw new OptionError('merge-stats needs the stats files of the shards: tokenshift merge-stats a.json b.json ... [--output merged.json]');
   const merged = mergeStats(positionals) as ReturnType<typeof mergeStats> & StreamTotals & { shards: { missing: number[] } };
   const text = `${JSON.stringify(merged, null, 2)}\n`;

@@ -14,3 +14,6 @@ export function shardName(path: string, shard: Shard | null | undefined): string
   const sharded = dot > 0 ? `${name.slice(0, dot)}${tag}${name.slice(dot)}` : `${name}${tag}`;
   return join(dirname(path), sharded);
 }
+
+/** Most shards one job may be split into (`--shard I/N`, merge-stats): more than any cluster runs. */
+export const MAX_SHARDS = 1_000_000;

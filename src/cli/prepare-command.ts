@@ -3,8 +3,8 @@
 // counters that always balance (records = rows + skipped).
 
 import { once } from 'node:events';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 import { OptionError, TokenshiftError, errorMessage } from '../errors.js';
 import { PackedBatch } from '../pack/pack.js';
@@ -15,10 +15,12 @@ import { prepareBatches, type StreamReport } from '../stream/prepare-stream.js';
 import type { RecordSource } from '../stream/engine.js';
 import { formatFromPath, type OutputFormat, type WriterOptions } from '../write/options.js';
 import { rowJson } from '../write/ts/jsonl.js';
-import { createDatasetWriter, type DatasetWriter } from '../write/writer.js';
+import { PendingPath } from '../write/ts/pending.js';
+import { createDatasetWriter, withoutTrailingSeparators, type DatasetWriter } from '../write/writer.js';
 import type { CliArgs } from './args.js';
 import { loadTokenizer, openInputStream, vocabSize, type LoadedTokenizer } from './input.js';
 import { shardName } from './output-names.js';
+import { checkNoOverlap, checkWritableFile, type NamedPath } from './path-safety.js';
 import { Progress, table } from './progress.js';
 
 /** TinyLlama's pretraining chunk: (block_size 2048 + 1) * 1024 tokens. */
@@ -51,7 +53,7 @@ export async function openRecords(path: string): Promise<InputRecords> {
 
 function writerOptions(args: CliArgs, format: OutputFormat, options: NormalizedPrepareOptions, loaded: LoadedTokenizer): WriterOptions {
   const special = loaded.tokenizer.special_tokens;
-  const base: WriterOptions = { format, ignoreIndex: options.ignoreIndex, ...(args.backend === 'ts' || args.backend === 'native' ? { backend: args.backend } : {}) };
+  const base: WriterOptions = { format, ignoreIndex: options.ignoreIndex, overwrite: args.overwrite, ...(args.backend === 'ts' || args.backend === 'native' ? { backend: args.backend } : {}) };
   if (format === 'npy') {
     const length = args.length ?? args.pack?.blockSize ?? options.maxLength;
     if (length === null) throw new OptionError('--output-format npy writes [rows, length] arrays: give --length N (or --pack with --block-size, or --max-length)');
@@ -92,12 +94,37 @@ function writerSink(writer: DatasetWriter): RowSink {
   };
 }
 
+/** What `prepare` reads and writes, named as the user named them, for the overlap check. */
+function plannedPaths(args: CliArgs, output: string | null, statsPath: string | null): { inputs: NamedPath[]; outputs: NamedPath[] } {
+  const inputs: NamedPath[] = [];
+  if (args.input !== '-') inputs.push({ flag: '--input', path: args.input });
+  let tokenizerIsDir = false;
+  try {
+    tokenizerIsDir = statSync(args.tokenizer).isDirectory();
+  } catch {
+    // Reported by loadTokenizer.
+  }
+  const tokenizerFiles = tokenizerIsDir ? ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json'].map((f) => join(args.tokenizer, f)) : [args.tokenizer];
+  inputs.push(...tokenizerFiles.map((path) => ({ flag: '--tokenizer', path })));
+  if (args.chatTemplateFile !== null) inputs.push({ flag: '--chat-template', path: args.chatTemplateFile });
+  if (args.promptTemplateFile !== null) inputs.push({ flag: '--prompt-template', path: args.promptTemplateFile });
+  const outputs: NamedPath[] = [];
+  if (output !== null) outputs.push({ flag: '--output', path: output }, { flag: '--output (its .meta.json sidecar)', path: `${output}.meta.json` });
+  if (statsPath !== null) outputs.push({ flag: '--stats', path: statsPath });
+  return { inputs, outputs };
+}
+
 export async function runPrepare(args: CliArgs, rawOptions: PrepareOptions, version: string): Promise<void> {
   const options = normalizePrepareOptions(rawOptions);
-  const loaded = loadTokenizer(args.tokenizer, args.backend === undefined ? {} : { backend: args.backend });
   const toStdout = args.output === '-';
-  const output = shardName(args.output as string, options.shard);
+  const output = shardName(withoutTrailingSeparators(args.output as string), options.shard);
   const statsPath = args.stats === null ? null : shardName(args.stats, options.shard);
+  // Refused before the tokenizer is even read: no run may destroy its own inputs, and a stats path that
+  // cannot be written must fail now, not after the dataset was committed.
+  const planned = plannedPaths(args, toStdout ? null : output, statsPath);
+  checkNoOverlap(planned.inputs, planned.outputs);
+  if (statsPath !== null) checkWritableFile('--stats', statsPath);
+  const loaded = loadTokenizer(args.tokenizer, args.backend === undefined ? {} : { backend: args.backend });
   const format = args.outputFormat ?? (toStdout ? 'jsonl' : formatFromPath(output));
   if (format === null) throw new OptionError(`cannot tell the output format from ${JSON.stringify(output)}: name it .jsonl or .parquet, or pass --output-format jsonl|parquet|npy|bin`);
   if (toStdout && format !== 'jsonl') throw new OptionError('only JSON lines can go to stdout (--output -)');
@@ -145,10 +172,11 @@ export async function runPrepare(args: CliArgs, rawOptions: PrepareOptions, vers
   const written = sink.finish(metadata);
   const seconds = progress.elapsed();
   if (statsPath !== null) {
-    mkdirSync(dirname(statsPath), { recursive: true });
     // Peak RSS of this process, so memory goals can be checked from the stats of a real run.
     const peakRssBytes = process.resourceUsage().maxRSS * 1024;
-    writeFileSync(statsPath, `${JSON.stringify({ ...written, outputPath: toStdout ? '-' : output, seconds, peakRssBytes }, null, 2)}\n`);
+    const stats = new PendingPath(statsPath, false);
+    writeFileSync(stats.temporary, `${JSON.stringify({ ...written, outputPath: toStdout ? '-' : output, seconds, peakRssBytes }, null, 2)}\n`);
+    stats.commit();
   }
   const rows: [string, string | number][] = [
     ['records', totals.records],

@@ -2,6 +2,7 @@
 // never trained. Native when the addon loads (crates/tokenshift-core/src/collate), else this file's twin.
 
 import { loadNativeAddon } from '../backend/native-addon.js';
+import { checkSize, MAX_COLLATED_CELLS, MAX_ROW_TOKENS } from '../limits.js';
 import { OptionError, TokenizeError, errorMessage } from '../errors.js';
 import type { Tokenizer } from '../tokenizer.js';
 import { describe } from '../validate.js';
@@ -69,6 +70,8 @@ export function collate(rows: CollateInput, options: CollateOptions = {}): Colla
   };
   positive('length', options.length);
   positive('multipleOf', options.multipleOf);
+  checkSize('length', options.length, MAX_ROW_TOKENS);
+  checkSize('multipleOf', options.multipleOf, MAX_ROW_TOKENS);
   if (options.side !== undefined && options.side !== 'right' && options.side !== 'left') throw bad('side', "must be 'right' or 'left'");
   if (options.dtype !== undefined && options.dtype !== 'int32' && options.dtype !== 'int64') throw bad('dtype', "must be 'int32' or 'int64'");
   const padId = options.padId ?? options.tokenizer?.special_tokens.padId ?? null;
@@ -101,11 +104,14 @@ function collateInTs(
 ): Collated {
   const batch = csr.offsets.length - 1;
   const lens = Array.from({ length: batch }, (_, r) => (csr.offsets[r + 1] as number) - (csr.offsets[r] as number));
-  let length = o.length ?? Math.max(0, ...lens);
+  let length = o.length ?? lens.reduce((a, b) => Math.max(a, b), 0);
   if (o.multipleOf !== null) length = Math.ceil(length / o.multipleOf) * o.multipleOf;
   const tooLong = lens.findIndex((n) => n > length);
   if (tooLong >= 0) {
     throw new OptionError(`invalid option \`length\`: row ${tooLong} has ${lens[tooLong]} tokens, more than the padded length ${length}; truncate or pack first`);
+  }
+  if (batch * length > MAX_COLLATED_CELLS) {
+    throw new OptionError(`invalid option \`length\`: ${batch} rows of ${length} tokens exceed ${MAX_COLLATED_CELLS} cells per collated batch; collate fewer rows at a time`);
   }
   const ids = new Int32Array(batch * length).fill(o.padId);
   const labels = new Int32Array(batch * length).fill(o.ignoreIndex);

@@ -1,6 +1,7 @@
 // The public `pack(batch, options)`: prepared rows into rows of `blockSize` tokens, natively when the
 // addon loads (crates/tokenshift-core/src/pack), else with the TS twin (./algorithms.ts).
 
+import { MAX_ROW_TOKENS } from '../limits.js';
 import { loadNativeAddon } from '../backend/native-addon.js';
 import { OptionError, TokenizeError, errorMessage } from '../errors.js';
 import type { Shift, Truncation } from '../prepare/options.js';
@@ -98,7 +99,7 @@ export function normalizePackOptions(options: unknown, batch: PackInput): Normal
   const o = options as PackOptions;
   const bad = (name: string, message: string) => new OptionError(`invalid option \`${name}\`: ${message}`);
   if (o.mode !== 'bfd' && o.mode !== 'wrapped') throw bad('mode', `must be 'bfd' or 'wrapped', got ${describe(o.mode)}`);
-  if (!Number.isInteger(o.blockSize) || o.blockSize < 2 || o.blockSize > 0xffffffff) throw bad('blockSize', `must be a whole number of at least 2, got ${describe(o.blockSize)}`);
+  if (!Number.isInteger(o.blockSize) || o.blockSize < 2 || o.blockSize > MAX_ROW_TOKENS) throw bad('blockSize', `must be a whole number between 2 and ${MAX_ROW_TOKENS}, got ${describe(o.blockSize)}`);
   const shift = o.shift ?? batch.shift;
   if (shift !== 'model' && shift !== 'data') throw bad('shift', `is required for rows without one: 'model' or 'data', got ${describe(shift)}`);
   if (o.truncation !== undefined && !['right', 'left', 'drop'].includes(o.truncation)) throw bad('truncation', `must be 'right', 'left' or 'drop'`);

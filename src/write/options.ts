@@ -2,6 +2,7 @@
 
 import { OptionError } from '../errors.js';
 import type { Shift } from '../prepare/options.js';
+import { checkSize, MAX_CHUNK_TOKENS, MAX_ROW_TOKENS } from '../limits.js';
 import { describe } from '../validate.js';
 
 export type OutputFormat = 'jsonl' | 'parquet' | 'npy' | 'bin';
@@ -28,6 +29,8 @@ export interface WriterOptions {
   prefix?: string;
   /** bin: the labels' convention, so rows whose masks the token stream loses are counted (`maskedRows`). */
   shift?: Shift;
+  /** npy, bin: write into a non-empty directory that no tokenshift run wrote (only files of the new names are replaced). */
+  overwrite?: boolean;
   backend?: 'native' | 'ts';
 }
 
@@ -44,6 +47,7 @@ export interface NormalizedWriterOptions {
   sepId?: number;
   prefix?: string;
   shift?: Shift;
+  overwrite: boolean;
 }
 
 export function formatFromPath(path: string): OutputFormat | null {
@@ -62,6 +66,9 @@ export function normalizeWriterOptions(path: string, options: WriterOptions): No
     if (v !== undefined && (!Number.isSafeInteger(v) || (v as number) < min)) throw bad(name, `must be a whole number of at least ${min}, got ${describe(v)}`);
   };
   whole('length', options.length, 1);
+  checkSize('length', options.length, MAX_ROW_TOKENS);
+  checkSize('chunkSize', options.chunkSize, MAX_CHUNK_TOKENS);
+  if (options.overwrite !== undefined && typeof options.overwrite !== 'boolean') throw bad('overwrite', `must be true or false, got ${describe(options.overwrite)}`);
   whole('vocabSize', options.vocabSize, 1);
   whole('chunkSize', options.chunkSize, 1);
   whole('sepId', options.sepId, 0);
@@ -81,6 +88,7 @@ export function normalizeWriterOptions(path: string, options: WriterOptions): No
     padId: options.padId ?? 0,
     side: options.side ?? 'right',
     dtype: options.dtype ?? 'int32',
+    overwrite: options.overwrite ?? false,
   };
   for (const key of ['length', 'vocabSize', 'chunkSize', 'sepId', 'prefix', 'shift'] as const) {
     if (options[key] !== undefined) (out as unknown as Record<string, unknown>)[key] = options[key];

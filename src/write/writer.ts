@@ -12,6 +12,7 @@ import type { FormatWriter, WriteSummary } from './ts/format-writer.js';
 import { JsonlWriter } from './ts/jsonl.js';
 import { LitBinWriter } from './ts/litbin.js';
 import { NpyWriter } from './ts/npy.js';
+import { abortOnSignal } from './signal-cleanup.js';
 import { PendingPath } from './ts/pending.js';
 
 export type { WriteSummary } from './ts/format-writer.js';
@@ -43,7 +44,10 @@ class NativeDatasetWriter implements DatasetWriter {
     addon: NativeAddon,
   ) {
     this.inner = wrap(() => new addon.NativeDatasetWriter(path, JSON.stringify(options)));
+    this.release = abortOnSignal(() => this.inner.abort());
   }
+
+  private readonly release: () => void;
 
   write(rows: RowColumns): void {
     const packed = checkRowColumns(rows);
@@ -62,17 +66,23 @@ class NativeDatasetWriter implements DatasetWriter {
   }
 
   finish(metadata: Record<string, unknown> = {}): DatasetMetadata {
-    return JSON.parse(wrap(() => this.inner.finish(JSON.stringify(metadata)))) as DatasetMetadata;
+    try {
+      return JSON.parse(wrap(() => this.inner.finish(JSON.stringify(metadata)))) as DatasetMetadata;
+    } finally {
+      this.release();
+    }
   }
 
   abort(): void {
     this.inner.abort();
+    this.release();
   }
 }
 
 class TsDatasetWriter implements DatasetWriter {
   readonly backend = 'ts';
   private writer: FormatWriter | null;
+  private readonly release: () => void;
 
   constructor(
     readonly path: string,
@@ -90,6 +100,7 @@ class TsDatasetWriter implements DatasetWriter {
           throw new NativeUnavailableError('the Parquet writer is native only: build the addon (npm run build:native) or choose jsonl, npy or bin');
       }
     });
+    this.release = abortOnSignal(() => this.abort());
   }
 
   private open(): FormatWriter {
@@ -113,6 +124,7 @@ class TsDatasetWriter implements DatasetWriter {
   finish(metadata: Record<string, unknown> = {}): DatasetMetadata {
     const writer = this.open();
     this.writer = null;
+    this.release();
     return wrap(() => {
       const out = { ...metadata, output: writer.finish() };
       const sidecar = new PendingPath(`${this.path}.meta.json`, false);
@@ -125,6 +137,7 @@ class TsDatasetWriter implements DatasetWriter {
   abort(): void {
     this.writer?.abort();
     this.writer = null;
+    this.release();
   }
 }
 
@@ -138,12 +151,19 @@ function wrap<T>(f: () => T): T {
   }
 }
 
+export function withoutTrailingSeparators(path: string): string {
+  const trimmed = path.replace(/[\\/]+$/, '');
+  return trimmed === '' ? path : trimmed;
+}
+
 /**
  * A writer for one output. `path` is a file for jsonl and parquet, a directory for npy (one `.npy` per
  * column) and bin (lit-gpt chunks). Nothing appears at `path` until `finish`.
  */
 export function createDatasetWriter(path: string, options: WriterOptions = {}): DatasetWriter {
   if (typeof path !== 'string' || path === '') throw new TypeError('path must be a non-empty string');
+  // `out/` and `out` are the same output, and its sidecar is `out.meta.json` beside it, not inside it.
+  path = withoutTrailingSeparators(path);
   const normalized = normalizeWriterOptions(path, options);
   const native = options.backend === 'ts' ? undefined : loadNativeAddon();
   if (native !== undefined && 'addon' in native) return new NativeDatasetWriter(path, normalized, native.addon);

@@ -48,6 +48,9 @@ pub enum Error {
         message: String,
     },
 
+    #[error("not enough memory for {what} ({bytes} bytes)")]
+    OutOfMemory { what: String, bytes: usize },
+
     #[error("batch too large: {0} tokens do not fit 32-bit offsets; split the input into smaller batches")]
     BatchTooLarge(usize),
 }

@@ -10,6 +10,7 @@ pub mod batch;
 pub mod chat;
 pub mod collate;
 pub mod error;
+pub mod limits;
 pub mod pack;
 pub mod prepare;
 pub mod threads;

@@ -25,7 +25,6 @@ pub fn panic_for_test() -> napi::Result<()> {
     })
 }
 
-// Tokenization allocates many small buffers on every worker thread; mimalloc's per-thread heaps measured
-// 5-10% faster than glibc malloc on `npm run bench`.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+// No custom global allocator: mimalloc as the addon's allocator segfaulted when a second worker_thread
+// loaded the addon after the first had exited (its per-thread heaps outlive the Node environment that
+// registered the module), and it measured within noise of glibc malloc here (README "Safety").

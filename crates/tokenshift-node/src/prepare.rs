@@ -95,7 +95,7 @@ impl NativePreparer {
     /// `options_json`: the options object the TS facade validated, as JSON.
     #[napi(constructor)]
     pub fn new(tokenizer: &NativeTokenizer, options_json: String) -> napi::Result<Self> {
-        let core = tokenizer.core.clone();
+        let core = tokenizer.core()?;
         let (options, eos) = guard(|| {
             let options = PrepareOptions::from_json_str(&options_json)?;
             let eos = Preparer::new(&core, options.clone())?.eos();
@@ -226,7 +226,8 @@ impl Task for PrepareTask {
         guard(|| run(&self.core, &self.options, &self.payload, self.threads))
     }
 
-    fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
+    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
+        crate::guard::ensure_env_alive(&env)?;
         Ok(output.into())
     }
 }

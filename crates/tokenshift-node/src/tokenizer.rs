@@ -1,6 +1,6 @@
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use napi::bindgen_prelude::{AbortSignal, AsyncTask, Uint32Array};
+use napi::bindgen_prelude::{AbortSignal, AsyncTask, ObjectFinalize, Uint32Array};
 use napi::{Env, Task};
 use napi_derive::napi;
 use tokenshift_core::{batch, CsrBatch, TokenizerCore};
@@ -60,9 +60,42 @@ pub struct NativeSpecialTokens {
     pub clean_up_tokenization_spaces: bool,
 }
 
-#[napi]
+/// A loaded tokenizer. Its memory is reported to V8 (so that dropping tokenizers in a loop lets the
+/// garbage collector run) and can be released at once with `dispose()`.
+#[napi(custom_finalize)]
 pub struct NativeTokenizer {
-    pub(crate) core: Arc<TokenizerCore>,
+    core: Mutex<Option<Arc<TokenizerCore>>>,
+    /// What was reported to V8 with `adjust_external_memory`, given back on dispose or finalize.
+    external_bytes: i64,
+}
+
+/// Measured resident size per tokenizer.json byte: 4-9x over the fixtures (Llama-3 4.6x, TinyLlama 5.8x,
+/// BERT 8x; T5's charsmap 21x). An estimate is all V8 needs to schedule collections.
+const RESIDENT_BYTES_PER_JSON_BYTE: i64 = 5;
+
+impl NativeTokenizer {
+    /// The core, shared with work in flight (which keeps it alive past `dispose`).
+    pub(crate) fn core(&self) -> napi::Result<Arc<TokenizerCore>> {
+        self.core
+            .lock()
+            .ok()
+            .and_then(|slot| slot.clone())
+            .ok_or_else(|| napi::Error::from_reason("this tokenizer was disposed"))
+    }
+
+    fn release(&self, env: &Env) {
+        let released = self.core.lock().ok().and_then(|mut slot| slot.take());
+        if released.is_some() {
+            let _ = env.adjust_external_memory(-self.external_bytes);
+        }
+    }
+}
+
+impl ObjectFinalize for NativeTokenizer {
+    fn finalize(self, env: Env) -> napi::Result<()> {
+        self.release(&env);
+        Ok(())
+    }
 }
 
 #[napi]
@@ -70,16 +103,28 @@ impl NativeTokenizer {
     /// `source_name` labels error messages (a path, or "tokenizer.json").
     #[napi(factory)]
     pub fn from_json(
+        env: Env,
         tokenizer_json: String,
         config_json: Option<String>,
         source_name: String,
     ) -> napi::Result<Self> {
-        guard(|| {
+        let core = guard(|| {
             TokenizerCore::from_json_str(&tokenizer_json, config_json.as_deref(), &source_name)
+        })?;
+        let external_bytes = i64::try_from(tokenizer_json.len())
+            .unwrap_or(i64::MAX / RESIDENT_BYTES_PER_JSON_BYTE)
+            .saturating_mul(RESIDENT_BYTES_PER_JSON_BYTE);
+        env.adjust_external_memory(external_bytes)?;
+        Ok(Self {
+            core: Mutex::new(Some(Arc::new(core))),
+            external_bytes,
         })
-        .map(|core| Self {
-            core: Arc::new(core),
-        })
+    }
+
+    /// Frees the tokenizer now rather than when it is garbage collected; later calls fail.
+    #[napi]
+    pub fn dispose(&self, env: Env) {
+        self.release(&env);
     }
 
     #[napi]
@@ -89,7 +134,8 @@ impl NativeTokenizer {
         pair: Option<String>,
         add_special_tokens: bool,
     ) -> napi::Result<NativeEncoding> {
-        let encoded = guard(|| self.core.encode(&text, pair.as_deref(), add_special_tokens))?;
+        let core = self.core()?;
+        let encoded = guard(|| core.encode(&text, pair.as_deref(), add_special_tokens))?;
         Ok(NativeEncoding {
             ids: Uint32Array::new(encoded.ids),
             tokens: encoded.tokens,
@@ -99,7 +145,8 @@ impl NativeTokenizer {
 
     #[napi]
     pub fn encode_ids(&self, text: String, add_special_tokens: bool) -> napi::Result<Uint32Array> {
-        guard(|| self.core.encode_ids(&text, add_special_tokens)).map(Uint32Array::new)
+        let core = self.core()?;
+        guard(|| core.encode_ids(&text, add_special_tokens)).map(Uint32Array::new)
     }
 
     #[napi]
@@ -109,7 +156,8 @@ impl NativeTokenizer {
         add_special_tokens: bool,
         threads: u32,
     ) -> napi::Result<NativeBatch> {
-        guard(|| batch::encode_batch(&self.core, &texts, add_special_tokens, threads as usize))
+        let core = self.core()?;
+        guard(|| batch::encode_batch(&core, &texts, add_special_tokens, threads as usize))
             .map(NativeBatch::from)
     }
 
@@ -121,16 +169,16 @@ impl NativeTokenizer {
         add_special_tokens: bool,
         threads: u32,
         signal: Option<AbortSignal>,
-    ) -> AsyncTask<EncodeBatchTask> {
-        AsyncTask::with_optional_signal(
+    ) -> napi::Result<AsyncTask<EncodeBatchTask>> {
+        Ok(AsyncTask::with_optional_signal(
             EncodeBatchTask {
-                core: self.core.clone(),
+                core: self.core()?,
                 texts,
                 add_special_tokens,
                 threads: threads as usize,
             },
             signal,
-        )
+        ))
     }
 
     /// `clean_up`: `undefined` uses the config's `clean_up_tokenization_spaces`.
@@ -141,32 +189,34 @@ impl NativeTokenizer {
         skip_special_tokens: bool,
         clean_up: Option<bool>,
     ) -> napi::Result<String> {
-        guard(|| self.core.decode(&ids, skip_special_tokens, clean_up))
+        let core = self.core()?;
+        guard(|| core.decode(&ids, skip_special_tokens, clean_up))
     }
 
     #[napi]
-    pub fn token_to_id(&self, token: String) -> Option<u32> {
-        self.core.token_to_id(&token)
+    pub fn token_to_id(&self, token: String) -> napi::Result<Option<u32>> {
+        Ok(self.core()?.token_to_id(&token))
     }
 
     #[napi]
-    pub fn id_to_token(&self, id: u32) -> Option<String> {
-        self.core.id_to_token(id)
+    pub fn id_to_token(&self, id: u32) -> napi::Result<Option<String>> {
+        Ok(self.core()?.id_to_token(id))
     }
 
     #[napi]
-    pub fn vocab(&self, with_added_tokens: bool) -> NativeVocab {
+    pub fn vocab(&self, with_added_tokens: bool) -> napi::Result<NativeVocab> {
         let (tokens, ids): (Vec<String>, Vec<u32>) =
-            self.core.vocab(with_added_tokens).into_iter().unzip();
-        NativeVocab {
+            self.core()?.vocab(with_added_tokens).into_iter().unzip();
+        Ok(NativeVocab {
             tokens,
             ids: Uint32Array::new(ids),
-        }
+        })
     }
 
     #[napi]
-    pub fn added_tokens(&self) -> Vec<NativeAddedToken> {
-        self.core
+    pub fn added_tokens(&self) -> napi::Result<Vec<NativeAddedToken>> {
+        Ok(self
+            .core()?
             .added_tokens()
             .into_iter()
             .map(|t| NativeAddedToken {
@@ -178,15 +228,16 @@ impl NativeTokenizer {
                 normalized: t.normalized,
                 special: t.special,
             })
-            .collect()
+            .collect())
     }
 
     #[napi]
-    pub fn special_tokens(&self) -> NativeSpecialTokens {
-        let config = self.core.config();
+    pub fn special_tokens(&self) -> napi::Result<NativeSpecialTokens> {
+        let core = self.core()?;
+        let config = core.config();
         let special = &config.special;
-        let id = |t: &Option<String>| self.core.special_token_id(t.as_deref());
-        NativeSpecialTokens {
+        let id = |t: &Option<String>| core.special_token_id(t.as_deref());
+        Ok(NativeSpecialTokens {
             bos: special.bos.clone(),
             eos: special.eos.clone(),
             pad: special.pad.clone(),
@@ -197,12 +248,12 @@ impl NativeTokenizer {
             unk_id: id(&special.unk),
             chat_template: config.chat_template.clone(),
             clean_up_tokenization_spaces: config.clean_up_tokenization_spaces,
-        }
+        })
     }
 
     #[napi]
-    pub fn vocab_size(&self, with_added_tokens: bool) -> u32 {
-        u32::try_from(self.core.vocab_size(with_added_tokens)).unwrap_or(u32::MAX)
+    pub fn vocab_size(&self, with_added_tokens: bool) -> napi::Result<u32> {
+        Ok(u32::try_from(self.core()?.vocab_size(with_added_tokens)).unwrap_or(u32::MAX))
     }
 }
 
@@ -228,7 +279,8 @@ impl Task for EncodeBatchTask {
         })
     }
 
-    fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
+    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
+        crate::guard::ensure_env_alive(&env)?;
         Ok(output.into())
     }
 }

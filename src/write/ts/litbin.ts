@@ -35,7 +35,7 @@ export class LitBinWriter implements FormatWriter {
     this.sepId = options.sepId as number;
     if (this.uint16 && this.sepId > 0xffff) throw new OptionError('invalid option `sepId`: does not fit uint16');
     this.prefix = options.prefix ?? 'train';
-    this.pending = new PendingPath(path, true);
+    this.pending = new PendingPath(path, true, options.overwrite);
     this.chunk = new Int32Array(this.chunkSize);
   }
 

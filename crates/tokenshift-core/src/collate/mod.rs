@@ -4,6 +4,7 @@
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+use crate::limits;
 use crate::pack::Rows;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
@@ -52,11 +53,11 @@ impl CollateOptions {
             option: "collate options".into(),
             message: e.to_string(),
         })?;
-        if options.multiple_of == Some(0) || options.length == Some(0) {
-            return Err(Error::InvalidOption {
-                option: "collate options".into(),
-                message: "length and multipleOf must be positive".into(),
-            });
+        if let Some(length) = options.length {
+            limits::check_size("length", u64::from(length), limits::MAX_ROW_TOKENS)?;
+        }
+        if let Some(m) = options.multiple_of {
+            limits::check_size("multipleOf", u64::from(m), limits::MAX_ROW_TOKENS)?;
         }
         Ok(options)
     }
@@ -88,14 +89,23 @@ pub fn collate(
             message: "must have one entry per token".into(),
         });
     }
-    let cells = batch * length;
+    let cells = batch
+        .checked_mul(length)
+        .filter(|&c| c as u64 <= limits::MAX_COLLATED_CELLS)
+        .ok_or_else(|| Error::InvalidOption {
+            option: "length".into(),
+            message: format!(
+                "{batch} rows of {length} tokens exceed {} cells per collated batch; collate fewer rows at a time",
+                limits::MAX_COLLATED_CELLS
+            ),
+        })?;
     let mut out = Collated {
         batch,
         length,
-        input_ids: vec![options.pad_id; cells],
-        labels: vec![options.ignore_index; cells],
-        attention_mask: vec![0; cells],
-        position_ids: vec![0; cells],
+        input_ids: limits::filled(options.pad_id, cells, "collated input_ids")?,
+        labels: limits::filled(options.ignore_index, cells, "collated labels")?,
+        attention_mask: limits::filled(0, cells, "collated attention_mask")?,
+        position_ids: limits::filled(0, cells, "collated position_ids")?,
     };
     for r in 0..batch {
         let (ids, labels) = rows.row(r);

@@ -61,6 +61,11 @@ impl PackOptions {
                 message: "must be at least 2".into(),
             });
         }
+        crate::limits::check_size(
+            "blockSize",
+            u64::from(options.block_size),
+            crate::limits::MAX_ROW_TOKENS,
+        )?;
         Ok(options)
     }
 }
@@ -160,6 +165,11 @@ impl Rows<'_> {
 
 pub fn pack(rows: &Rows, options: &PackOptions) -> Result<PackedBatch> {
     rows.validate()?;
+    crate::limits::check_size(
+        "blockSize",
+        u64::from(options.block_size),
+        crate::limits::MAX_ROW_TOKENS,
+    )?;
     Ok(match options.mode {
         PackMode::Bfd => bfd::pack_bfd(rows, options),
         PackMode::Wrapped => wrapped::pack_wrapped(rows, options),

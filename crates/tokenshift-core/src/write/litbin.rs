@@ -74,6 +74,7 @@ impl LitBinWriter {
                 "give the tokens per chunk file (TinyLlama: (block_size + 1) * 1024)",
             )
         })?;
+        crate::limits::check_size("chunkSize", chunk_size, crate::limits::MAX_CHUNK_TOKENS)?;
         let chunk_size = usize::try_from(chunk_size)
             .map_err(|_| missing("chunkSize", "is too large for this machine"))?;
         let token_type = if vocab_size < UINT16_VOCAB_LIMIT {
@@ -85,7 +86,7 @@ impl LitBinWriter {
             return Err(missing("sepId", "does not fit uint16"));
         }
         Ok(Self {
-            pending: PendingPath::dir(path)?,
+            pending: PendingPath::dir(path, options.overwrite)?,
             prefix: options.prefix.clone().unwrap_or_else(|| "train".into()),
             chunk_size,
             sep_id,
@@ -216,6 +217,7 @@ mod tests {
             sep_id: Some(9),
             shift: None,
             prefix: None,
+            overwrite: false,
         }
     }
 

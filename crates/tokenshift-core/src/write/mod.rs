@@ -79,6 +79,9 @@ pub struct WriterOptions {
     /// bin: chunk files are `<prefix>_<10-digit counter>.bin`.
     #[serde(default)]
     pub prefix: Option<String>,
+    /// npy, bin: may write into a non-empty directory that no tokenshift run wrote (see `atomic`).
+    #[serde(default)]
+    pub overwrite: bool,
 }
 
 fn default_ignore_index() -> i32 {

@@ -12,10 +12,13 @@ use super::atomic::PendingPath;
 use super::{io_error, DatasetWriter, Dtype, RowBatch, WriteSummary, WriterOptions};
 use crate::collate::{collate, CollateOptions};
 use crate::error::{Error, Result};
+use crate::pack::Rows;
 
 pub const COLUMNS: [&str; 4] = ["input_ids", "labels", "attention_mask", "position_ids"];
 /// Magic (6) + version (2) + header length (2) + header, a multiple of 64 as the format asks.
 const HEADER_BYTES: usize = 128;
+/// Cells collated at once (4 Mi: 64 MiB over the four int32 columns).
+const GROUP_CELLS: usize = 1 << 22;
 
 /// The NPY 1.0 header for a C-order 2-D array, padded with spaces to `HEADER_BYTES`.
 pub fn header(dtype: Dtype, rows: u64, length: u32) -> Vec<u8> {
@@ -50,7 +53,8 @@ impl NpyWriter {
             option: "length".into(),
             message: "npy arrays are rectangular: give the row length (CLI: --length N; packed rows use the block size)".into(),
         })?;
-        let pending = PendingPath::dir(path)?;
+        crate::limits::check_size("length", u64::from(length), crate::limits::MAX_ROW_TOKENS)?;
+        let pending = PendingPath::dir(path, options.overwrite)?;
         let mut files = Vec::with_capacity(COLUMNS.len());
         for column in COLUMNS {
             let file_path = pending.path().join(format!("{column}.npy"));
@@ -94,13 +98,35 @@ fn write_values(out: &mut impl Write, values: &[i32], dtype: Dtype) -> std::io::
 impl DatasetWriter for NpyWriter {
     fn write(&mut self, batch: &RowBatch) -> Result<()> {
         batch.validate()?;
-        let positions = batch.packed.as_ref().map(|p| p.position_ids);
-        let c = collate(&batch.rows, positions, &self.collate)?;
-        let columns = [&c.input_ids, &c.labels, &c.attention_mask, &c.position_ids];
-        for ((path, file), values) in self.files.iter_mut().zip(columns) {
-            write_values(file, values, self.dtype).map_err(|e| io_error(path, e))?;
+        // Padded rows are collated a group at a time, so memory stays near GROUP_CELLS cells
+        // whatever the batch size and row length.
+        let group = (GROUP_CELLS / self.length as usize).max(1);
+        let rows = batch.rows.len();
+        let mut first = 0;
+        while first < rows {
+            let last = (first + group).min(rows);
+            let (a, b) = (
+                batch.rows.offsets[first] as usize,
+                batch.rows.offsets[last] as usize,
+            );
+            let offsets: Vec<u32> = batch.rows.offsets[first..=last]
+                .iter()
+                .map(|&o| o - a as u32)
+                .collect();
+            let part = Rows {
+                input_ids: &batch.rows.input_ids[a..b],
+                labels: &batch.rows.labels[a..b],
+                offsets: &offsets,
+            };
+            let positions = batch.packed.as_ref().map(|p| &p.position_ids[a..b]);
+            let c = collate(&part, positions, &self.collate)?;
+            let columns = [&c.input_ids, &c.labels, &c.attention_mask, &c.position_ids];
+            for ((path, file), values) in self.files.iter_mut().zip(columns) {
+                write_values(file, values, self.dtype).map_err(|e| io_error(path, e))?;
+            }
+            self.rows += c.batch as u64;
+            first = last;
         }
-        self.rows += c.batch as u64;
         self.tokens += batch.rows.input_ids.len() as u64;
         Ok(())
     }
