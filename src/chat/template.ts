@@ -1,9 +1,28 @@
 // Twin of crates/tokenshift-core/src/chat/template.rs, on @huggingface/jinja (which applies Transformers'
-// trim_blocks/lstrip_blocks and provides raise_exception and a Python-style tojson).
+// trim_blocks/lstrip_blocks and provides a Python-style tojson).
+//
+// Templates come from downloaded model repositories, so every render is bounded as the native one is:
+// a work budget in the same units (one step, or 64 bytes produced) and of the same size per record
+// (RENDER_FUEL_BASE + RENDER_FUEL_PER_INPUT_BYTE per byte of the conversation), no string or list larger
+// than the budget allows, `range()` limited to 100,000 items as minijinja limits it, and a wall-clock
+// limit. The exact point where a runaway template stops differs between the two engines; real templates
+// use a small fraction of the budget in both (tested on every fixture template and shared conversation).
 
-import { Template } from '@huggingface/jinja';
+import { Environment, Interpreter, Template } from '@huggingface/jinja';
 
 import { OptionError, errorMessage } from '../errors.js';
+import { formatUtc } from './strftime.js';
+
+/** Same numbers as the native engine (`RENDER_FUEL_BASE`, `RENDER_FUEL_PER_INPUT_BYTE`). */
+export const RENDER_FUEL_BASE = 2 ** 20;
+export const RENDER_FUEL_PER_INPUT_BYTE = 64;
+/** Bytes of data one unit of fuel pays for, and the cost of one list slot (minijinja's accounting). */
+const BYTES_PER_FUEL = 64;
+const SLOT_BYTES = 24;
+/** minijinja refuses larger ranges; so does this twin. */
+const MAX_RANGE = 100_000;
+/** A render that takes longer than this has no business in a data pipeline. */
+const RENDER_TIME_LIMIT_MS = 10_000;
 
 export interface ChatRenderContext {
   messages: unknown[];
@@ -14,6 +33,93 @@ export interface ChatRenderContext {
   eos_token?: string;
   pad_token?: string;
   unk_token?: string;
+}
+
+/** What is left of one record's template work budget (twin of the Rust `RenderBudget`). */
+export class RenderBudget {
+  remaining: number;
+
+  constructor(readonly total: number) {
+    this.remaining = total;
+  }
+
+  static forInput(inputBytes: number): RenderBudget {
+    return new RenderBudget(RENDER_FUEL_BASE + RENDER_FUEL_PER_INPUT_BYTE * inputBytes);
+  }
+}
+
+/** Twin of the Rust `json_bytes`: close to the JSON text's length, without writing it. */
+export function jsonBytes(value: unknown): number {
+  if (typeof value === 'string') return Buffer.byteLength(value) + 2;
+  if (Array.isArray(value)) return 2 + value.reduce((n: number, v) => n + 1 + jsonBytes(v), 0);
+  if (value !== null && typeof value === 'object') {
+    return 2 + Object.entries(value).reduce((n, [k, v]) => n + Buffer.byteLength(k) + 4 + jsonBytes(v), 0);
+  }
+  return 8;
+}
+
+/** Twin of the Rust `input_bytes`. */
+export function contextBytes(context: ChatRenderContext): number {
+  const special = [context.bos_token, context.eos_token, context.pad_token, context.unk_token].reduce((n, t) => n + (t === undefined ? 0 : Buffer.byteLength(t)), 0);
+  const optional = (v: unknown) => (v === undefined || v === null ? 0 : jsonBytes(v));
+  return jsonBytes(context.messages) + optional(context.tools) + optional(context.documents) + special;
+}
+
+class OutOfFuel extends Error {}
+
+const PRECOMPUTED = 'TokenshiftPrecomputed';
+type Statement = Parameters<Interpreter['evaluate']>[0];
+type RuntimeValue = ReturnType<Interpreter['evaluate']>;
+
+/** @huggingface/jinja's interpreter with fuel, size and time limits, and Jinja2's error on `undefined.attr`. */
+class BoundedInterpreter extends Interpreter {
+  private steps = 0;
+  private readonly deadline = Date.now() + RENDER_TIME_LIMIT_MS;
+
+  constructor(
+    env: Environment,
+    private readonly budget: RenderBudget,
+  ) {
+    super(env);
+  }
+
+  private charge(fuel: number): void {
+    this.budget.remaining -= fuel;
+    if (this.budget.remaining < 0) {
+      this.budget.remaining = 0;
+      throw new OutOfFuel();
+    }
+  }
+
+  override evaluate(statement: Statement, environment: Environment): RuntimeValue {
+    if (statement?.type === PRECOMPUTED) return (statement as unknown as { value: RuntimeValue }).value;
+    this.charge(1);
+    if (++this.steps % 1024 === 0 && Date.now() > this.deadline) throw new Error(`the render took longer than ${RENDER_TIME_LIMIT_MS / 1000} s`);
+    let result: RuntimeValue;
+    if (statement?.type === 'MemberExpression') {
+      // Jinja2 (and minijinja) fail on an attribute of an undefined value; @huggingface/jinja returns
+      // undefined. The object is evaluated once and handed back precomputed.
+      const member = statement as unknown as { object: Statement };
+      const object = this.evaluate(member.object, environment);
+      if (object.type === 'UndefinedValue') throw new Error('undefined value: cannot read an attribute of it');
+      result = super.evaluate({ ...member, object: { type: PRECOMPUTED, value: object } } as unknown as Statement, environment);
+    } else result = super.evaluate(statement, environment);
+    // Values a node creates are paid for by size, as minijinja charges them.
+    const type = statement?.type;
+    if (type === 'BinaryExpression' || type === 'FilterExpression' || type === 'CallExpression' || type === 'For' || type === 'ArrayLiteral' || type === 'CallStatement' || type === 'FilterStatement') {
+      if (typeof result.value === 'string') this.charge(result.value.length / BYTES_PER_FUEL);
+      else if (Array.isArray(result.value)) this.charge((result.value.length * SLOT_BYTES) / BYTES_PER_FUEL);
+    }
+    return result;
+  }
+}
+
+function boundedRange(start: number, stop?: number, step = 1): number[] {
+  const [from, to] = stop === undefined ? [0, start] : [start, stop];
+  if (step === 0) throw new Error('range() step must not be zero');
+  const count = Math.max(0, Math.ceil((to - from) / step));
+  if (!Number.isFinite(count) || count > MAX_RANGE) throw new Error('range has too many elements');
+  return Array.from({ length: count }, (_, i) => from + i * step);
 }
 
 export class TsChatTemplate {
@@ -27,15 +133,42 @@ export class TsChatTemplate {
     }
   }
 
+  /** Renders with a fresh budget sized for this context (one render, e.g. `apply_chat_template`). */
   render(context: ChatRenderContext): string {
-    // strftime_now is @huggingface/jinja's own (local time, which it does not let callers replace): with
-    // TZ=UTC it gives what the native backend gives.
-    const items: Record<string, unknown> = { ...context };
-    for (const key of ['tools', 'documents'] as const) if (items[key] === undefined || items[key] === null) delete items[key];
+    return this.renderWithin(context, RenderBudget.forInput(contextBytes(context)));
+  }
+
+  /** Renders, charging the work to `budget`; fails once the budget is spent. */
+  renderWithin(context: ChatRenderContext, budget: RenderBudget): string {
+    if (budget.remaining <= 0) throw outOfFuel(budget);
+    // Template.render's globals, with a bounded range() and strftime_now in UTC as the native engine has it.
+    const env = new Environment();
+    const globals: Record<string, unknown> = {
+      false: false,
+      true: true,
+      none: null,
+      False: false,
+      True: true,
+      None: null,
+      raise_exception: (message: unknown) => {
+        throw new Error(String(message));
+      },
+      range: boundedRange,
+      strftime_now: (format: string) => formatUtc(Math.floor(Date.now() / 1000), format),
+    };
+    for (const [key, value] of Object.entries(globals)) env.set(key, value);
+    for (const [key, value] of Object.entries(context)) if (value !== undefined && !((key === 'tools' || key === 'documents') && value === null)) env.set(key, value);
     try {
-      return this.template.render(items);
+      return String(new BoundedInterpreter(env, budget).run(this.template.parsed).value);
     } catch (error) {
+      if (error instanceof OutOfFuel) throw outOfFuel(budget);
       throw new OptionError(`invalid option \`chat_template\`: chat template failed to render: ${errorMessage(error)}`, { cause: error });
     }
   }
+}
+
+function outOfFuel(budget: RenderBudget): OptionError {
+  return new OptionError(
+    `invalid option \`chat_template\`: chat template exceeded its work limit (${budget.total} fuel for this record: ${RENDER_FUEL_BASE} + ${RENDER_FUEL_PER_INPUT_BYTE} per byte of the conversation); a template that loops, recurses or builds large strings this much is not a chat template`,
+  );
 }

@@ -2,7 +2,7 @@
 // Spans are UTF-8 byte offsets, like the Rust core's.
 
 import type { Conversation } from './conversation.js';
-import type { ChatRenderContext, TsChatTemplate } from './template.js';
+import { contextBytes, RenderBudget, type ChatRenderContext, type TsChatTemplate } from './template.js';
 
 export type TrainOn = 'assistant' | 'last' | 'all';
 
@@ -17,8 +17,11 @@ export function trainedSpans(
   trainOn: TrainOn,
 ): { text: string; spans: [number, number][] } | string {
   const { messages } = conversation;
-  const render = (upto: number, addGenerationPrompt: boolean) =>
-    template.render({ ...variables, messages: messages.slice(0, upto), add_generation_prompt: addGenerationPrompt, tools: conversation.tools, documents: conversation.documents });
+  const context = (upto: number, addGenerationPrompt: boolean): ChatRenderContext => ({ ...variables, messages: messages.slice(0, upto), add_generation_prompt: addGenerationPrompt, tools: conversation.tools, documents: conversation.documents });
+  // One budget for every render of this record, as in the Rust core: prefix renders grow with the square
+  // of the turns, and the budget stops a conversation of thousands of turns from running for minutes.
+  const budget = RenderBudget.forInput(contextBytes(context(messages.length, false)));
+  const render = (upto: number, addGenerationPrompt: boolean) => template.renderWithin(context(upto, addGenerationPrompt), budget);
   const full = render(messages.length, false);
   if (trainOn === 'all') return { text: full, spans: [[0, utf8(full)]] };
   const role = (k: number) => (typeof messages[k]?.role === 'string' ? (messages[k]?.role as string) : '');

@@ -24,12 +24,52 @@ pub struct RenderInput<'a> {
     pub special_tokens: Vec<(&'static str, String)>,
 }
 
+/// Work a template may do for one record, in minijinja fuel (one instruction, or 64 bytes of data
+/// produced or visited): `RENDER_FUEL_BASE + RENDER_FUEL_PER_INPUT_BYTE * bytes of the conversation`,
+/// shared by all renders of the record (the full conversation and one prefix per trained turn). The
+/// bundled templates use under 1/8 of it on every shared conversation (tested); a template that doubles
+/// a string in a loop, nests loops or recurses runs out and fails with an error naming the record,
+/// instead of taking the process down. Memory is bounded with it: at most 64 bytes per fuel.
+/// Twin: `src/chat/template.ts` (same numbers, its own accounting).
+pub const RENDER_FUEL_BASE: u64 = 1 << 20;
+pub const RENDER_FUEL_PER_INPUT_BYTE: u64 = 64;
+
+/// minijinja's fuel is set per environment, so the template is compiled once per budget tier and each
+/// render runs in the largest tier its record's remaining budget covers (the smallest at least).
+const FUEL_TIERS: [u64; 5] = [1 << 20, 1 << 22, 1 << 24, 1 << 26, 1 << 28];
+
+/// What is left of one record's template work budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RenderBudget {
+    pub total: u64,
+    pub remaining: u64,
+}
+
+impl RenderBudget {
+    pub fn for_input(input_bytes: u64) -> Self {
+        let total =
+            RENDER_FUEL_BASE.saturating_add(RENDER_FUEL_PER_INPUT_BYTE.saturating_mul(input_bytes));
+        Self {
+            total,
+            remaining: total,
+        }
+    }
+}
+
 pub struct ChatTemplate {
-    env: Environment<'static>,
+    tiers: Vec<(u64, Environment<'static>)>,
 }
 
 impl ChatTemplate {
     pub fn new(source: &str) -> Result<Self> {
+        let tiers = FUEL_TIERS
+            .iter()
+            .map(|&fuel| Ok((fuel, Self::environment(source, fuel)?)))
+            .collect::<Result<_>>()?;
+        Ok(Self { tiers })
+    }
+
+    fn environment(source: &str, fuel: u64) -> Result<Environment<'static>> {
         let mut env = Environment::new();
         let syntax = SyntaxConfig::builder()
             .trim_blocks(true)
@@ -37,18 +77,35 @@ impl ChatTemplate {
             .build()
             .map_err(|e| template_error("cannot be configured", &e))?;
         env.set_syntax(syntax);
+        env.set_fuel(Some(fuel));
         env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
         env.add_function("raise_exception", raise_exception);
         env.add_function("strftime_now", strftime_now);
         env.add_filter("tojson", tojson);
         env.add_template_owned(NAME, source.to_owned())
             .map_err(|e| template_error("cannot be compiled", &e))?;
-        Ok(Self { env })
+        Ok(env)
     }
 
+    /// Renders with a fresh budget sized for this input (one render, e.g. `apply_chat_template`).
     pub fn render(&self, input: &RenderInput) -> Result<String> {
-        let template = self
-            .env
+        let mut budget = RenderBudget::for_input(input_bytes(input));
+        self.render_within(input, &mut budget)
+    }
+
+    /// Renders, charging the work to `budget`; fails once the budget is spent.
+    pub fn render_within(&self, input: &RenderInput, budget: &mut RenderBudget) -> Result<String> {
+        if budget.remaining == 0 {
+            return Err(out_of_fuel(budget));
+        }
+        let (_, env) = self
+            .tiers
+            .iter()
+            .rev()
+            .find(|(fuel, _)| *fuel <= budget.remaining)
+            .or(self.tiers.first())
+            .ok_or_else(|| template_error_text("has no environment"))?;
+        let template = env
             .get_template(NAME)
             .map_err(|e| template_error("is missing", &e))?;
         let mut ctx = serde_json::Map::new();
@@ -66,9 +123,57 @@ impl ChatTemplate {
         for (name, value) in &input.special_tokens {
             ctx.insert((*name).into(), Json::String(value.clone()));
         }
-        template
-            .render(Value::from(Serde(&ctx)))
-            .map_err(|e| template_error("failed to render", &e))
+        let captured = template
+            .render_captured(Value::from(Serde(&ctx)))
+            .map_err(|e| {
+                if e.kind() == ErrorKind::OutOfFuel {
+                    budget.remaining = 0;
+                    out_of_fuel(budget)
+                } else {
+                    template_error("failed to render", &e)
+                }
+            })?;
+        let consumed = captured.state().fuel_levels().map_or(0, |(used, _)| used);
+        budget.remaining = budget.remaining.saturating_sub(consumed);
+        Ok(captured.into_output())
+    }
+}
+
+/// The size a template's work budget scales with: the conversation's text and structure.
+pub fn input_bytes(input: &RenderInput) -> u64 {
+    let special: usize = input.special_tokens.iter().map(|(_, v)| v.len()).sum();
+    json_bytes(input.messages)
+        + input.tools.map_or(0, json_bytes)
+        + input.documents.map_or(0, json_bytes)
+        + special as u64
+}
+
+/// Bytes of strings and keys plus a few per value: close to the JSON text's length, without writing it.
+pub fn json_bytes(value: &Json) -> u64 {
+    match value {
+        Json::String(s) => s.len() as u64 + 2,
+        Json::Array(items) => 2 + items.iter().map(|v| 1 + json_bytes(v)).sum::<u64>(),
+        Json::Object(map) => {
+            2 + map
+                .iter()
+                .map(|(k, v)| k.len() as u64 + 4 + json_bytes(v))
+                .sum::<u64>()
+        }
+        _ => 8,
+    }
+}
+
+fn out_of_fuel(budget: &RenderBudget) -> Error {
+    template_error_text(&format!(
+        "exceeded its work limit ({} fuel for this record: {RENDER_FUEL_BASE} + {RENDER_FUEL_PER_INPUT_BYTE} per byte of the conversation); a template that loops, recurses or builds large strings this much is not a chat template",
+        budget.total
+    ))
+}
+
+fn template_error_text(message: &str) -> Error {
+    Error::InvalidOption {
+        option: "chat_template".into(),
+        message: format!("chat template {message}"),
     }
 }
 
@@ -339,5 +444,63 @@ mod tests {
             format_utc(1_732_752_000, "%Y-%m-%d %A %B"),
             "2024-11-28 Thursday November"
         );
+    }
+
+    /// Template bombs from the hostile-input probe: each must fail with an error, fast, never abort.
+    const BOMBS: [(&str, &str); 6] = [
+        ("string doubling", "{% set ns = namespace(s='ab') %}{% for i in range(64) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s|length }}"),
+        ("list doubling", "{% set ns = namespace(l=[1]) %}{% for i in range(64) %}{% set ns.l = ns.l + ns.l %}{% endfor %}{{ ns.l|length }}"),
+        ("nested loops", "{% for a in range(100000) %}{% for b in range(100000) %}{{ b }}{% endfor %}{% endfor %}"),
+        ("huge range", "{% for i in range(1000000000) %}{{ i }}{% endfor %}"),
+        ("recursion", "{% macro f(n) %}{{ f(n ~ n) }}{% endmacro %}{{ f('x') }}"),
+        ("output flood", "{% for a in range(100000) %}{{ 'x' * 1000000 }}{% endfor %}"),
+    ];
+
+    #[test]
+    fn template_bombs_fail_with_an_error_instead_of_exhausting_memory_or_time() {
+        for (kind, source) in BOMBS {
+            let template = ChatTemplate::new(source).expect("compiles");
+            let started = std::time::Instant::now();
+            let result = template.render(&RenderInput {
+                messages: &json!([{"role": "user", "content": "hello"}]),
+                ..Default::default()
+            });
+            let error = result.expect_err(kind).to_string();
+            assert!(
+                error.starts_with("invalid option `chat_template`"),
+                "{kind}: {error}"
+            );
+            assert!(
+                started.elapsed().as_secs() < 10,
+                "{kind} took {:?}",
+                started.elapsed()
+            );
+        }
+    }
+
+    #[test]
+    fn a_record_budget_is_shared_by_its_renders() {
+        let template = ChatTemplate::new("{% for m in messages %}{{ m.content }}{% endfor %}")
+            .expect("compiles");
+        let messages = json!([{"role": "user", "content": "x".repeat(1000)}]);
+        let input = RenderInput {
+            messages: &messages,
+            ..Default::default()
+        };
+        let mut budget = RenderBudget {
+            total: 100,
+            remaining: 100,
+        };
+        let mut renders = 0;
+        while template.render_within(&input, &mut budget).is_ok() {
+            renders += 1;
+            assert!(renders < 100, "the budget never ran out");
+        }
+        assert!(budget.remaining == 0);
+        assert!(template
+            .render_within(&input, &mut budget)
+            .expect_err("spent")
+            .to_string()
+            .contains("work limit"));
     }
 }

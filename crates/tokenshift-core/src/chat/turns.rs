@@ -11,7 +11,7 @@
 use serde_json::Value;
 
 use super::conversation::Conversation;
-use super::template::{ChatTemplate, RenderInput};
+use super::template::{input_bytes, ChatTemplate, RenderBudget, RenderInput};
 use crate::error::Result;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
@@ -41,20 +41,38 @@ pub fn trained_spans(
     special_tokens: &[String],
     train_on: TrainOn,
 ) -> Result<std::result::Result<TrainedChat, String>> {
+    let whole = render_input(conversation, &conversation.messages, false, special_vars);
+    let budget = RenderBudget::for_input(input_bytes(&whole));
+    trained_spans_within(
+        template,
+        conversation,
+        special_vars,
+        special_tokens,
+        train_on,
+        budget,
+    )
+}
+
+/// `trained_spans` with one work budget for every render of this record: prefix renders make the work
+/// grow with the square of the turns, and the budget stops a conversation of thousands of turns from
+/// running for minutes.
+pub fn trained_spans_within(
+    template: &ChatTemplate,
+    conversation: &Conversation,
+    special_vars: &[(&'static str, String)],
+    special_tokens: &[String],
+    train_on: TrainOn,
+    mut budget: RenderBudget,
+) -> Result<std::result::Result<TrainedChat, String>> {
     let messages = conversation
         .messages
         .as_array()
         .map(Vec::as_slice)
         .unwrap_or_default();
-    let render = |upto: usize, add_generation_prompt: bool| {
+    let mut render = |upto: usize, add_generation_prompt: bool| {
         let slice = Value::Array(messages[..upto].to_vec());
-        template.render(&RenderInput {
-            messages: &slice,
-            add_generation_prompt,
-            tools: conversation.tools.as_ref(),
-            documents: conversation.documents.as_ref(),
-            special_tokens: special_vars.to_vec(),
-        })
+        let input = render_input(conversation, &slice, add_generation_prompt, special_vars);
+        template.render_within(&input, &mut budget)
     };
     let full = render(messages.len(), false)?;
     if train_on == TrainOn::All {
@@ -117,6 +135,21 @@ pub fn trained_spans(
         spans.push((prefix.len(), marker_end));
     }
     Ok(Ok(TrainedChat { text: full, spans }))
+}
+
+fn render_input<'a>(
+    conversation: &'a Conversation,
+    messages: &'a Value,
+    add_generation_prompt: bool,
+    special_vars: &[(&'static str, String)],
+) -> RenderInput<'a> {
+    RenderInput {
+        messages,
+        add_generation_prompt,
+        tools: conversation.tools.as_ref(),
+        documents: conversation.documents.as_ref(),
+        special_tokens: special_vars.to_vec(),
+    }
 }
 
 /// End (byte index) of the content's first occurrence at or after `from`, as given or trimmed.
