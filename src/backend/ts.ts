@@ -10,6 +10,7 @@ import { TsChatTemplate, type ChatRenderContext } from '../chat/template.js';
 import { prepareRecords, type ChatSetup, type RecordsInput } from '../prepare/pipeline.js';
 import type { SpanEncoder } from '../prepare/trainable.js';
 import { diagnoseModel } from './diagnose.js';
+import { modelShapeDefect, withReferenceAddedTokenIds } from './reference-ids.js';
 import { surfaceRules, tokenByteSpans, type SurfaceRules } from './ts-spans.js';
 import type { AddedTokenInfo, PreparerBackend, RawEncoding, SpecialTokenInfo, TokenBatch, TokenizerBackend, TokenizerSource } from './types.js';
 
@@ -36,11 +37,12 @@ export class TsBackend implements TokenizerBackend, SpanEncoder {
     const tokenizerJson = parseJson(source.tokenizerJson, source.sourceName);
     const configObject = source.configJson === null ? {} : parseJson(source.configJson, 'tokenizer_config.json');
     this.config = parseTokenizerConfig(configObject);
-    this.tokenizerJson = tokenizerJson as Record<string, unknown>;
-    const defect = diagnoseModel(tokenizerJson);
+    const defect = modelShapeDefect(tokenizerJson) ?? diagnoseModel(tokenizerJson);
     if (defect !== null) throw new TokenizerLoadError(`${source.sourceName} is not a usable tokenizer: ${defect}`);
+    this.tokenizerJson = withReferenceAddedTokenIds(tokenizerJson as Record<string, unknown>);
     try {
-      this.inner = new HfTokenizer(tokenizerJson as object, configObject as object);
+      this.inner = new HfTokenizer(this.tokenizerJson, configObject as object);
+      useWordLevelUnknown(this.inner, this.tokenizerJson);
     } catch (error) {
       throw new TokenizerLoadError(`${source.sourceName} is not a usable tokenizer: ${errorMessage(error)}`, { cause: error });
     }
@@ -279,4 +281,16 @@ export function toBatch(rows: Uint32Array[]): TokenBatch {
   const ids = new Uint32Array(total);
   rows.forEach((row, r) => ids.set(row, offsets[r]));
   return { ids, offsets };
+}
+
+/**
+ * @huggingface/tokenizers has no WordLevel model: it falls back to a lookup without an unknown id, so
+ * every unknown word became id 0. The crate maps them to `unk_token`'s id; so does this.
+ */
+function useWordLevelUnknown(inner: HfTokenizer, tokenizerJson: Record<string, unknown>): void {
+  const model = tokenizerJson.model as { type?: unknown; vocab?: Record<string, number>; unk_token?: unknown } | undefined;
+  if (model?.type !== 'WordLevel' || typeof model.unk_token !== 'string') return;
+  const unknownId = model.vocab?.[model.unk_token];
+  const lookup = (inner as unknown as { model?: { unk_token_id?: number } }).model;
+  if (lookup !== undefined && unknownId !== undefined) lookup.unk_token_id = unknownId;
 }

@@ -38,7 +38,8 @@ export async function openRecords(path: string): Promise<InputRecords> {
   if (path.endsWith('.json')) {
     let records: unknown;
     try {
-      records = JSON.parse(readFileSync(path, 'utf8'));
+      // A byte-order mark (files saved on Windows) is not part of the JSON.
+      records = JSON.parse(readFileSync(path, 'utf8').replace(/^\ufeff/, ''));
     } catch (error) {
       throw new TokenshiftError('INPUT', `cannot read input ${path}: ${errorMessage(error)}`, { cause: error });
     }

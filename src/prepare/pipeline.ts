@@ -2,6 +2,7 @@
 // tokens → labels → truncation → one flat batch, in input order, with every skip and cut counted.
 
 import { RecordError, errorMessage } from '../errors.js';
+import { BOM, checkJsonValue } from './json-rules.js';
 import { computeLabels } from './labels.js';
 import type { OversizedLines } from '../backend/types.js';
 import type { NormalizedPrepareOptions } from './options.js';
@@ -37,14 +38,19 @@ function chatExample(chat: ChatSetup, options: NormalizedPrepareOptions, record:
 /** What `prepareRecords` reads: records as a JSON array, JSON-lines text, or JSON-lines bytes. */
 export type RecordsInput = { kind: 'array'; json: string } | { kind: 'lines'; text: string } | { kind: 'bytes'; bytes: Uint8Array; oversized: OversizedLines };
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM keeps a BOM in the text: only the input's very first one is dropped, as the Rust reader does.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const isBlank = (line: string) => /^[ \t\n\f\r]*$/.test(line);
+const withoutBom = (line: string, number: number) => (number === 1 && line.startsWith(BOM) ? line.slice(1) : line);
 
 function parseLine(line: string, number: number): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(line) as unknown;
+    value = JSON.parse(line) as unknown;
   } catch (error) {
     throw new RecordError(number, '(json)', `is not valid JSON: ${errorMessage(error)}`, { cause: error });
   }
+  return checkJsonValue(value, number);
 }
 
 /** Records with their numbers, in order; lines outside the shard are not parsed (twin of the Rust readers). */
@@ -54,11 +60,12 @@ function recordItems(input: RecordsInput, options: NormalizedPrepareOptions): [n
   const shard = options.shard;
   const inShard = (n: number) => shard === null || (n - 1) % shard.count === shard.index;
   if (input.kind === 'array') {
-    (JSON.parse(input.json) as unknown[]).forEach((record, i) => inShard(first + i) && items.push([first + i, () => record]));
+    const text = input.json.startsWith(BOM) ? input.json.slice(1) : input.json;
+    (JSON.parse(text) as unknown[]).forEach((record, i) => inShard(first + i) && items.push([first + i, () => checkJsonValue(record, first + i)]));
   } else if (input.kind === 'lines') {
     input.text.split('\n').forEach((raw, i) => {
-      const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-      if (line.trim() === '' || !inShard(first + i)) return;
+      const line = withoutBom(raw.endsWith('\r') ? raw.slice(0, -1) : raw, first + i);
+      if (isBlank(line) || !inShard(first + i)) return;
       items.push([first + i, () => parseLine(line, first + i)]);
     });
   } else {
@@ -85,7 +92,7 @@ function recordItems(input: RecordsInput, options: NormalizedPrepareOptions): [n
             } catch (error) {
               throw new RecordError(number, '(json)', 'is not valid UTF-8', { cause: error });
             }
-            return parseLine(text, number);
+            return parseLine(withoutBom(text, number), number);
           },
         ]);
       }

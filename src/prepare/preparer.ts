@@ -1,6 +1,7 @@
 // The public `createPreparer(tokenizer, options)`: records in, training rows out as flat typed arrays,
 // with the label convention (`shift`) a required, recorded choice.
 
+import { OptionError } from '../errors.js';
 import type { OversizedLines, PreparerBackend } from '../backend/types.js';
 import { resolveThreads } from '../threads.js';
 import { backendOf, type Tokenizer } from '../tokenizer.js';
@@ -135,13 +136,13 @@ export class Preparer {
 
   /** Records as objects; record numbers are array positions + `firstRecordNumber`. */
   prepare(records: readonly unknown[]): PreparedBatch {
-    return new PreparedBatch(this.backend.prepare(recordsJson(records), false, this.threads), this.options as NormalizedPrepareOptions);
+    return new PreparedBatch(this.backend.prepare(recordLines(records), true, this.threads), this.options as NormalizedPrepareOptions);
   }
 
   /** Same result as `prepare`, off the JS thread on the native backend. */
   async prepareAsync(records: readonly unknown[], options?: { signal?: AbortSignal }): Promise<PreparedBatch> {
     options?.signal?.throwIfAborted();
-    const raw = await this.backend.prepareAsync(recordsJson(records), false, this.threads, options?.signal);
+    const raw = await this.backend.prepareAsync(recordLines(records), true, this.threads, options?.signal);
     return new PreparedBatch(raw, this.options as NormalizedPrepareOptions);
   }
 
@@ -173,9 +174,21 @@ export class Preparer {
   }
 }
 
-function recordsJson(records: readonly unknown[]): string {
+/** Records one call takes (twin of the Rust `MAX_RECORDS_PER_CALL`); larger inputs stream. */
+export const MAX_RECORDS_PER_CALL = 2 ** 22;
+
+/**
+ * Records as JSON lines, one per record (JSON.stringify never writes a raw newline), so a record the
+ * core cannot read (a lone surrogate) is one bad record with its number, not a failed batch.
+ */
+function recordLines(records: readonly unknown[]): string {
   if (!Array.isArray(records)) throw new TypeError(`records must be an array, got ${describe(records)}`);
-  return JSON.stringify(records);
+  if (records.length > MAX_RECORDS_PER_CALL) {
+    throw new OptionError(`invalid option \`records\`: one call takes at most ${MAX_RECORDS_PER_CALL} records, got ${records.length}: stream larger inputs (prepareIter, prepareStream, or the CLI)`);
+  }
+  const lines = new Array<string>(records.length);
+  for (let i = 0; i < records.length; i++) lines[i] = JSON.stringify(records[i]) ?? 'null';
+  return lines.join('\n');
 }
 
 /**

@@ -39,7 +39,7 @@ export function exampleFromRecord(record: unknown, number: number, format: Recor
       const instruction = requiredString(map, 'instruction', number);
       const input = optionalString(map, 'input', number) ?? '';
       const output = trainedString(map, 'output', number);
-      return { kind: 'prompt-completion', prompt: renderAlpacaPrompt(template, instruction, input), completion: output };
+      return { kind: 'prompt-completion', prompt: renderAlpacaPrompt(template, instruction, input, number), completion: output };
     }
   }
 }
@@ -57,9 +57,15 @@ function detect(map: Record<string, unknown>, number: number): Exclude<RecordFor
   );
 }
 
+/** Longest prompt a template may expand to (twin of the Rust `MAX_PROMPT_BYTES`). */
+export const MAX_PROMPT_BYTES = 64 * 2 ** 20;
+
 /** One pass, so placeholder-like text inside the values stays as written. */
-export function renderAlpacaPrompt(template: PromptTemplate, instruction: string, input: string): string {
+export function renderAlpacaPrompt(template: PromptTemplate, instruction: string, input: string, number: number): string {
   const pattern = input === '' ? template.withoutInput : template.withInput;
+  const count = (placeholder: string) => pattern.split(placeholder).length - 1;
+  const expanded = count('{instruction}') * Buffer.byteLength(instruction) + count('{input}') * Buffer.byteLength(input) + Buffer.byteLength(pattern);
+  if (expanded > MAX_PROMPT_BYTES) throw new RecordError(number, 'instruction', `makes the prompt template expand to ${expanded} bytes, over the limit of ${MAX_PROMPT_BYTES}`);
   return pattern.replace(/\{instruction\}|\{input\}/g, (placeholder) => (placeholder === '{instruction}' ? instruction : input));
 }
 

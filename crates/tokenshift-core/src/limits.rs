@@ -14,6 +14,23 @@ pub const MAX_CHUNK_TOKENS: u64 = 1 << 27;
 /// Cells of one collated `[batch, length]` tensor (`collate()`): 128 Mi, 2 GiB over its four columns.
 pub const MAX_COLLATED_CELLS: u64 = 1 << 27;
 
+/// Records one `prepare` call takes (4 Mi): its per-record bookkeeping stays near 400 MB. Larger inputs
+/// stream (`prepareIter`, `prepareStream`, the CLI) in constant memory.
+pub const MAX_RECORDS_PER_CALL: usize = 1 << 22;
+
+/// Errors when one call is given more than `MAX_RECORDS_PER_CALL` records.
+pub fn check_record_count(count: usize) -> Result<()> {
+    if count > MAX_RECORDS_PER_CALL {
+        return Err(Error::InvalidOption {
+            option: "records".into(),
+            message: format!(
+                "one call takes at most {MAX_RECORDS_PER_CALL} records, got {count}: stream larger inputs (prepareIter, prepareStream, or the CLI)"
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// `value` must be in `1..=max`, else an error naming `option`.
 pub fn check_size(option: &str, value: u64, max: u64) -> Result<()> {
     if value == 0 || value > max {

@@ -59,6 +59,8 @@ pub struct OversizedLine {
     pub limit: u64,
 }
 
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
 pub struct Preparer<'t> {
     tokenizer: &'t TokenizerCore,
     options: PrepareOptions,
@@ -140,6 +142,7 @@ impl<'t> Preparer<'t> {
 
     /// Records numbered from `first_record_number` in order.
     pub fn prepare_values(&self, records: &[Value], threads: usize) -> Result<PreparedBatch> {
+        crate::limits::check_record_count(records.len())?;
         let first = self.options.first_record_number;
         let mut items = Vec::with_capacity(records.len());
         for (i, record) in records.iter().enumerate() {
@@ -153,6 +156,8 @@ impl<'t> Preparer<'t> {
 
     /// A JSON array of records.
     pub fn prepare_json_array(&self, text: &str, threads: usize) -> Result<PreparedBatch> {
+        // A file saved with a byte-order mark (common on Windows) is still JSON.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let records: Vec<Value> = serde_json::from_str(text).map_err(|e| Error::Json {
             source_name: "records".into(),
             message: e.to_string(),
@@ -177,11 +182,17 @@ impl<'t> Preparer<'t> {
         threads: usize,
     ) -> Result<PreparedBatch> {
         let first = self.options.first_record_number;
+        crate::limits::check_record_count(bytes.iter().filter(|&&b| b == b'\n').count())?;
         let mut items = Vec::new();
         let mut dropped = oversized.iter().peekable();
         for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
             let number = record_number(first, i)?;
             let line = line.strip_suffix(b"\r").unwrap_or(line);
+            // A byte-order mark opens files saved on Windows: ignored at the start of the input.
+            let line = match line.strip_prefix(UTF8_BOM) {
+                Some(rest) if number == 1 => rest,
+                _ => line,
+            };
             let source = match dropped.next_if(|o| o.record == number) {
                 Some(o) => RecordSource::Oversized(o),
                 None if line.iter().all(u8::is_ascii_whitespace) => continue,

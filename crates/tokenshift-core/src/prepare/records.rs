@@ -72,7 +72,7 @@ pub fn example_from_record(
             let output = trained_string(map, "output", number)?;
             Ok(Example {
                 kind: ExampleKind::PromptCompletion,
-                prompt: render_alpaca_prompt(template, instruction, input),
+                prompt: render_alpaca_prompt(template, instruction, input, number)?,
                 completion: output.to_owned(),
             })
         }
@@ -112,15 +112,39 @@ fn detect(map: &Map<String, Value>, number: u32) -> Result<RecordFormat> {
     }
 }
 
+/// Longest prompt a template may expand to: a template with many placeholders must not turn one record
+/// into gigabytes (the same as the default line limit).
+pub const MAX_PROMPT_BYTES: usize = 64 << 20;
+
 /// Replaces `{instruction}` and `{input}` in one pass, so placeholder-like text inside the values
 /// is left as written.
-pub fn render_alpaca_prompt(template: &PromptTemplate, instruction: &str, input: &str) -> String {
+pub fn render_alpaca_prompt(
+    template: &PromptTemplate,
+    instruction: &str,
+    input: &str,
+    number: u32,
+) -> Result<String> {
     let pattern = if input.is_empty() {
         &template.without_input
     } else {
         &template.with_input
     };
-    let mut out = String::with_capacity(pattern.len() + instruction.len() + input.len());
+    let (instructions, inputs) = (
+        pattern.matches("{instruction}").count(),
+        pattern.matches("{input}").count(),
+    );
+    let expanded = instructions
+        .saturating_mul(instruction.len())
+        .saturating_add(inputs.saturating_mul(input.len()))
+        .saturating_add(pattern.len());
+    if expanded > MAX_PROMPT_BYTES {
+        return Err(record_error(
+            number,
+            "instruction",
+            &format!("makes the prompt template expand to {expanded} bytes, over the limit of {MAX_PROMPT_BYTES}"),
+        ));
+    }
+    let mut out = String::with_capacity(expanded);
     let mut rest = pattern.as_str();
     while let Some(start) = rest.find('{') {
         out.push_str(&rest[..start]);
@@ -137,7 +161,7 @@ pub fn render_alpaca_prompt(template: &PromptTemplate, instruction: &str, input:
         }
     }
     out.push_str(rest);
-    out
+    Ok(out)
 }
 
 fn required_string<'a>(map: &'a Map<String, Value>, field: &str, number: u32) -> Result<&'a str> {
@@ -245,9 +269,9 @@ mod tests {
             without_input: "{instruction}".into(),
         };
         assert_eq!(
-            render_alpaca_prompt(&t, "{input}", "x"),
+            render_alpaca_prompt(&t, "{input}", "x", 1).expect("renders"),
             "{input}|x|{other}"
         );
-        assert_eq!(render_alpaca_prompt(&t, "a", ""), "a");
+        assert_eq!(render_alpaca_prompt(&t, "a", "", 1).expect("renders"), "a");
     }
 }

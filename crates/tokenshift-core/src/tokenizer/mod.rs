@@ -88,6 +88,17 @@ impl TokenizerCore {
         config: TokenizerConfig,
         source_name: &str,
     ) -> Result<Self> {
+        // Labels are int32 (-100 marks untrained positions): an id of 2^31 or more would wrap negative.
+        if let Some((token, id)) = inner
+            .get_vocab(true)
+            .into_iter()
+            .find(|(_, id)| i32::try_from(*id).is_err())
+        {
+            return Err(Error::TokenizerLoad {
+                source_name: source_name.into(),
+                message: format!("token {token:?} has id {id}: ids of 2^31 and above are not supported (labels are int32)"),
+            });
+        }
         // Like Transformers and @huggingface/tokenizers: padding/truncation stored in the file are
         // not applied unless the caller asks, or rows would silently change length.
         inner.with_padding(None);
