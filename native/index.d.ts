@@ -9,6 +9,15 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/**
+ * Lets JS stop a `prepare*Async` call that is already running (napi's AbortSignal only cancels work
+ * that has not started): the facade sets it when the signal aborts; records check it.
+ */
+export declare class NativeCancelToken {
+  constructor()
+  cancel(): void
+}
+
 /** A compiled chat template. */
 export declare class NativeChatTemplate {
   constructor(source: string)
@@ -46,8 +55,8 @@ export declare class NativePreparer {
    * numbers, ascending) were left out by the reader for exceeding `max_line_bytes`; their sizes are
    * `oversized_bytes`.
    */
-  prepareJsonLinesBytesAsync(bytes: Uint8Array, firstRecordNumber: number, oversizedLines: Uint32Array, oversizedBytes: Array<number>, maxLineBytes: number, threads: number, signal?: AbortSignal | undefined | null): Promise<NativePrepared>
-  prepareAsync(recordsJson: string, jsonLines: boolean, threads: number, signal?: AbortSignal | undefined | null): Promise<NativePrepared>
+  prepareJsonLinesBytesAsync(bytes: Uint8Array, firstRecordNumber: number, oversizedLines: Uint32Array, oversizedBytes: Array<number>, maxLineBytes: number, threads: number, signal?: AbortSignal | undefined | null, cancel?: NativeCancelToken | undefined | null): Promise<NativePrepared>
+  prepareAsync(recordsJson: string, jsonLines: boolean, threads: number, signal?: AbortSignal | undefined | null, cancel?: NativeCancelToken | undefined | null): Promise<NativePrepared>
 }
 
 /**

@@ -835,6 +835,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.NativeCancelToken = nativeBinding.NativeCancelToken
 module.exports.NativeChatTemplate = nativeBinding.NativeChatTemplate
 module.exports.NativeDatasetWriter = nativeBinding.NativeDatasetWriter
 module.exports.NativePreparer = nativeBinding.NativePreparer

@@ -104,17 +104,30 @@ export class NativeBackend implements TokenizerBackend {
     return wrap(() => compiled.render(JSON.stringify(context)));
   }
 
+  /** A token the running native work checks between records, set when `signal` aborts. */
+  private cancelOn(signal: AbortSignal | undefined): InstanceType<NativeAddon['NativeCancelToken']> | undefined {
+    if (signal === undefined) return undefined;
+    const token = new this.addon.NativeCancelToken();
+    signal.addEventListener('abort', () => token.cancel(), { once: true });
+    return token;
+  }
+
   createPreparer(options: NormalizedPrepareOptions): PreparerBackend {
     const inner = wrap(() => new this.addon.NativePreparer(this.inner, JSON.stringify(options)));
     return {
       eosId: inner.eosId ?? null,
       prepare: (recordsJson, jsonLines, threads): RawPrepared => wrap(() => inner.prepare(recordsJson, jsonLines, threads)),
-      prepareAsync: (recordsJson, jsonLines, threads, signal) => settle(inner.prepareAsync(recordsJson, jsonLines, threads, signal), signal),
-      prepareBytesAsync: (bytes, firstRecordNumber, oversized, threads, signal) =>
-        settle(
-          inner.prepareJsonLinesBytesAsync(bytes, firstRecordNumber, Uint32Array.from(oversized.lines, ([line]) => line), oversized.lines.map(([, n]) => n), oversized.limit, threads, signal),
+      prepareAsync: (recordsJson, jsonLines, threads, signal) => {
+        const cancel = this.cancelOn(signal);
+        return settle(inner.prepareAsync(recordsJson, jsonLines, threads, signal, cancel), signal);
+      },
+      prepareBytesAsync: (bytes, firstRecordNumber, oversized, threads, signal) => {
+        const cancel = this.cancelOn(signal);
+        return settle(
+          inner.prepareJsonLinesBytesAsync(bytes, firstRecordNumber, Uint32Array.from(oversized.lines, ([line]) => line), oversized.lines.map(([, n]) => n), oversized.limit, threads, signal, cancel),
           signal,
-        ),
+        );
+      },
     };
   }
 }

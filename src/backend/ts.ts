@@ -131,6 +131,11 @@ export class TsBackend implements TokenizerBackend, SpanEncoder {
     if (options.addEos === true && eos === null) {
       throw new OptionError('invalid option `addEos`: the tokenizer has no EOS token (set eos_token in tokenizer_config.json, or addEos: false)');
     }
+    const named = this.config.eos;
+    if (options.addEos === null && eos === null && named !== null) {
+      // Twin of the Rust check: a named EOS the vocabulary lacks would leave every example without one.
+      throw new OptionError(`invalid option \`addEos\`: the tokenizer config names eos_token ${JSON.stringify(named)}, which is not in the vocabulary: no EOS can be appended (fix the config, or pass addEos: false to go without)`);
+    }
     const eosId = options.addEos === false ? null : eos;
     const chat = this.chatSetup(options);
     const run = (input: RecordsInput, o = options) => prepareRecords(this, o, eosId, input, chat);

@@ -2,6 +2,7 @@
 
 import { OptionError } from '../errors.js';
 import type { PrepareOptions } from '../prepare/options.js';
+import { MAX_CHUNK_TOKENS, MAX_ROW_TOKENS } from '../limits.js';
 import { MAX_SHARDS } from './output-names.js';
 import { parseCommandArgs } from './parse-args.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../write/options.js';
@@ -46,7 +47,8 @@ Options:
   --overwrite                    (prepare, npy/bin) write into a non-empty directory that no tokenshift run wrote;
                                  only files of the same names are replaced (a previous tokenshift output needs no flag)
   --on-error fail|skip           a record that cannot be read: stop (default) or skip it, counted with its line number
-  --max-line-bytes N             longest accepted input line (default 64 MiB); longer lines follow --on-error
+  --max-line-bytes N             longest accepted input line (default 16 MiB: about 2 GB to tokenize); longer lines
+                                 follow --on-error (fail stops reading at the limit)
   --shard I/N                    only lines n with (n - 1) % N == I (0 <= I < N); output and stats names get -0000I-of-0000N
   --progress / --no-progress     (prepare) progress line on stderr (default: when stderr is a terminal)
   --stats FILE                   (prepare) write counters and the record numbers of every skipped or truncated record
@@ -54,6 +56,22 @@ Options:
   --color / --no-color           (inspect) colour trained positions (default: when stdout is a terminal)
   -h, --help                     this help
 `;
+
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+/** Every numeric option's range, checked before any work (sizes match src/limits.ts). */
+const INT_RANGES = {
+  'max-length': [1, INT32_MAX],
+  'ignore-index': [INT32_MIN, INT32_MAX],
+  threads: [0, 4096],
+  'block-size': [2, MAX_ROW_TOKENS],
+  'pack-window': [1, 10_000_000],
+  length: [1, MAX_ROW_TOKENS],
+  'pad-id': [INT32_MIN, INT32_MAX],
+  'chunk-size': [1, MAX_CHUNK_TOKENS],
+  'max-line-bytes': [1, 2 ** 30],
+  n: [0, 1_000_000],
+} as const;
 
 export interface CliArgs {
   command: 'prepare' | 'inspect' | 'help';
@@ -144,10 +162,13 @@ export function parseCli(argv: string[]): CliArgs {
     if (v === undefined) throw new OptionError(`--${name} is required${name === 'shift' ? ' (model or data; see --help)' : ''}`);
     return v;
   };
-  const int = (name: string, raw: string | undefined): number | undefined => {
+  const int = (name: keyof typeof INT_RANGES, raw: string | undefined): number | undefined => {
     if (raw === undefined) return undefined;
     if (!/^-?\d+$/.test(raw)) throw new OptionError(`--${name} must be a whole number, got ${JSON.stringify(raw)}`);
-    return Number(raw);
+    const [min, max] = INT_RANGES[name];
+    const value = Number(raw);
+    if (value < min || value > max) throw new OptionError(`--${name} must be between ${min} and ${max}, got ${raw}`);
+    return value;
   };
   const backend = values.backend;
   if (backend !== undefined && backend !== 'native' && backend !== 'ts' && backend !== 'auto') throw new OptionError(`--backend must be native, ts or auto, got ${JSON.stringify(backend)}`);

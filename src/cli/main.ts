@@ -43,10 +43,18 @@ async function runFileCommand(command: string, argv: string[]): Promise<number> 
   try {
     return command === 'lint' ? await runLint(argv) : runMergeStats(argv);
   } catch (error) {
-    process.stderr.write(`tokenshift ${command}: ${errorMessage(error)}\n`);
+    process.stderr.write(`tokenshift ${command}: ${describeFailure(error)}\n`);
     if (!(error instanceof TokenshiftError) && process.env.TOKENSHIFT_DEBUG) console.error(error);
     return error instanceof OptionError || error instanceof TypeError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1;
   }
+}
+
+/** The message for the user; a bare engine error (RangeError: Invalid string length) says what it means. */
+function describeFailure(error: unknown): string {
+  if (error instanceof RangeError) {
+    return `a size limit of Node.js was reached (${error.message}): lower the sizes involved (--max-line-bytes, --length, --block-size, --pack-window) or report this with the command line`;
+  }
+  return errorMessage(error);
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -71,7 +79,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     const usage = error instanceof OptionError || error instanceof TypeError;
-    process.stderr.write(`tokenshift ${args.command}: ${errorMessage(error)}\n`);
+    process.stderr.write(`tokenshift ${args.command}: ${describeFailure(error)}\n`);
     if (!(error instanceof TokenshiftError) && !usage && process.env.TOKENSHIFT_DEBUG) console.error(error);
     return usage ? 2 : 1;
   }

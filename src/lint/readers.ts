@@ -1,7 +1,7 @@
 // Reading a prepared dataset back, in any format tokenshift writes, as a stream of rows for `lint`.
 // These readers follow each format's description (README "Output formats"), not the writers' code.
 
-import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, statSync, createReadStream } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, readdirSync, statSync, createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -68,24 +68,32 @@ async function* parquetRows(path: string): AsyncGenerator<DatasetRow> {
   }
 }
 
-/** An NPY 1.0/2.0 array's header: dtype, shape and where the data starts. */
+/** An NPY 1.0/2.0 array's header: dtype, shape and where the data starts. A header that does not match
+ * the file's size (truncated or doctored) is refused, never read on into nothing. */
 export function npyHeader(path: string): { dtype: '<i4' | '<i8'; shape: number[]; dataOffset: number } {
+  const bad = (why: string) => new TokenshiftError('INPUT', `${path}: not a usable .npy file: ${why}`);
   const fd = openSync(path, 'r');
   try {
+    const size = fstatSync(fd).size;
     const head = Buffer.alloc(12);
-    readSync(fd, head, 0, 12, 0);
-    if (head.toString('latin1', 0, 6) !== '\x93NUMPY') throw new TokenshiftError('INPUT', `${path}: not an .npy file`);
+    if (readSync(fd, head, 0, 12, 0) < 10 || head.toString('latin1', 0, 6) !== '\x93NUMPY') throw new TokenshiftError('INPUT', `${path}: not an .npy file`);
     const major = head[6] as number;
+    if (major < 1 || major > 3) throw bad(`format version ${major} is unknown`);
     const headerLength = major === 1 ? head.readUInt16LE(8) : head.readUInt32LE(8);
     const start = major === 1 ? 10 : 12;
+    if (start + headerLength > size || headerLength > 1 << 20) throw bad(`its header claims ${headerLength} bytes, the file has ${size}`);
     const text = Buffer.alloc(headerLength);
     readSync(fd, text, 0, headerLength, start);
     const dict = text.toString('latin1');
     const descr = /'descr':\s*'([^']+)'/.exec(dict)?.[1];
-    const shape = /'shape':\s*\(([^)]*)\)/.exec(dict)?.[1];
+    const shapeText = /'shape':\s*\(([^)]*)\)/.exec(dict)?.[1];
     if (/'fortran_order':\s*True/.test(dict)) throw new TokenshiftError('INPUT', `${path}: Fortran-order arrays are not supported`);
-    if ((descr !== '<i4' && descr !== '<i8') || shape === undefined) throw new TokenshiftError('INPUT', `${path}: expected a little-endian int32 or int64 array, got ${descr}`);
-    return { dtype: descr, shape: shape.split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number), dataOffset: start + headerLength };
+    if ((descr !== '<i4' && descr !== '<i8') || shapeText === undefined) throw new TokenshiftError('INPUT', `${path}: expected a little-endian int32 or int64 array, got ${descr}`);
+    const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
+    if (shape.length !== 2 || !shape.every((n) => Number.isSafeInteger(n) && n >= 0)) throw bad(`shape (${shapeText}) is not [rows, length]`);
+    const dataBytes = (shape[0] as number) * (shape[1] as number) * (descr === '<i4' ? 4 : 8);
+    if (start + headerLength + dataBytes !== size) throw bad(`shape (${shapeText}) needs ${dataBytes} bytes of data, the file holds ${size - start - headerLength}`);
+    return { dtype: descr, shape, dataOffset: start + headerLength };
   } finally {
     closeSync(fd);
   }

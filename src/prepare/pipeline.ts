@@ -80,7 +80,9 @@ function recordItems(input: RecordsInput, options: NormalizedPrepareOptions): [n
       const number = first + i;
       const size = dropped.get(number);
       if (size !== undefined) {
-        if (inShard(number)) items.push([number, () => { throw new RecordError(number, '(line)', `is ${size} bytes, over the limit of ${input.oversized.limit} bytes (maxLineBytes)`); }]);
+        // Size 0: reading stopped at the limit (onError 'fail' does not read on).
+        const what = size === 0 ? 'is longer than the limit' : `is ${size} bytes, over the limit`;
+        if (inShard(number)) items.push([number, () => { throw new RecordError(number, '(line)', `${what} of ${input.oversized.limit} bytes (maxLineBytes)`); }]);
       // Blank = only ASCII whitespace, as the Rust reader decides.
       } else if (!line.every((b) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0c || b === 0x0d) && inShard(number)) {
         items.push([

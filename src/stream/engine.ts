@@ -9,7 +9,7 @@ import { LineChunker, type LineChunk } from './line-chunker.js';
 export interface ChunkingOptions {
   /** Bytes of JSON lines per natively prepared chunk (default 1 MiB: measured fastest; larger chunks touch more fresh memory). */
   chunkBytes?: number;
-  /** Longest accepted line in bytes (default 64 MiB); longer ones follow `onError`. */
+  /** Longest accepted line in bytes (default 16 MiB: tokenizing takes ~120 bytes per input byte); longer ones follow `onError`. */
   maxLineBytes?: number;
   /** Chunks in flight (default 3): prepared on the native thread pool while the next are read. */
   inflight?: number;
@@ -17,7 +17,7 @@ export interface ChunkingOptions {
 }
 
 export const DEFAULT_CHUNK_BYTES = 1 << 20;
-export const DEFAULT_MAX_LINE_BYTES = 64 << 20;
+export const DEFAULT_MAX_LINE_BYTES = 16 << 20;
 
 /** JSON-lines bytes (Buffer, Uint8Array, string) or record objects, one record per object. */
 export type RecordSource = AsyncIterable<unknown> | Iterable<unknown>;
@@ -51,8 +51,8 @@ export function checkChunking(options: ChunkingOptions): Required<Omit<ChunkingO
 }
 
 /** Line chunks of a source, with the bytes consumed. */
-async function* lineChunks(source: RecordSource, chunkBytes: number, maxLineBytes: number, progress: ChunkProgress): AsyncGenerator<LineChunk> {
-  const chunker = new LineChunker(chunkBytes, maxLineBytes);
+async function* lineChunks(source: RecordSource, chunkBytes: number, maxLineBytes: number, progress: ChunkProgress, stopAtOversized: boolean): AsyncGenerator<LineChunk> {
+  const chunker = new LineChunker(chunkBytes, maxLineBytes, stopAtOversized);
   let bytes: boolean | null = null;
   for await (const item of source as AsyncIterable<unknown>) {
     const converted = toBuffer(item);
@@ -60,6 +60,8 @@ async function* lineChunks(source: RecordSource, chunkBytes: number, maxLineByte
     bytes = converted.bytes;
     progress.bytes += converted.buffer.length;
     yield* chunker.push(converted.buffer);
+    // Leaving the loop ends the source (a file stream is closed): nothing after that line is read.
+    if (chunker.stopped) return;
   }
   yield* chunker.end();
 }
@@ -72,7 +74,7 @@ export async function* preparedBatches(preparer: Preparer, source: RecordSource,
   const { chunkBytes, maxLineBytes, inflight } = checkChunking(options);
   const signal = options.signal;
   const queue: Promise<PreparedBatch>[] = [];
-  for await (const chunk of lineChunks(source, chunkBytes, maxLineBytes, progress)) {
+  for await (const chunk of lineChunks(source, chunkBytes, maxLineBytes, progress, preparer.options.onError === 'fail')) {
     signal?.throwIfAborted();
     const pending = preparer.prepareJsonLinesBytes(chunk.bytes, {
       firstRecordNumber: chunk.firstLine,

@@ -1,6 +1,8 @@
 // Bytes in, chunks of whole JSON lines out, without decoding or parsing on the JS thread: only newline
 // positions are searched (Buffer.indexOf, native). Lines over `maxLineBytes` are not buffered: their
-// bytes are dropped as they arrive and their line numbers reported, so memory stays bounded.
+// bytes are dropped as they arrive and their line numbers reported, so memory stays bounded. With
+// `stopAtOversized` (onError 'fail') reading stops at the first one, reported with size 0: an endless
+// line (`--input /dev/zero`) fails at the limit instead of being read forever.
 
 export interface LineChunk {
   /** Whole lines (the last one may lack its newline at the end of input). */
@@ -24,15 +26,19 @@ export class LineChunker {
   /** Bytes of the current, unfinished line seen so far (buffered or dropped). */
   private lineBytes = 0;
   private dropping = false;
+  /** Set when reading stopped at an oversized line; nothing more is taken. */
+  stopped = false;
 
   constructor(
     private readonly chunkBytes: number,
     private readonly maxLineBytes: number,
+    private readonly stopAtOversized = false,
   ) {}
 
   /** Feeds bytes; returns the chunks that became complete. */
   push(data: Buffer): LineChunk[] {
     const out: LineChunk[] = [];
+    if (this.stopped) return out;
     let at = 0;
     while (at < data.length) {
       const newline = data.indexOf(0x0a, at);
@@ -42,6 +48,15 @@ export class LineChunker {
       if (!this.dropping && this.lineBytes > this.maxLineBytes) {
         // Forget what was buffered of this line; keep counting its bytes until it ends.
         this.dropCurrentLine();
+        if (this.stopAtOversized) {
+          this.oversized.push([this.firstLine + this.lines, 0]);
+          this.append(Buffer.from('\n'));
+          this.lines += 1;
+          this.dropping = false;
+          this.stopped = true;
+          out.push(this.take(this.lines));
+          return out;
+        }
       }
       if (!this.dropping) this.append(piece);
       if (newline >= 0) {
@@ -61,6 +76,7 @@ export class LineChunker {
 
   /** The rest, at end of input. */
   end(): LineChunk[] {
+    if (this.stopped) return [];
     if (this.dropping) {
       this.oversized.push([this.firstLine + this.lines, this.lineBytes]);
       this.dropping = false;

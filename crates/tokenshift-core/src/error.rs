@@ -48,6 +48,10 @@ pub enum Error {
         message: String,
     },
 
+    /// The caller cancelled the work (an `AbortSignal`); checked between records.
+    #[error("cancelled")]
+    Cancelled,
+
     #[error("not enough memory for {what} ({bytes} bytes)")]
     OutOfMemory { what: String, bytes: usize },
 

@@ -1,3 +1,4 @@
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use napi::bindgen_prelude::{AbortSignal, AsyncTask, Int32Array, Uint32Array, Uint8Array};
@@ -122,7 +123,7 @@ impl NativePreparer {
             text: records_json,
             lines: json_lines,
         };
-        guard(|| run(&self.core, &self.options, &payload, threads as usize))
+        guard(|| run(&self.core, &self.options, &payload, threads as usize, None))
             .map(NativePrepared::from)
     }
 
@@ -141,6 +142,7 @@ impl NativePreparer {
         max_line_bytes: f64,
         threads: u32,
         signal: Option<AbortSignal>,
+        cancel: Option<&NativeCancelToken>,
     ) -> AsyncTask<PrepareTask> {
         let mut options = self.options.clone();
         options.first_record_number = first_record_number;
@@ -160,6 +162,7 @@ impl NativePreparer {
                 // Copied: the JS buffer may be reused once this call returns.
                 payload: Payload::Bytes(bytes.to_vec(), oversized),
                 threads: threads as usize,
+                cancel: cancel.map(|c| c.flag.clone()),
             },
             signal,
         )
@@ -172,6 +175,7 @@ impl NativePreparer {
         json_lines: bool,
         threads: u32,
         signal: Option<AbortSignal>,
+        cancel: Option<&NativeCancelToken>,
     ) -> AsyncTask<PrepareTask> {
         AsyncTask::with_optional_signal(
             PrepareTask {
@@ -182,9 +186,33 @@ impl NativePreparer {
                     lines: json_lines,
                 },
                 threads: threads as usize,
+                cancel: cancel.map(|c| c.flag.clone()),
             },
             signal,
         )
+    }
+}
+
+/// Lets JS stop a `prepare*Async` call that is already running (napi's AbortSignal only cancels work
+/// that has not started): the facade sets it when the signal aborts; records check it.
+#[napi]
+pub struct NativeCancelToken {
+    flag: Arc<AtomicBool>,
+}
+
+#[napi]
+impl NativeCancelToken {
+    #[napi(constructor)]
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            flag: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    #[napi]
+    pub fn cancel(&self) {
+        self.flag.store(true, Ordering::Relaxed);
     }
 }
 
@@ -200,8 +228,12 @@ fn run(
     options: &PrepareOptions,
     payload: &Payload,
     threads: usize,
+    cancel: Option<&Arc<AtomicBool>>,
 ) -> tokenshift_core::Result<PreparedBatch> {
-    let preparer = Preparer::new(core, options.clone())?;
+    let mut preparer = Preparer::new(core, options.clone())?;
+    if let Some(flag) = cancel {
+        preparer = preparer.with_cancel(flag.clone());
+    }
     match payload {
         Payload::Json { text, lines: true } => preparer.prepare_json_lines(text, threads),
         Payload::Json { text, lines: false } => preparer.prepare_json_array(text, threads),
@@ -216,6 +248,7 @@ pub struct PrepareTask {
     options: PrepareOptions,
     payload: Payload,
     threads: usize,
+    cancel: Option<Arc<AtomicBool>>,
 }
 
 impl Task for PrepareTask {
@@ -223,7 +256,15 @@ impl Task for PrepareTask {
     type JsValue = NativePrepared;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        guard(|| run(&self.core, &self.options, &self.payload, self.threads))
+        guard(|| {
+            run(
+                &self.core,
+                &self.options,
+                &self.payload,
+                self.threads,
+                self.cancel.as_ref(),
+            )
+        })
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {

@@ -3,6 +3,7 @@
 //! `tojson` that writes like Python's `json.dumps(ensure_ascii=False)`.
 
 use std::fmt::Write as _;
+use std::sync::OnceLock;
 
 use minijinja::syntax::SyntaxConfig;
 use minijinja::value::Serde;
@@ -57,16 +58,35 @@ impl RenderBudget {
 }
 
 pub struct ChatTemplate {
-    tiers: Vec<(u64, Environment<'static>)>,
+    source: String,
+    /// Compiled on first use: most records only ever need the smallest tier.
+    tiers: [(u64, OnceLock<Environment<'static>>); FUEL_TIERS.len()],
 }
 
 impl ChatTemplate {
     pub fn new(source: &str) -> Result<Self> {
-        let tiers = FUEL_TIERS
+        // Compiled now, so a broken template fails here rather than at the first record.
+        let smallest = Self::environment(source, FUEL_TIERS[0])?;
+        let tiers = FUEL_TIERS.map(|fuel| (fuel, OnceLock::new()));
+        let _ = tiers[0].1.set(smallest);
+        Ok(Self {
+            source: source.to_owned(),
+            tiers,
+        })
+    }
+
+    fn tier(&self, remaining: u64) -> Result<&Environment<'static>> {
+        let (fuel, slot) = self
+            .tiers
             .iter()
-            .map(|&fuel| Ok((fuel, Self::environment(source, fuel)?)))
-            .collect::<Result<_>>()?;
-        Ok(Self { tiers })
+            .rev()
+            .find(|(fuel, _)| *fuel <= remaining)
+            .unwrap_or(&self.tiers[0]);
+        if let Some(env) = slot.get() {
+            return Ok(env);
+        }
+        let env = Self::environment(&self.source, *fuel)?;
+        Ok(slot.get_or_init(|| env))
     }
 
     fn environment(source: &str, fuel: u64) -> Result<Environment<'static>> {
@@ -98,13 +118,7 @@ impl ChatTemplate {
         if budget.remaining == 0 {
             return Err(out_of_fuel(budget));
         }
-        let (_, env) = self
-            .tiers
-            .iter()
-            .rev()
-            .find(|(fuel, _)| *fuel <= budget.remaining)
-            .or(self.tiers.first())
-            .ok_or_else(|| template_error_text("has no environment"))?;
+        let env = self.tier(budget.remaining)?;
         let template = env
             .get_template(NAME)
             .map_err(|e| template_error("is missing", &e))?;

@@ -3,6 +3,7 @@
 //! → `truncate` → rows in a flat batch, with `stats` counting everything skipped or cut.
 
 pub mod labels;
+pub mod memory_gate;
 pub mod options;
 pub mod records;
 pub mod stats;
@@ -50,11 +51,23 @@ enum RecordSource<'a> {
     Oversized(&'a OversizedLine),
 }
 
+impl RecordSource<'_> {
+    /// What a record's memory scales with (see `memory_gate`).
+    fn input_bytes(&self) -> usize {
+        match self {
+            Self::Parsed(value) => crate::chat::template::json_bytes(value) as usize,
+            Self::JsonLine(bytes) => bytes.len(),
+            Self::Oversized(_) => 0,
+        }
+    }
+}
+
 /// A line over the reader's size limit, left out of the bytes (as a blank line) but still a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OversizedLine {
     /// Its record number (line number).
     pub record: u32,
+    /// Its length, or 0 when reading stopped at the limit (`onError: 'fail'` does not read on).
     pub bytes: u64,
     pub limit: u64,
 }
@@ -66,6 +79,8 @@ pub struct Preparer<'t> {
     options: PrepareOptions,
     eos: Option<u32>,
     chat: ChatSetup,
+    /// Set by the caller to stop between records (a render is bounded by its work budget).
+    cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// What chat records need, prepared once: the compiled template (or why there is none), the
@@ -120,7 +135,17 @@ impl<'t> Preparer<'t> {
                 option: "addEos".into(),
                 message: "the tokenizer has no EOS token (set eos_token in tokenizer_config.json, or addEos: false)".into(),
             })?),
-            None => tokenizer.eos_id(),
+            // An EOS the config names but the vocabulary lacks would silently leave every example
+            // without one: the model would never learn to stop.
+            None => match (tokenizer.eos_id(), &tokenizer.config().special.eos) {
+                (None, Some(eos)) => {
+                    return Err(Error::InvalidOption {
+                        option: "addEos".into(),
+                        message: format!("the tokenizer config names eos_token {eos:?}, which is not in the vocabulary: no EOS can be appended (fix the config, or pass addEos: false to go without)"),
+                    })
+                }
+                (id, _) => id,
+            },
         };
         let chat = ChatSetup::new(tokenizer, &options)?;
         Ok(Self {
@@ -128,7 +153,14 @@ impl<'t> Preparer<'t> {
             options,
             eos,
             chat,
+            cancel: None,
         })
+    }
+
+    /// Work stops with `Error::Cancelled` at the next record once `flag` is set.
+    pub fn with_cancel(mut self, flag: std::sync::Arc<std::sync::atomic::AtomicBool>) -> Self {
+        self.cancel = Some(flag);
+        self
     }
 
     pub fn options(&self) -> &PrepareOptions {
@@ -214,11 +246,21 @@ impl<'t> Preparer<'t> {
         let outcomes: Vec<Result<Outcome>> = pool.install(|| {
             items
                 .par_iter()
-                .map(|(number, source)| match self.prepare_one(*number, source) {
-                    Err(error) if self.options.on_error == OnError::Skip => {
-                        Ok(Outcome::invalid(*number, error.to_string()))
+                .map(|(number, source)| {
+                    if self
+                        .cancel
+                        .as_ref()
+                        .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
+                    {
+                        return Err(Error::Cancelled);
                     }
-                    outcome => outcome,
+                    let _permit = memory_gate::acquire(source.input_bytes());
+                    match self.prepare_one(*number, source) {
+                        Err(error) if self.options.on_error == OnError::Skip => {
+                            Ok(Outcome::invalid(*number, error.to_string()))
+                        }
+                        outcome => outcome,
+                    }
                 })
                 .collect()
         });
@@ -270,14 +312,16 @@ impl<'t> Preparer<'t> {
                 &parsed
             }
             RecordSource::Oversized(o) => {
+                let size = if o.bytes == 0 {
+                    "is longer than the limit".to_owned()
+                } else {
+                    format!("is {} bytes, over the limit", o.bytes)
+                };
                 return Err(records::record_error(
                     number,
                     "(line)",
-                    &format!(
-                        "is {} bytes, over the limit of {} bytes (maxLineBytes)",
-                        o.bytes, o.limit
-                    ),
-                ))
+                    &format!("{size} of {} bytes (maxLineBytes)", o.limit),
+                ));
             }
         };
         let options = &self.options;
