@@ -191,8 +191,9 @@ describe('small CLI defects', () => {
 
   it('numeric options are range-checked before any work', () => {
     const dir = scratch();
-    for (const [flag, value] of [['--length', '100000000'], ['--chunk-size', '4294967295'], ['--block-size', '4294967295'], ['--threads', '100000'], ['--max-line-bytes', '99999999999']]) {
-      const run = cli(['prepare', '--tokenizer', tokenizer, '--input', sample, '--shift', 'model', '--output', join(dir, 'x.jsonl'), flag, value as string]);
+    const cases: [string, string][] = [['--length', '100000000'], ['--chunk-size', '4294967295'], ['--block-size', '4294967295'], ['--threads', '100000'], ['--max-line-bytes', '99999999999']];
+    for (const [flag, value] of cases) {
+      const run = cli(['prepare', '--tokenizer', tokenizer, '--input', sample, '--shift', 'model', '--output', join(dir, 'x.jsonl'), flag, value]);
       expect(run.status, `${flag} ${value}`).toBe(2);
       expect(run.stderr).toContain(`${flag} must be between`);
     }

@@ -50,7 +50,7 @@ describe.each(backends)('hostile input (%s backend)', (backend) => {
       const started = Date.now();
       const batch = createPreparer(qwen, { shift: 'model', onError: 'skip' }).prepare([{ messages }, conversation]);
       expect(batch.stats.skipped.invalid.map((s: { record: number }) => s.record)).toEqual([1]);
-      expect(batch.stats.skipped.invalid[0].reason).toContain('work limit');
+      expect(batch.stats.skipped.invalid[0]?.reason).toContain('work limit');
       expect(batch.offsets.length - 1).toBe(1);
       expect(Date.now() - started).toBeLessThan(60_000);
     });
@@ -74,7 +74,7 @@ describe.each(backends)('hostile input (%s backend)', (backend) => {
       const preparer = createPreparer(qwen, { shift: 'model', promptTemplate, onError: 'skip' });
       const batch = preparer.prepare([{ instruction: 'x'.repeat(1000), output: 'y' }, { prompt: 'q', completion: ' y' }]);
       expect(batch.stats.skipped.invalid.map((s: { record: number }) => s.record)).toEqual([1]);
-      expect(batch.stats.skipped.invalid[0].reason).toContain('expand to');
+      expect(batch.stats.skipped.invalid[0]?.reason).toContain('expand to');
     });
   });
 
@@ -136,6 +136,25 @@ describe.each(backends)('hostile input (%s backend)', (backend) => {
     const scoped = Tokenizer.fromDir(qwenDir, { backend });
     scoped[Symbol.dispose]();
     expect(() => scoped.encode('x')).toThrow(/disposed/);
+  });
+});
+
+describe('abort', () => {
+  it.runIf(backends.includes('native'))('prepareAsync stops between records once the signal aborts, not after the whole batch', async () => {
+    const qwen = Tokenizer.fromDir(qwenDir, { backend: 'native' });
+    const preparer = createPreparer(qwen, { shift: 'model', threads: 1 });
+    const many = Array.from({ length: 3000 }, (_, i) => ({ messages: [{ role: 'user', content: `question ${i} `.repeat(20) }, { role: 'assistant', content: `answer ${i} `.repeat(20) }] }));
+    let started = Date.now();
+    await preparer.prepareAsync(many);
+    const whole = Date.now() - started;
+    const controller = new AbortController();
+    started = Date.now();
+    const pending = preparer.prepareAsync(many, { signal: controller.signal });
+    setTimeout(() => controller.abort(new Error('stop now')), Math.max(5, whole / 10));
+    await expect(pending).rejects.toThrow('stop now');
+    const aborted = Date.now() - started;
+    console.log(`[abort] whole batch ${whole} ms, aborted after ${aborted} ms`);
+    expect(aborted).toBeLessThan(whole);
   });
 });
 

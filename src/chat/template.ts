@@ -4,8 +4,8 @@
 // Templates come from downloaded model repositories, so every render is bounded as the native one is:
 // a work budget in the same units (one step, or 64 bytes produced) and of the same size per record
 // (RENDER_FUEL_BASE + RENDER_FUEL_PER_INPUT_BYTE per byte of the conversation), no string or list larger
-// than the budget allows, `range()` limited to 100,000 items as minijinja limits it, and a wall-clock
-// limit. The exact point where a runaway template stops differs between the two engines; real templates
+// than the budget allows, `range()` limited to 100,000 items as minijinja limits it, and 10 s of wall
+// clock per record (this interpreter is several times slower than minijinja). The exact point where a runaway template stops differs between the two engines; real templates
 // use a small fraction of the budget in both (tested on every fixture template and shared conversation).
 
 import { Environment, Interpreter, Template } from '@huggingface/jinja';
@@ -21,8 +21,8 @@ const BYTES_PER_FUEL = 64;
 const SLOT_BYTES = 24;
 /** minijinja refuses larger ranges; so does this twin. */
 const MAX_RANGE = 100_000;
-/** A render that takes longer than this has no business in a data pipeline. */
-const RENDER_TIME_LIMIT_MS = 10_000;
+/** Template work for one record that takes longer than this has no business in a data pipeline. */
+const RECORD_TIME_LIMIT_MS = 10_000;
 
 export interface ChatRenderContext {
   messages: unknown[];
@@ -38,6 +38,8 @@ export interface ChatRenderContext {
 /** What is left of one record's template work budget (twin of the Rust `RenderBudget`). */
 export class RenderBudget {
   remaining: number;
+  /** This interpreter is several times slower than minijinja: a wall-clock limit per record as well. */
+  readonly deadline = Date.now() + RECORD_TIME_LIMIT_MS;
 
   constructor(readonly total: number) {
     this.remaining = total;
@@ -74,7 +76,6 @@ type RuntimeValue = ReturnType<Interpreter['evaluate']>;
 /** @huggingface/jinja's interpreter with fuel, size and time limits, and Jinja2's error on `undefined.attr`. */
 class BoundedInterpreter extends Interpreter {
   private steps = 0;
-  private readonly deadline = Date.now() + RENDER_TIME_LIMIT_MS;
 
   constructor(
     env: Environment,
@@ -94,7 +95,7 @@ class BoundedInterpreter extends Interpreter {
   override evaluate(statement: Statement, environment: Environment): RuntimeValue {
     if (statement?.type === PRECOMPUTED) return (statement as unknown as { value: RuntimeValue }).value;
     this.charge(1);
-    if (++this.steps % 1024 === 0 && Date.now() > this.deadline) throw new Error(`the render took longer than ${RENDER_TIME_LIMIT_MS / 1000} s`);
+    if (++this.steps % 1024 === 0 && Date.now() > this.budget.deadline) throw new Error(`its work for this record took longer than ${RECORD_TIME_LIMIT_MS / 1000} s`);
     let result: RuntimeValue;
     if (statement?.type === 'MemberExpression') {
       // Jinja2 (and minijinja) fail on an attribute of an undefined value; @huggingface/jinja returns
