@@ -125,6 +125,8 @@ describe.each(backends)('chat prepare (%s backend)', (backend) => {
 const shared = sharedDir();
 
 describe.skipIf(shared === null)('chat on the shared conversation data and fixture templates', () => {
+  // Collected even when skipped: read nothing without ../shared (sharedDir printed why).
+  if (shared === null) return;
   const data = (name: string) => JSON.parse(readFileSync(join(shared as string, 'data', name), 'utf8')) as Record<string, unknown>[];
   const records: Record<string, unknown>[] = [
     ...data('fastchat/dummy_conversation.json'),

@@ -2,6 +2,8 @@
 // Node process, resolved through package.json "exports".
 
 import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
@@ -53,5 +55,39 @@ describe('building from source', () => {
     expect(result.stderr).toContain('TypeScript backend');
     const strict = spawnSync(process.execPath, [script, '--strict'], { cwd: root, encoding: 'utf8', env: { ...process.env, PATH: '/nonexistent' } });
     expect(strict.status).toBe(1);
+  });
+});
+
+describe('an install without a native binary for the platform', () => {
+  // The package as npm lays it out, minus every .node file: what a user gets on a platform with no prebuilt
+  // binary and no cargo.
+  function installWithoutBinary(): string {
+    const project = mkdtempSync(join(tmpdir(), 'tokenshift-nobinary-'));
+    const pkg = join(project, 'node_modules', 'tokenshift');
+    mkdirSync(join(pkg, 'native'), { recursive: true });
+    for (const entry of ['package.json', 'dist', 'bin']) cpSync(join(root, entry), join(pkg, entry), { recursive: true });
+    for (const entry of ['index.js', 'index.d.ts']) cpSync(join(root, 'native', entry), join(pkg, 'native', entry));
+    for (const dep of ['@huggingface', 'hyparquet']) symlinkSync(join(root, 'node_modules', dep), join(project, 'node_modules', dep));
+    return project;
+  }
+
+  it('warns exactly once, on stderr, and works on the TypeScript backend', () => {
+    const project = installWithoutBinary();
+    const script = `const { Tokenizer, nativeStatus } = require('tokenshift');
+      const a = Tokenizer.fromDir(${JSON.stringify(PACKAGED_TOKENIZERS.qwen3)});
+      const b = Tokenizer.fromDir(${JSON.stringify(PACKAGED_TOKENIZERS.qwen3)});
+      console.log(JSON.stringify({ backends: [a.backend, b.backend], ids: b.encode('Hello world').ids, native: nativeStatus().available }));`;
+    const env = { ...process.env };
+    delete env.TOKENSHIFT_BACKEND;
+    const result = spawnSync(process.execPath, ['-e', script], { cwd: project, encoding: 'utf8', env });
+    expect(result.status, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ backends: ['ts', 'ts'], ids: [9707, 1879], native: false });
+    expect(result.stderr.match(/TOKENSHIFT_TS_FALLBACK/g)).toHaveLength(1);
+    expect(result.stderr).toContain('npm run build:native');
+    const silenced = spawnSync(process.execPath, ['-e', script], { cwd: project, encoding: 'utf8', env: { ...env, TOKENSHIFT_BACKEND: 'ts' } });
+    expect(silenced.stderr).not.toContain('TOKENSHIFT_TS_FALLBACK');
+    const doctor = spawnSync(process.execPath, [join(project, 'node_modules', 'tokenshift', 'bin', 'tokenshift.cjs'), 'doctor'], { cwd: project, encoding: 'utf8', env });
+    expect(doctor.status).toBe(1);
+    expect(doctor.stdout).toMatch(/backend\s+ts \(fallback: the addon does not load\)/);
   });
 });

@@ -113,6 +113,8 @@ describe.runIf(backends.includes('native'))('prepare on the native backend', () 
 const shared = sharedDir();
 
 describe.skipIf(shared === null)('prepare on the shared Alpaca data', () => {
+  // Collected even when skipped: read nothing without ../shared (sharedDir printed why).
+  if (shared === null) return;
   const alpaca = (name: string, n: number) =>
     (JSON.parse(readFileSync(join(shared as string, 'data', 'llama-factory', name), 'utf8')) as Record<string, unknown>[]).slice(0, n);
   const records = [...alpaca('alpaca_en_demo.json', 400), ...alpaca('alpaca_zh_demo.json', 100)];

@@ -17,11 +17,23 @@ export function requestedBackend(option: unknown): BackendChoice {
   throw new OptionError(`${from} must be 'native', 'ts' or 'auto', got ${JSON.stringify(value)}`);
 }
 
+let warnedAboutFallback = false;
+
 export function createBackend(source: TokenizerSource, choice: BackendChoice): TokenizerBackend {
   if (choice === 'ts') return new TsBackend(source);
   const native = loadNativeAddon();
   if ('addon' in native) return new NativeBackend(native.addon, source);
   if (choice === 'native') throw new NativeUnavailableError(native.error.message, { cause: native.error });
+  if (!warnedAboutFallback) {
+    // Never a silent slowdown: said once per process, on stderr, with the way out.
+    warnedAboutFallback = true;
+    process.emitWarning(
+      `${native.error.message.replace(/ Build it with.*$/, '')} — using the TypeScript backend: same results, about 25x slower than ` +
+        'the official tokenizers binding. Fix: install on a platform that has a prebuilt binary (see the README), or build it with ' +
+        '`npm run build:native` (needs cargo). Set TOKENSHIFT_BACKEND=ts to choose the TypeScript backend and silence this.',
+      { code: 'TOKENSHIFT_TS_FALLBACK' },
+    );
+  }
   return new TsBackend(source);
 }
 

@@ -15,6 +15,7 @@ Usage:
   tokenshift inspect --tokenizer <dir|tokenizer.json> --input <file.jsonl|file.json|-> --shift model|data [options] [--n K]
   tokenshift lint <file.jsonl|file.parquet|dir.npy|dir.bin> [--shift model|data] [--block-size N] [--tokenizer T] [--json]
   tokenshift merge-stats <stats.json ...> [--output merged.json]
+  tokenshift doctor                    backend, native binary, platform, C library, threads
 
 --shift is required (there is no default):
   model   labels[i] = input_ids[i]    the trainer's model shifts (HF *ForCausalLM, TRL, axolotl, LLaMA-Factory)
@@ -155,7 +156,7 @@ export function parseCli(argv: string[]): CliArgs {
   });
   const command = positionals[0];
   if (values.help || command === undefined || command === 'help') return { command: 'help' } as CliArgs;
-  if (command !== 'prepare' && command !== 'inspect') throw new OptionError(`unknown command ${JSON.stringify(command)}; use prepare, inspect, lint or merge-stats`);
+  if (command !== 'prepare' && command !== 'inspect') throw new OptionError(`unknown command ${JSON.stringify(command)}; use prepare, inspect, lint, merge-stats or doctor`);
   if (positionals.length > 1) throw new OptionError(`unexpected argument ${JSON.stringify(positionals[1])}`);
   const need = (name: 'tokenizer' | 'input' | 'shift'): string => {
     const v = values[name];

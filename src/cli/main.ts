@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { OptionError, TokenshiftError, errorMessage } from '../errors.js';
 import { normalizePrepareOptions, type PrepareOptions } from '../prepare/options.js';
 import { parseCli, USAGE, type CliArgs } from './args.js';
+import { runDoctor } from './doctor-command.js';
 import { runInspect } from './inspect-command.js';
 import { runLint } from './lint-command.js';
 import { runMergeStats } from './merge-stats-command.js';
@@ -58,6 +59,7 @@ function describeFailure(error: unknown): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'doctor') return runDoctor(argv.slice(1));
   if (argv[0] === 'lint' || argv[0] === 'merge-stats') return runFileCommand(argv[0], argv.slice(1));
   let args: CliArgs;
   let options: PrepareOptions;
