@@ -17,6 +17,6 @@ export function joinNegativeValues(argv: readonly string[], options: ParseArgsCo
   return out;
 }
 
-export function parseCommandArgs<T extends ParseArgsConfig>(config: T & { args: string[] }) {
-  return parseArgs({ ...config, args: joinNegativeValues(config.args, config.options) });
+export function parseCommandArgs<T extends ParseArgsConfig>(config: T & { args: string[] }): ReturnType<typeof parseArgs<T>> {
+  return parseArgs({ ...config, args: joinNegativeValues(config.args, config.options) }) as ReturnType<typeof parseArgs<T>>;
 }
