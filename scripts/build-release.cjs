@@ -5,7 +5,7 @@
 // Needs: cargo, cargo-zigbuild (`cargo install cargo-zigbuild --locked`), and zig (`pip install ziglang`,
 // found by cargo-zigbuild through `python3 -m ziglang`). The other platforms build in .github/workflows/release.yml.
 const { spawnSync } = require('node:child_process');
-const { statSync } = require('node:fs');
+const { rmSync, statSync } = require('node:fs');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..');
@@ -23,10 +23,12 @@ const napi = join(require.resolve('@napi-rs/cli/package.json', { paths: [root] }
 const profile = process.env.TOKENSHIFT_RELEASE_PROFILE || 'release';
 const build = spawnSync(
   process.execPath,
-  [napi, 'build', '--platform', '--target', TARGET, '--cross-compile', '--strip', '--profile', profile, '--manifest-path', 'crates/tokenshift-node/Cargo.toml', '--package-json-path', 'package.json', '--output-dir', OUT],
+  [napi, 'build', '--platform', '--no-js', '--target', TARGET, '--cross-compile', '--strip', '--profile', profile, '--manifest-path', 'crates/tokenshift-node/Cargo.toml', '--package-json-path', 'package.json', '--output-dir', OUT],
   { cwd: root, stdio: 'inherit' },
 );
 if (build.status !== 0) fail(`the build failed (exit ${build.status ?? build.signal})`);
+// The platform package holds the binary only; the loader and its types live in native/ (committed).
+rmSync(join(OUT, 'index.d.ts'), { force: true });
 
 const symbols = spawnSync('objdump', ['-T', BINARY], { encoding: 'utf8' });
 if (symbols.status !== 0) fail(`objdump -T ${BINARY} failed: ${symbols.stderr}`);

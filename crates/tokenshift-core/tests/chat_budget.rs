@@ -2,7 +2,9 @@
 //! template renders every shared conversation (full rendering plus one prefix per assistant turn) within
 //! an eighth of its budget. Missing fixtures fail under CI and skip with a printed reason elsewhere.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::shared_dir;
+use std::path::Path;
 
 use serde_json::Value;
 use tokenshift_core::chat::conversation::conversation_from_record;
@@ -10,19 +12,6 @@ use tokenshift_core::chat::template::{input_bytes, RenderBudget, RenderInput};
 use tokenshift_core::chat::turns::{trained_spans_within, TrainOn};
 use tokenshift_core::chat::ChatTemplate;
 use tokenshift_core::TokenizerCore;
-
-fn shared_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
-    if dir.join("fixtures").is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "../shared/fixtures is missing; CI must provide it"
-    );
-    eprintln!("skipping: ../shared/fixtures not found beside the project root");
-    None
-}
 
 fn records(shared: &Path) -> Vec<Value> {
     let data = shared.join("data");

@@ -1,22 +1,10 @@
 //! Core behaviour on the real tokenizers in `../shared/fixtures` (beside the project root).
 //! Missing fixtures fail under CI and skip with a printed reason elsewhere.
 
-use std::path::PathBuf;
+mod common;
+use common::shared_dir;
 
 use tokenshift_core::{batch::encode_batch, Error, TokenizerCore};
-
-fn shared_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
-    if dir.join("fixtures").is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "../shared/fixtures is missing; CI must provide it"
-    );
-    eprintln!("skipping: ../shared/fixtures not found beside the project root");
-    None
-}
 
 fn load(shared: &std::path::Path, rel: &str) -> TokenizerCore {
     let dir = shared.join("fixtures").join(rel);
