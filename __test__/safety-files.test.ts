@@ -189,6 +189,15 @@ describe('small CLI defects', () => {
     }
   });
 
+  it('with --on-error fail an endless line fails at the limit instead of being read forever (--input /dev/zero)', () => {
+    const dir = scratch();
+    const run = spawnSync(process.execPath, [bin, 'prepare', '--tokenizer', tokenizer, '--input', '/dev/zero', '--shift', 'model', '--output', join(dir, 'z.jsonl'), '--max-line-bytes', '100000'], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.signal).toBeNull();
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('record 1: field `(line)` is longer than the limit of 100000 bytes');
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('numeric options are range-checked before any work', () => {
     const dir = scratch();
     const cases: [string, string][] = [['--length', '100000000'], ['--chunk-size', '4294967295'], ['--block-size', '4294967295'], ['--threads', '100000'], ['--max-line-bytes', '99999999999']];

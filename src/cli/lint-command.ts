@@ -3,6 +3,7 @@
 
 
 import { OptionError } from '../errors.js';
+import { MAX_ROW_TOKENS } from '../limits.js';
 import { lintDataset, type LintIssue } from '../lint/checks.js';
 import type { Shift } from '../prepare/options.js';
 import { loadTokenizer, vocabSize } from './input.js';
@@ -41,13 +42,15 @@ export async function runLint(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new OptionError('lint takes one dataset: tokenshift lint <file.jsonl|file.parquet|dir.npy|dir.bin>');
   const shift = values.shift;
   if (shift !== undefined && shift !== 'model' && shift !== 'data') throw new OptionError(`--shift must be model or data, got ${JSON.stringify(shift)}`);
-  const int = (name: string, raw: string | undefined) => {
+  const int = (name: string, raw: string | undefined, min: number, max: number) => {
     if (raw === undefined) return undefined;
     if (!/^-?\d+$/.test(raw)) throw new OptionError(`--${name} must be a whole number, got ${JSON.stringify(raw)}`);
-    return Number(raw);
+    const value = Number(raw);
+    if (value < min || value > max) throw new OptionError(`--${name} must be between ${min} and ${max}, got ${raw}`);
+    return value;
   };
-  const ignoreIndex = int('ignore-index', values['ignore-index']);
-  const blockSize = int('block-size', values['block-size']);
+  const ignoreIndex = int('ignore-index', values['ignore-index'], -(2 ** 31), 2 ** 31 - 1);
+  const blockSize = int('block-size', values['block-size'], 1, MAX_ROW_TOKENS);
   const vocab = values.tokenizer === undefined ? undefined : vocabSize(loadTokenizer(values.tokenizer, {}).tokenizer);
   const report = await lintDataset(positionals[0] as string, {
     ...(shift !== undefined ? { shift: shift as Shift } : {}),
