@@ -65,11 +65,6 @@ export function collate(rows: CollateInput, options: CollateOptions = {}): Colla
   if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, got ${describe(options)}`);
   const csr = toCsr(rows);
   const bad = (name: string, message: string) => new OptionError(`invalid option \`${name}\`: ${message}`);
-  const positive = (name: string, v: unknown) => {
-    if (v !== undefined && (!Number.isInteger(v) || (v as number) < 1)) throw bad(name, `must be a positive whole number, got ${describe(v)}`);
-  };
-  positive('length', options.length);
-  positive('multipleOf', options.multipleOf);
   checkSize('length', options.length, MAX_ROW_TOKENS);
   checkSize('multipleOf', options.multipleOf, MAX_ROW_TOKENS);
   if (options.side !== undefined && options.side !== 'right' && options.side !== 'left') throw bad('side', "must be 'right' or 'left'");

@@ -2,7 +2,7 @@
 
 import { OptionError } from '../errors.js';
 import type { Shift } from '../prepare/options.js';
-import { checkSize, MAX_CHUNK_TOKENS, MAX_ROW_TOKENS } from '../limits.js';
+import { MAX_CHUNK_TOKENS, MAX_ROW_TOKENS } from '../limits.js';
 import { describe } from '../validate.js';
 
 export type OutputFormat = 'jsonl' | 'parquet' | 'npy' | 'bin';
@@ -62,16 +62,14 @@ export function normalizeWriterOptions(path: string, options: WriterOptions): No
   const format = options.format ?? formatFromPath(path);
   if (format === null) throw bad('format', `cannot tell the format from ${JSON.stringify(path)}: pass one of ${OUTPUT_FORMATS.join(', ')}`);
   if (!OUTPUT_FORMATS.includes(format)) throw bad('format', `must be one of ${OUTPUT_FORMATS.join(', ')}, got ${describe(format)}`);
-  const whole = (name: string, v: unknown, min: number) => {
-    if (v !== undefined && (!Number.isSafeInteger(v) || (v as number) < min)) throw bad(name, `must be a whole number of at least ${min}, got ${describe(v)}`);
+  const whole = (name: string, v: unknown, min: number, max = Number.MAX_SAFE_INTEGER) => {
+    if (v !== undefined && (!Number.isSafeInteger(v) || (v as number) < min || (v as number) > max)) throw bad(name, max === Number.MAX_SAFE_INTEGER ? `must be a whole number of at least ${min}, got ${describe(v)}` : `must be between ${min} and ${max}, got ${describe(v)}`);
   };
-  whole('length', options.length, 1);
-  checkSize('length', options.length, MAX_ROW_TOKENS);
-  checkSize('chunkSize', options.chunkSize, MAX_CHUNK_TOKENS);
-  if (options.overwrite !== undefined && typeof options.overwrite !== 'boolean') throw bad('overwrite', `must be true or false, got ${describe(options.overwrite)}`);
+  whole('length', options.length, 1, MAX_ROW_TOKENS);
   whole('vocabSize', options.vocabSize, 1);
-  whole('chunkSize', options.chunkSize, 1);
+  whole('chunkSize', options.chunkSize, 1, MAX_CHUNK_TOKENS);
   whole('sepId', options.sepId, 0);
+  if (options.overwrite !== undefined && typeof options.overwrite !== 'boolean') throw bad('overwrite', `must be true or false, got ${describe(options.overwrite)}`);
   if (options.side !== undefined && options.side !== 'right' && options.side !== 'left') throw bad('side', "must be 'right' or 'left'");
   if (options.dtype !== undefined && options.dtype !== 'int32' && options.dtype !== 'int64') throw bad('dtype', "must be 'int32' or 'int64'");
   if (options.shift !== undefined && options.shift !== 'model' && options.shift !== 'data') throw bad('shift', "must be 'model' or 'data'");

@@ -61,11 +61,6 @@ impl PackOptions {
                 message: "must be at least 2".into(),
             });
         }
-        crate::limits::check_size(
-            "blockSize",
-            u64::from(options.block_size),
-            crate::limits::MAX_ROW_TOKENS,
-        )?;
         Ok(options)
     }
 }

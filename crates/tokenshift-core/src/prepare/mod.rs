@@ -12,6 +12,8 @@ pub mod truncate;
 
 use rayon::prelude::*;
 use serde_json::Value;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use crate::chat::{conversation, turns, ChatTemplate};
 use crate::error::{Error, Result};
@@ -80,7 +82,7 @@ pub struct Preparer<'t> {
     eos: Option<u32>,
     chat: ChatSetup,
     /// Set by the caller to stop between records (a render is bounded by its work budget).
-    cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    cancel: Option<Arc<AtomicBool>>,
 }
 
 /// What chat records need, prepared once: the compiled template (or why there is none), the
@@ -158,7 +160,7 @@ impl<'t> Preparer<'t> {
     }
 
     /// Work stops with `Error::Cancelled` at the next record once `flag` is set.
-    pub fn with_cancel(mut self, flag: std::sync::Arc<std::sync::atomic::AtomicBool>) -> Self {
+    pub fn with_cancel(mut self, flag: Arc<AtomicBool>) -> Self {
         self.cancel = Some(flag);
         self
     }
@@ -214,10 +216,10 @@ impl<'t> Preparer<'t> {
         threads: usize,
     ) -> Result<PreparedBatch> {
         let first = self.options.first_record_number;
-        crate::limits::check_record_count(bytes.iter().filter(|&&b| b == b'\n').count())?;
         let mut items = Vec::new();
         let mut dropped = oversized.iter().peekable();
         for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+            crate::limits::check_record_count(i + 1)?;
             let number = record_number(first, i)?;
             let line = line.strip_suffix(b"\r").unwrap_or(line);
             // A byte-order mark opens files saved on Windows: ignored at the start of the input.
@@ -250,7 +252,7 @@ impl<'t> Preparer<'t> {
                     if self
                         .cancel
                         .as_ref()
-                        .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
+                        .is_some_and(|c| c.load(Ordering::Relaxed))
                     {
                         return Err(Error::Cancelled);
                     }
