@@ -1,17 +1,18 @@
-// `npm run bench` (second part): prepare on Alpaca-style records (../shared/data) with the TinyLlama
-// tokenizer, shift 'model'. tokenshift native prepare vs JS pipelines doing the same job:
+// `npm run bench` (second part): prepare on Alpaca-style records (../shared/data, English and Chinese)
+// with the TinyLlama and Qwen3 tokenizers, shift 'model'. tokenshift native prepare vs JS pipelines doing the same job:
 //  - official `tokenizers` binding: encodeBatch(prompt+completion) + getOffsets/getSequenceIds + a JS label loop
 //  - @huggingface/tokenizers: prompt and completion encoded apart (it has no offsets) + the same JS label loop
 // All threads in this process; 1 thread in a child (the official binding sizes its pool once per process).
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 
-const { requireShared, median, measureByThreads, printTable, printRustCeiling } = require('./lib/measure.cjs');
+const { requireShared, medianFresh, measureByThreads, printTable, printRustCeiling } = require('./lib/measure.cjs');
+const { benchTokenizers } = require('./lib/corpus.cjs');
 
 const shared = requireShared();
 const root = join(__dirname, '..');
-const tokenizerDir = join(shared, 'fixtures', 'llama2', 'tinyllama-1.1b-chat-v1.0');
-const records = JSON.parse(readFileSync(join(shared, 'data', 'llama-factory', 'alpaca_en_demo.json'), 'utf8'));
+const tokenizers = benchTokenizers(shared).filter(([name]) => name !== 'Llama-3.1');
+const records = ['alpaca_en_demo.json', 'alpaca_zh_demo.json'].flatMap((file) => JSON.parse(readFileSync(join(shared, 'data', 'llama-factory', file), 'utf8')));
 const IGNORE = -100;
 
 function alpacaPrompt(r) {
@@ -21,6 +22,12 @@ function alpacaPrompt(r) {
 }
 
 async function measure() {
+  const out = {};
+  for (const [name, dir] of tokenizers) out[name] = await measureOne(dir);
+  return out;
+}
+
+async function measureOne(tokenizerDir) {
   const { Tokenizer, createPreparer } = require(join(root, 'dist', 'cjs', 'index.js'));
   const { Tokenizer: Official } = require('tokenizers');
   const { Tokenizer: HfTokenizer } = require('@huggingface/tokenizers');
@@ -28,12 +35,17 @@ async function measure() {
   const eos = tokenizer.special_tokens.eosId;
   const prompts = records.map(alpacaPrompt);
   const texts = records.map((r, i) => prompts[i] + r.output);
-  const official = Official.fromFile(join(tokenizerDir, 'tokenizer.json'));
-  const hf = new HfTokenizer(JSON.parse(readFileSync(join(tokenizerDir, 'tokenizer.json'), 'utf8')), JSON.parse(readFileSync(join(tokenizerDir, 'tokenizer_config.json'), 'utf8')));
+  const hf = () => new HfTokenizer(JSON.parse(readFileSync(join(tokenizerDir, 'tokenizer.json'), 'utf8')), JSON.parse(readFileSync(join(tokenizerDir, 'tokenizer_config.json'), 'utf8')));
 
-  const offsetsPreparer = createPreparer(tokenizer, { shift: 'model' });
-  const separatePreparer = createPreparer(tokenizer, { shift: 'model', boundary: 'separate' });
-  const tokens = offsetsPreparer.prepare(records).stats.tokens;
+  const tokens = createPreparer(tokenizer, { shift: 'model' }).prepare(records).stats.tokens;
+  const engine = tokenizer.engine;
+  tokenizer.dispose();
+  // Every round on a new tokenizer (cold caches, as on a job's first pass); the 1.0 engine loads untimed.
+  const preparer = (options) => () => {
+    const t = Tokenizer.fromDir(tokenizerDir, { backend: 'native' });
+    void t.engine;
+    return { preparer: createPreparer(t, { shift: 'model', ...options }), dispose: () => t.dispose() };
+  };
 
   // The JS label loop both JS pipelines share: ids + trainable flags -> Int32Array rows.
   const toRow = (ids, trainable) => {
@@ -50,12 +62,12 @@ async function measure() {
   };
 
   const rows = [];
-  rows.push({ name: 'tokenshift native prepare (offsets)', seconds: await median(() => offsetsPreparer.prepare(records)) });
-  rows.push({ name: 'tokenshift native prepare (separate)', seconds: await median(() => separatePreparer.prepare(records)) });
-  rows.push({ name: 'tokenshift native prepareAsync (offsets)', seconds: await median(() => offsetsPreparer.prepareAsync(records)) });
+  rows.push({ name: 'tokenshift native prepare (offsets)', seconds: await medianFresh(preparer({}), (p) => p.preparer.prepare(records)) });
+  rows.push({ name: 'tokenshift native prepare (separate)', seconds: await medianFresh(preparer({ boundary: 'separate' }), (p) => p.preparer.prepare(records)) });
+  rows.push({ name: 'tokenshift native prepareAsync (offsets)', seconds: await medianFresh(preparer({}), (p) => p.preparer.prepareAsync(records)) });
   rows.push({
     name: 'official binding + JS label loop (offsets)',
-    seconds: await median(async () => {
+    seconds: await medianFresh(() => Official.fromFile(join(tokenizerDir, 'tokenizer.json')), async (official) => {
       const encodings = await official.encodeBatch(texts, { addSpecialTokens: true });
       encodings.forEach((e, k) => {
         const start = [...prompts[k]].length; // the binding reports offsets in characters
@@ -65,17 +77,21 @@ async function measure() {
       });
     }),
   });
+  // The pure-TS tokenizer is slow: a fifth of the records, scaled up.
+  const fifth = Math.ceil(records.length / 5);
   rows.push({
     name: '@huggingface/tokenizers + JS label loop (separate)',
-    seconds: await median(() => {
-      records.forEach((r, k) => {
-        const p = hf.encode(prompts[k]).ids;
-        const c = hf.encode(r.output, { add_special_tokens: false }).ids;
-        toRow([...p, ...c], [...p.map(() => false), ...c.map(() => true)]);
-      });
-    }, 3),
+    seconds:
+      (await medianFresh(hf, (t) => {
+        records.slice(0, fifth).forEach((r, k) => {
+          const p = t.encode(prompts[k]).ids;
+          const c = t.encode(r.output, { add_special_tokens: false }).ids;
+          toRow([...p, ...c], [...p.map(() => false), ...c.map(() => true)]);
+        });
+      }, 1)) *
+      (records.length / fifth),
   });
-  return { rows, tokens };
+  return { rows, tokens, engine };
 }
 
 async function main() {
@@ -83,14 +99,20 @@ async function main() {
   if (measured === null) return;
   const { all, one, threads } = measured;
   const bytes = records.reduce((n, r) => n + Buffer.byteLength(alpacaPrompt(r) + r.output), 0);
-  const sizes = { records: records.length, tokens: all.tokens, bytes };
-  console.log(`\nprepare: alpaca_en_demo.json, ${records.length} records, ${all.tokens} tokens, shift=model, TinyLlama; ${threads} cores`);
   const anchors = ['official binding + JS label loop (offsets)', '@huggingface/tokenizers + JS label loop (separate)'];
-  printTable(`all threads (${threads})`, all.rows, sizes, anchors);
-  printTable('1 thread', one.rows, sizes, anchors);
-  const scaling = one.rows[0].seconds / all.rows[0].seconds;
-  console.log(`\nnative prepare scaling: ${threads} threads ${scaling.toFixed(2)}x 1 thread`);
-  printRustCeiling('prepare', { all, one }, 'tokenshift native prepare (offsets)', anchors[0]);
+  for (const [name] of tokenizers) {
+    const sizes = { records: records.length, tokens: all[name].tokens, bytes };
+    console.log(`\n## prepare: Alpaca en+zh, ${records.length} records, ${all[name].tokens} tokens, shift=model, ${name} (engine ${all[name].engine}); ${threads} cores`);
+    printTable(`all threads (${threads})`, all[name].rows, sizes, anchors);
+    printTable('1 thread', one[name].rows, sizes, anchors);
+    const scaling = one[name].rows[0].seconds / all[name].rows[0].seconds;
+    console.log(`\nnative prepare scaling: ${threads} threads ${scaling.toFixed(2)}x 1 thread`);
+  }
+  printRustCeiling('prepare', { all, one }, 'tokenshift native prepare (offsets)', anchors[0], {
+    env: { BENCH_TOKENIZERS: tokenizers.map(([, dir]) => dir).join(':') },
+    rowsOf: (r) => (r.threads === 1 ? one : all)[tokenizers.find(([, dir]) => dir.endsWith(r.tokenizer))?.[0]]?.rows,
+    label: (r) => `${tokenizers.find(([, dir]) => dir.endsWith(r.tokenizer))?.[0]} threads=${r.threads}`,
+  });
 }
 
 main().catch((error) => {

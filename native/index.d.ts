@@ -41,7 +41,7 @@ export declare class NativeDatasetWriter {
   abort(): void
 }
 
-/** A tokenizer plus validated `prepare` options. */
+/** A tokenizer plus validated `prepare` options, with the chat template compiled once for every call. */
 export declare class NativePreparer {
   /** `options_json`: the options object the TS facade validated, as JSON. */
   constructor(tokenizer: NativeTokenizer, optionsJson: string)
@@ -65,9 +65,13 @@ export declare class NativePreparer {
  */
 export declare class NativeTokenizer {
   /** `source_name` labels error messages (a path, or "tokenizer.json"). */
-  static fromJson(tokenizerJson: string, configJson: string | undefined | null, sourceName: string): NativeTokenizer
+  static fromJson(tokenizerJson: string, configJson: string | undefined | null, sourceName: string, referenceEngineOnly?: boolean | undefined | null): NativeTokenizer
   /** Frees the tokenizer now rather than when it is garbage collected; later calls fail. */
   dispose(): void
+  /** `tokenizers-1.0` or `tokenizers-0.23`: the engine bulk work runs on (loads 1.0 on first call). */
+  engine(): string
+  /** Why 0.23 serves this tokenizer, or its character spans, if it does. */
+  engineNote(): string | null
   encode(text: string, pair: string | undefined | null, addSpecialTokens: boolean): NativeEncoding
   encodeIds(text: string, addSpecialTokens: boolean): Uint32Array
   encodeBatch(texts: Array<string>, addSpecialTokens: boolean, threads: number): NativeBatch
@@ -94,6 +98,9 @@ export declare function checkAlignment(ids: Int32Array, labels: Int32Array, offs
 
 /** Pads rows (CSR) into row-major `[batch, length]` arrays; `int64` returns BigInt64Arrays. */
 export declare function collate(inputIds: Int32Array, labels: Int32Array, offsets: Uint32Array, positionIds: Int32Array | undefined | null, optionsJson: string, int64: boolean): NativeCollated
+
+/** The engines' crate versions: `["tokenizers-1.0 = 1.0.0-rc.3", "tokenizers-0.23 = 0.23.2"]`. */
+export declare function engineVersions(): Array<string>
 
 export interface NativeAddedToken {
   id: number
@@ -188,6 +195,9 @@ export interface NativePrepareStats {
   skippedInvalidReasons: Array<string>
   bosRepeated: number
   eotUntrained: number
+  /** Records tokenized by the `tokenizers` 1.0 engine, and by 0.23. */
+  pipelineRecords: number
+  referenceRecords: number
 }
 
 export interface NativeSpecialTokens {

@@ -844,4 +844,5 @@ module.exports.__panicForTest = nativeBinding.__panicForTest
 module.exports.availableThreads = nativeBinding.availableThreads
 module.exports.checkAlignment = nativeBinding.checkAlignment
 module.exports.collate = nativeBinding.collate
+module.exports.engineVersions = nativeBinding.engineVersions
 module.exports.pack = nativeBinding.pack

@@ -13,7 +13,7 @@ export type {
   TokenizeOptions,
   TokenizerOptions,
 } from './tokenizer.js';
-export type { BackendKind } from './backend/types.js';
+export type { BackendKind, EngineName, EnginePreference, EngineRecords } from './backend/types.js';
 export { nativeStatus } from './backend/select.js';
 export { NativeUnavailableError, OptionError, RecordError, TokenizeError, WriteError, TokenizerLoadError, TokenshiftError } from './errors.js';
 export { createPreparer, PreparedBatch, Preparer } from './prepare/preparer.js';

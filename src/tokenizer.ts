@@ -5,7 +5,7 @@ import { AddedToken } from '@huggingface/tokenizers';
 
 import { disposedBackend } from './backend/disposed.js';
 import { createBackend, requestedBackend } from './backend/select.js';
-import type { BackendKind, SpecialTokenInfo, TokenizerBackend, TokenizerSource } from './backend/types.js';
+import type { BackendKind, EngineName, EnginePreference, SpecialTokenInfo, TokenizerBackend, TokenizerSource } from './backend/types.js';
 import { sourceFromDir, sourceFromFile } from './files.js';
 import { OptionError, TokenizeError } from './errors.js';
 import { createPreparer } from './prepare/preparer.js';
@@ -28,6 +28,11 @@ export interface TokenizerOptions {
   threads?: number;
   /** Names the tokenizer in error messages (default "tokenizer.json"; `fromFile`/`fromDir` pass the path). */
   sourceName?: string;
+  /**
+   * Native backend: `'auto'` (default) tokenizes with the tokenizers 1.0 engine wherever it gives 0.23's
+   * ids and masks, `'tokenizers-0.23'` keeps to the engine the official binding runs. Output is the same.
+   */
+  engine?: EnginePreference;
 }
 
 export interface EncodeOptions {
@@ -121,6 +126,7 @@ export class Tokenizer {
       tokenizerJson: jsonText(tokenizerJson, 'tokenizerJson'),
       configJson: tokenizerConfig === undefined || tokenizerConfig === null ? null : jsonText(tokenizerConfig, 'tokenizerConfig'),
       sourceName: expectOptionalString(opts.sourceName, 'options.sourceName') ?? 'tokenizer.json',
+      engine: expectEnginePreference(opts.engine),
     };
     this.threadCount = resolveThreads(opts.threads);
     this.impl = createBackend(source, requestedBackend(opts.backend));
@@ -162,6 +168,20 @@ export class Tokenizer {
 
   set threads(value: number) {
     this.threadCount = resolveThreads(value);
+  }
+
+  /**
+   * The engine batch, async, streaming and `prepare` work runs on: `tokenizers-1.0`, `tokenizers-0.23` (a
+   * config the 1.0 reader refuses, or `engine: 'tokenizers-0.23'`) or `ts`. The drop-in `encode()` always
+   * runs 0.23 (1.0 has no offsets or token strings). The first call loads the 1.0 engine.
+   */
+  get engine(): EngineName {
+    return this.impl.engine();
+  }
+
+  /** Why tokenizers 0.23 serves this tokenizer, or its character spans (offsets boundary, chat masks), if it does. */
+  get engineNote(): string | null {
+    return this.impl.engineNote();
   }
 
   /** BOS/EOS/PAD/UNK from the config, with their ids, and the chat template. */
@@ -311,4 +331,10 @@ function jsonText(value: unknown, name: string): string {
   if (typeof value === 'string') return value;
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) return JSON.stringify(value);
   throw new TypeError(`${name} must be a parsed JSON object or its text, got ${describe(value)}`);
+}
+
+function expectEnginePreference(value: unknown): EnginePreference {
+  if (value === undefined || value === null || value === 'auto') return 'auto';
+  if (value === 'tokenizers-0.23') return value;
+  throw new OptionError(`options.engine must be 'auto' or 'tokenizers-0.23', got ${describe(value)}`);
 }

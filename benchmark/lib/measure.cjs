@@ -25,6 +25,24 @@ async function median(fn, runs = 5) {
   return times[Math.floor(times.length / 2)];
 }
 
+/**
+ * Median wall time of `fn(subject)` over `runs` rounds, each on a new subject from `make()` (not timed):
+ * tokenizers cache the words they have seen, and a job meets its data once, so every round starts cold.
+ * `dispose()` (when the subject has one) frees it before the next round.
+ */
+async function medianFresh(make, fn, runs = 3) {
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const subject = await make();
+    const start = process.hrtime.bigint();
+    await fn(subject);
+    times.push(Number(process.hrtime.bigint() - start) / 1e9);
+    if (typeof subject?.dispose === 'function') subject.dispose();
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
 /** Prints rows {name, seconds} with records/s, tokens/s, MB/s and the ratio to `anchorName`. */
 function printTable(title, rows, { records, tokens, bytes }, anchors) {
   console.log(`\n${title}`);
@@ -51,23 +69,29 @@ function printTable(title, rows, { records, tokens, bytes }, anchors) {
  * Runs `cargo bench --bench <name>` (pure Rust, no N-API) and prints, per thread count, how the
  * ceiling compares with the anchor and how close the N-API row `napiName` comes to it.
  */
-function printRustCeiling(name, { all, one }, napiName, anchorName) {
+function printRustCeiling(name, { all, one }, napiName, anchorName, per = {}) {
   const { spawnSync } = require('node:child_process');
   const { readFileSync } = require('node:fs');
   const root = join(__dirname, '..', '..');
   if (spawnSync('cargo', ['--version']).status !== 0) return;
-  const bench = spawnSync('cargo', ['bench', '-q', '-p', 'tokenshift-core', '--bench', name], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  const bench = spawnSync('cargo', ['bench', '-q', '-p', 'tokenshift-core', '--bench', name], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    env: { ...process.env, ...(per.env ?? {}) },
+  });
   const resultFile = join(root, 'target', `bench-rust-${name}.json`);
   if (bench.status !== 0 || !existsSync(resultFile)) return;
   console.log(`
 pure-Rust ceiling (cargo bench --bench ${name}, same corpus, no N-API):`);
   for (const line of bench.stdout.split('\n').filter((l) => l.trim() !== '')) console.log(`  ${line}`);
   for (const r of JSON.parse(readFileSync(resultFile, 'utf8'))) {
-    const rows = (r.threads === 1 ? one : all).rows;
+    const rows = per.rowsOf ? per.rowsOf(r) : (r.threads === 1 ? one : all).rows;
+    if (!rows) continue;
     const napi = rows.find((x) => x.name === napiName).seconds;
     const anchor = rows.find((x) => x.name === anchorName).seconds;
     console.log(
-      `  threads=${r.threads}: ceiling ${(r.seconds * 1e3).toFixed(1)} ms = ${(anchor / r.seconds).toFixed(2)}x ${anchorName}; ` +
+      `  ${per.label ? per.label(r) : `threads=${r.threads}`}: ceiling ${(r.seconds * 1e3).toFixed(1)} ms = ${(anchor / r.seconds).toFixed(2)}x ${anchorName}; ` +
         `N-API ${napiName} reaches ${((r.seconds / napi) * 100).toFixed(0)}% of it`,
     );
   }
@@ -91,4 +115,4 @@ async function measureByThreads(script, measure) {
   return { all, one, threads };
 }
 
-module.exports = { SHARED, requireShared, median, measureByThreads, printTable, printRustCeiling };
+module.exports = { SHARED, requireShared, median, medianFresh, measureByThreads, printTable, printRustCeiling };

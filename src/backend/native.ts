@@ -3,7 +3,7 @@ import type { ChatRenderContext } from '../chat/template.js';
 import type { NormalizedPrepareOptions } from '../prepare/options.js';
 import type { RawPrepared } from '../prepare/status.js';
 import type { NativeAddon } from './native-addon.js';
-import type { AddedTokenInfo, PreparerBackend, RawEncoding, SpecialTokenInfo, TokenBatch, TokenizerBackend, TokenizerSource } from './types.js';
+import type { AddedTokenInfo, EngineName, PreparerBackend, RawEncoding, SpecialTokenInfo, TokenBatch, TokenizerBackend, TokenizerSource } from './types.js';
 
 type NativeTokenizer = InstanceType<NativeAddon['NativeTokenizer']>;
 
@@ -17,7 +17,7 @@ export class NativeBackend implements TokenizerBackend {
   constructor(addon: NativeAddon, source: TokenizerSource) {
     this.addon = addon;
     try {
-      this.inner = addon.NativeTokenizer.fromJson(source.tokenizerJson, source.configJson, source.sourceName);
+      this.inner = addon.NativeTokenizer.fromJson(source.tokenizerJson, source.configJson, source.sourceName, source.engine === 'tokenizers-0.23');
     } catch (error) {
       throw new TokenizerLoadError(errorMessage(error), { cause: error });
     }
@@ -29,6 +29,14 @@ export class NativeBackend implements TokenizerBackend {
 
   dispose(): void {
     this.inner.dispose();
+  }
+
+  engine(): EngineName {
+    return wrap(() => this.inner.engine()) as EngineName;
+  }
+
+  engineNote(): string | null {
+    return wrap(() => this.inner.engineNote()) ?? null;
   }
 
   encodeIds(text: string, addSpecialTokens: boolean): Uint32Array {

@@ -12,7 +12,7 @@ import type { SpanEncoder } from '../prepare/trainable.js';
 import { diagnoseModel } from './diagnose.js';
 import { modelShapeDefect, withReferenceAddedTokenIds } from './reference-ids.js';
 import { surfaceRules, tokenByteSpans, type SurfaceRules } from './ts-spans.js';
-import type { AddedTokenInfo, PreparerBackend, RawEncoding, SpecialTokenInfo, TokenBatch, TokenizerBackend, TokenizerSource } from './types.js';
+import type { AddedTokenInfo, PreparerBackend, RawEncoding, SpecialTokenInfo, TokenBatch, TokenizerBackend, TokenizerSource, EngineName } from './types.js';
 
 /** The private step of @huggingface/tokenizers that `encodePair` needs (pinned version, see package.json). */
 interface HfInternals {
@@ -50,6 +50,14 @@ export class TsBackend implements TokenizerBackend, SpanEncoder {
 
   /** Nothing to free ahead of the garbage collector: the Tokenizer drops its reference to this. */
   dispose(): void {}
+
+  engine(): EngineName {
+    return 'ts';
+  }
+
+  engineNote(): string | null {
+    return null;
+  }
 
   encode(text: string, pair: string | null, addSpecialTokens: boolean): RawEncoding {
     const encoded = wrap(() =>

@@ -6,6 +6,15 @@ import type { RawPrepared } from '../prepare/status.js';
 
 export type BackendKind = 'native' | 'ts';
 
+/**
+ * What tokenizes: `tokenizers-1.0` (the native backend's fast engine), `tokenizers-0.23` (the engine the
+ * official binding runs; native fallback for what 1.0 lacks) or `ts` (the TypeScript backend).
+ */
+export type EngineName = 'tokenizers-1.0' | 'tokenizers-0.23' | 'ts';
+
+/** Records tokenized by each engine. */
+export type EngineRecords = Record<EngineName, number>;
+
 /** One encoded text in flat arrays. */
 export interface RawEncoding {
   ids: Uint32Array;
@@ -65,6 +74,10 @@ export interface TokenizerBackend {
   createPreparer(options: NormalizedPrepareOptions): PreparerBackend;
   /** Releases the tokenizer's memory now; work already in flight completes. */
   dispose(): void;
+  /** The engine bulk work runs on. */
+  engine(): EngineName;
+  /** Why tokenizers 0.23 serves this tokenizer (or its character spans), if it does. */
+  engineNote(): string | null;
 }
 
 export interface PreparerBackend {
@@ -93,4 +106,9 @@ export interface TokenizerSource {
   configJson: string | null;
   /** Labels error messages: a path, or "tokenizer.json". */
   sourceName: string;
+  /** `tokenizers-0.23` keeps the native backend off the 1.0 engine. */
+  engine?: EnginePreference;
 }
+
+/** `auto`: tokenizers 1.0 wherever it gives 0.23's results (the default); `tokenizers-0.23`: 0.23 only. */
+export type EnginePreference = 'auto' | 'tokenizers-0.23';

@@ -1,5 +1,6 @@
 // Command-line options shared by `prepare` and `inspect`, parsed with node:util's parseArgs.
 
+import type { EnginePreference } from '../backend/types.js';
 import { OptionError } from '../errors.js';
 import type { PrepareOptions } from '../prepare/options.js';
 import { MAX_CHUNK_TOKENS, MAX_ROW_TOKENS } from '../limits.js';
@@ -33,6 +34,7 @@ Options:
   --ignore-index N               label of untrained positions (default -100)
   --threads N                    worker threads, 0 = all cores (default; or TOKENSHIFT_NUM_THREADS)
   --backend native|ts|auto       implementation (default auto; or TOKENSHIFT_BACKEND)
+  --engine auto|tokenizers-0.23  native engine: 1.0 where it gives 0.23's output (default), or 0.23 only
   --pack bfd|wrapped             (prepare) pack rows into --block-size blocks: whole examples best-fit (bfd), or one
                                  token stream cut into windows (wrapped); rows then carry position_ids and seq_lens
   --block-size N                 (prepare) tokens per packed row
@@ -83,6 +85,7 @@ export interface CliArgs {
   n: number;
   color: boolean | null;
   backend: 'native' | 'ts' | 'auto' | undefined;
+  engine: EnginePreference;
   promptTemplateFile: string | null;
   chatTemplateFile: string | null;
   pack: { mode: 'bfd' | 'wrapped'; blockSize: number; tail: 'drop' | 'pad'; window: number } | null;
@@ -131,6 +134,7 @@ export function parseCli(argv: string[]): CliArgs {
       'ignore-index': { type: 'string' },
       threads: { type: 'string' },
       backend: { type: 'string' },
+      engine: { type: 'string' },
       stats: { type: 'string' },
       pack: { type: 'string' },
       'block-size': { type: 'string' },
@@ -173,6 +177,8 @@ export function parseCli(argv: string[]): CliArgs {
   };
   const backend = values.backend;
   if (backend !== undefined && backend !== 'native' && backend !== 'ts' && backend !== 'auto') throw new OptionError(`--backend must be native, ts or auto, got ${JSON.stringify(backend)}`);
+  const engine = values.engine ?? 'auto';
+  if (engine !== 'auto' && engine !== 'tokenizers-0.23') throw new OptionError(`--engine must be auto or tokenizers-0.23, got ${JSON.stringify(engine)}`);
   const prepare: Record<string, unknown> = { shift: need('shift') };
   const set = (key: string, value: unknown) => {
     if (value !== undefined) prepare[key] = value;
@@ -208,6 +214,7 @@ export function parseCli(argv: string[]): CliArgs {
     n: int('n', values.n) ?? 3,
     color: values['no-color'] ? false : values.color ? true : null,
     backend,
+    engine,
     promptTemplateFile: values['prompt-template'] ?? null,
     chatTemplateFile: values['chat-template'] ?? null,
     pack: packArgs(values.pack, int('block-size', values['block-size']), values.tail, int('pack-window', values['pack-window'])),

@@ -53,6 +53,7 @@ export function runDoctor(argv: string[]): number {
     ['C library', process.platform === 'linux' ? glibcVersion() : 'system'],
     ['node', process.version],
     ['threads', 'addon' in native ? native.addon.availableThreads() : 'n/a (TypeScript runs on the JS thread)'],
+    ['engines', 'addon' in native ? `${native.addon.engineVersions().join(', ')} (1.0 wherever it gives 0.23's output; docs/engine.md)` : 'ts (@huggingface/tokenizers)'],
     ['TOKENSHIFT_BACKEND', process.env.TOKENSHIFT_BACKEND ?? '(unset: auto)'],
     ['TOKENSHIFT_NUM_THREADS', process.env.TOKENSHIFT_NUM_THREADS ?? '(unset: all cores)'],
   ];

@@ -21,7 +21,7 @@ function show(tokenizer: Tokenizer, id: number): string {
 }
 
 export async function runInspect(args: CliArgs, options: PrepareOptions): Promise<void> {
-  const { tokenizer } = loadTokenizer(args.tokenizer, args.backend === undefined ? {} : { backend: args.backend });
+  const { tokenizer } = loadTokenizer(args.tokenizer, { engine: args.engine, ...(args.backend === undefined ? {} : { backend: args.backend }) });
   const color = args.color ?? process.stdout.isTTY === true;
   const ignore = options.ignoreIndex ?? -100;
   const batches: PreparedBatch[] = [];

@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import type { EngineRecords } from '../backend/types.js';
 import { OptionError, TokenshiftError, errorMessage } from '../errors.js';
 import { PackedBatch } from '../pack/pack.js';
 import type { NormalizedPrepareOptions, PrepareOptions } from '../prepare/options.js';
@@ -125,7 +126,7 @@ export async function runPrepare(args: CliArgs, rawOptions: PrepareOptions, vers
   const planned = plannedPaths(args, toStdout ? null : output, statsPath);
   checkNoOverlap(planned.inputs, planned.outputs);
   if (statsPath !== null) checkWritableFile('--stats', statsPath);
-  const loaded = loadTokenizer(args.tokenizer, args.backend === undefined ? {} : { backend: args.backend });
+  const loaded = loadTokenizer(args.tokenizer, { engine: args.engine, ...(args.backend === undefined ? {} : { backend: args.backend }) });
   const format = args.outputFormat ?? (toStdout ? 'jsonl' : formatFromPath(output));
   if (format === null) throw new OptionError(`cannot tell the output format from ${JSON.stringify(output)}: name it .jsonl or .parquet, or pass --output-format jsonl|parquet|npy|bin`);
   if (toStdout && format !== 'jsonl') throw new OptionError('only JSON lines can go to stdout (--output -)');
@@ -161,6 +162,8 @@ export async function runPrepare(args: CliArgs, rawOptions: PrepareOptions, vers
     input: input.name,
     tokenizer: { file: loaded.file, sha256: loaded.sha256, ...loaded.tokenizer.special_tokens, chat_template: undefined },
     backend: loaded.tokenizer.backend,
+    engine: loaded.tokenizer.engine,
+    engineNote: loaded.tokenizer.engineNote ?? undefined,
     shift: options.shift,
     ignoreIndex: options.ignoreIndex,
     options: recorded,
@@ -190,8 +193,16 @@ export async function runPrepare(args: CliArgs, rawOptions: PrepareOptions, vers
     ['  no trainable labels', totals.skipped.noTrainableLabels.count],
     ['  chat turn not found', totals.skipped.chatTurnNotFound.count],
     ['  invalid', totals.skipped.invalid.count],
+    ['engine', engineSummary(totals.engines)],
   ];
   if (packing !== null) rows.push(['packed rows', packing.rows], ['pack efficiency', `${(100 * packing.efficiency).toFixed(2)}%`]);
   rows.push(['output', toStdout ? 'stdout' : `${output} (${format})`], ['time', `${seconds.toFixed(2)} s, ${Math.round(totals.tokens / Math.max(seconds, 1e-9)).toLocaleString('en-US')} tok/s`]);
   process.stderr.write(`tokenshift prepare: ${totals.records} records -> ${totals.rows} rows (records = rows + skipped: ${totals.balanced ? 'balanced' : 'NOT balanced'})\n${table(rows)}\n`);
+}
+
+/** "tokenizers-1.0: 1,443 records, tokenizers-0.23: 4 records": which engines tokenized the input. */
+function engineSummary(engines: EngineRecords): string {
+  const used = (Object.entries(engines) as [string, number][]).filter(([, n]) => n > 0);
+  if (used.length === 0) return 'none (nothing was tokenized)';
+  return used.map(([name, n]) => `${name}: ${n.toLocaleString('en-US')} records`).join(', ');
 }

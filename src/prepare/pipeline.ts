@@ -124,6 +124,9 @@ export function prepareRecords(encoder: SpanEncoder, options: NormalizedPrepareO
     skippedInvalidReasons: [] as string[],
     bosRepeated: 0,
     eotUntrained: 0,
+    pipelineRecords: 0,
+    referenceRecords: 0,
+    tsRecords: 0,
   };
   items.forEach(([number, read], index) => {
     let example: Example | string;
@@ -142,6 +145,7 @@ export function prepareRecords(encoder: SpanEncoder, options: NormalizedPrepareO
       return;
     }
     stats.records += 1;
+    if (tokens !== undefined) stats.tsRecords += 1;
     if (typeof example === 'string') {
       recordStatus[index] = STATUS_CHAT_TURN;
       stats.skippedChatRecords.push(number);

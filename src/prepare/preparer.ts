@@ -2,7 +2,7 @@
 // with the label convention (`shift`) a required, recorded choice.
 
 import { OptionError } from '../errors.js';
-import type { OversizedLines, PreparerBackend } from '../backend/types.js';
+import type { EngineRecords, OversizedLines, PreparerBackend } from '../backend/types.js';
 import { resolveThreads } from '../threads.js';
 import { backendOf, type Tokenizer } from '../tokenizer.js';
 import { describe } from '../validate.js';
@@ -57,6 +57,8 @@ export class PreparedBatch {
   /** One code per input record: 0 kept, 1 truncated, 2 skipped (too long), 3 skipped (no trainable label), 4 skipped (chat turn not found), 5 skipped (invalid, under `onError: 'skip'`). */
   readonly recordStatus: Uint8Array;
   readonly stats: PrepareStats;
+  /** Records tokenized by each engine (every engine gives the same ids and masks; this says which ran). */
+  readonly engines: EngineRecords;
   /** The convention the labels follow, and the options that made them. */
   readonly shift: NormalizedPrepareOptions['shift'];
   readonly ignoreIndex: number;
@@ -87,6 +89,7 @@ export class PreparedBatch {
         fullyMasked: raw.stats.skippedNoTrainable.length,
       },
     };
+    this.engines = { 'tokenizers-1.0': raw.stats.pipelineRecords, 'tokenizers-0.23': raw.stats.referenceRecords, ts: raw.stats.tsRecords ?? 0 };
     this.shift = options.shift;
     this.ignoreIndex = options.ignoreIndex;
     this.options = options;

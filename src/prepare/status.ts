@@ -31,5 +31,9 @@ export interface RawPrepared {
     skippedInvalidReasons: string[];
     bosRepeated: number;
     eotUntrained: number;
+    /** Records tokenized by tokenizers 1.0 / 0.23 (native) or by the TS backend. */
+    pipelineRecords: number;
+    referenceRecords: number;
+    tsRecords?: number;
   };
 }

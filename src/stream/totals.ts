@@ -1,6 +1,7 @@
 // Running counters over a stream of prepared batches: every record in is a row out or a counted skip,
 // and `balanced` says so.
 
+import type { EngineRecords } from '../backend/types.js';
 import type { PreparedBatch } from '../prepare/preparer.js';
 
 export interface SkipList {
@@ -27,6 +28,8 @@ export interface StreamTotals {
     invalid: SkipReasons;
   };
   lint: { bosRepeated: number; eotUntrained: number };
+  /** Records tokenized by each engine. */
+  engines: EngineRecords;
   /** records === rows + skipped.count */
   balanced: boolean;
 }
@@ -42,6 +45,7 @@ export function emptyTotals(): StreamTotals {
     truncated: list(),
     skipped: { count: 0, tooLong: list(), noTrainableLabels: list(), chatTurnNotFound: reasons(), invalid: reasons() },
     lint: { bosRepeated: 0, eotUntrained: 0 },
+    engines: { 'tokenizers-1.0': 0, 'tokenizers-0.23': 0, ts: 0 },
     balanced: true,
   };
 }
@@ -64,7 +68,12 @@ export function addBatch(totals: StreamTotals, batch: PreparedBatch): void {
   extend(totals.skipped.invalid, s.skipped.invalid);
   totals.lint.bosRepeated += s.lint.bosRepeated;
   totals.lint.eotUntrained += s.lint.eotUntrained;
+  addEngines(totals.engines, batch.engines);
   recount(totals);
+}
+
+function addEngines(target: EngineRecords, add: EngineRecords): void {
+  for (const name of Object.keys(target) as (keyof EngineRecords)[]) target[name] += add[name] ?? 0;
 }
 
 export function recount(totals: StreamTotals): void {
@@ -88,6 +97,8 @@ export function mergeTotals(parts: readonly StreamTotals[]): StreamTotals {
     extend(out.skipped.invalid, t.skipped.invalid.records);
     out.lint.bosRepeated += t.lint.bosRepeated;
     out.lint.eotUntrained += t.lint.eotUntrained;
+    // Stats written before engines were counted have none.
+    if (t.engines !== undefined) addEngines(out.engines, t.engines);
   }
   const byNumber = (a: number, b: number) => a - b;
   const byRecord = (a: { record: number }, b: { record: number }) => a.record - b.record;

@@ -42,7 +42,7 @@ impl CsrBatch {
 }
 
 /// Encodes every text on `threads` workers (0 = all cores). Output is identical for any thread count:
-/// rows are computed independently and concatenated in input order.
+/// texts are encoded in contiguous runs, each into one buffer, and the runs concatenated in input order.
 pub fn encode_batch<S: AsRef<str> + Sync>(
     tokenizer: &TokenizerCore,
     texts: &[S],
@@ -50,11 +50,40 @@ pub fn encode_batch<S: AsRef<str> + Sync>(
     threads: usize,
 ) -> Result<CsrBatch> {
     let pool = threads::pool(threads)?;
-    let rows = pool.install(|| {
+    // Several runs per thread keep the threads busy when text lengths vary; a run per text would
+    // allocate a vector per text.
+    let run_len = texts.len().div_ceil(pool.current_num_threads() * 8).max(1);
+    let runs = pool.install(|| {
         texts
-            .par_iter()
-            .map(|text| tokenizer.encode_ids(text.as_ref(), add_special_tokens))
+            .par_chunks(run_len)
+            .map(|run| {
+                let bytes: usize = run.iter().map(|t| t.as_ref().len()).sum();
+                let mut ids = Vec::with_capacity(bytes / 3);
+                let mut ends = Vec::with_capacity(run.len());
+                for text in run {
+                    tokenizer.encode_ids_into(text.as_ref(), add_special_tokens, &mut ids)?;
+                    ends.push(ids.len());
+                }
+                Ok((ids, ends))
+            })
             .collect::<Result<Vec<_>>>()
     })?;
-    CsrBatch::from_rows(rows)
+    let total: usize = runs.iter().map(|(ids, _)| ids.len()).sum();
+    if u32::try_from(total).is_err() {
+        return Err(Error::BatchTooLarge(total));
+    }
+    let mut batch = CsrBatch {
+        ids: Vec::with_capacity(total),
+        offsets: Vec::with_capacity(texts.len() + 1),
+    };
+    batch.offsets.push(0);
+    for (ids, ends) in runs {
+        let base = batch.ids.len();
+        // Cannot truncate: `total` fits in u32 and every offset is at most `total`.
+        batch
+            .offsets
+            .extend(ends.iter().map(|&end| (base + end) as u32));
+        batch.ids.extend_from_slice(&ids);
+    }
+    Ok(batch)
 }

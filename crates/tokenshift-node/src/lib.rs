@@ -17,6 +17,16 @@ pub fn available_threads() -> u32 {
     u32::try_from(tokenshift_core::threads::available_threads()).unwrap_or(u32::MAX)
 }
 
+/// The engines' crate versions: `["tokenizers-1.0 = 1.0.0-rc.3", "tokenizers-0.23 = 0.23.2"]`.
+#[napi]
+pub fn engine_versions() -> Vec<String> {
+    use tokenshift_core::tokenizer::Engine;
+    [Engine::Pipeline, Engine::Reference]
+        .iter()
+        .map(|e| format!("{} = {}", e.as_str(), e.crate_version()))
+        .collect()
+}
+
 /// Panics on purpose, so tests can prove that a Rust panic reaches JS as an `Error`.
 #[napi(js_name = "__panicForTest")]
 pub fn panic_for_test() -> napi::Result<()> {

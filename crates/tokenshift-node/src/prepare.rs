@@ -5,7 +5,6 @@ use napi::bindgen_prelude::{AbortSignal, AsyncTask, Int32Array, Uint32Array, Uin
 use napi::{Env, Task};
 use napi_derive::napi;
 use tokenshift_core::prepare::{OversizedLine, PrepareOptions, PreparedBatch, Preparer};
-use tokenshift_core::TokenizerCore;
 
 use crate::guard::guard;
 use crate::tokenizer::NativeTokenizer;
@@ -27,6 +26,9 @@ pub struct NativePrepareStats {
     pub skipped_invalid_reasons: Vec<String>,
     pub bos_repeated: f64,
     pub eot_untrained: f64,
+    /// Records tokenized by the `tokenizers` 1.0 engine, and by 0.23.
+    pub pipeline_records: f64,
+    pub reference_records: f64,
 }
 
 #[napi(object)]
@@ -78,17 +80,17 @@ impl From<PreparedBatch> for NativePrepared {
                     .collect(),
                 bos_repeated: stats.bos_repeated as f64,
                 eot_untrained: stats.eot_untrained as f64,
+                pipeline_records: stats.pipeline_records as f64,
+                reference_records: stats.reference_records as f64,
             },
         }
     }
 }
 
-/// A tokenizer plus validated `prepare` options.
+/// A tokenizer plus validated `prepare` options, with the chat template compiled once for every call.
 #[napi]
 pub struct NativePreparer {
-    core: Arc<TokenizerCore>,
-    options: PrepareOptions,
-    eos: Option<u32>,
+    preparer: Preparer,
 }
 
 #[napi]
@@ -97,18 +99,15 @@ impl NativePreparer {
     #[napi(constructor)]
     pub fn new(tokenizer: &NativeTokenizer, options_json: String) -> napi::Result<Self> {
         let core = tokenizer.core()?;
-        let (options, eos) = guard(|| {
-            let options = PrepareOptions::from_json_str(&options_json)?;
-            let eos = Preparer::new(&core, options.clone())?.eos();
-            Ok((options, eos))
-        })?;
-        Ok(Self { core, options, eos })
+        let preparer =
+            guard(|| Preparer::new(core, PrepareOptions::from_json_str(&options_json)?))?;
+        Ok(Self { preparer })
     }
 
     /// The EOS id appended to every example, if any.
     #[napi(getter)]
     pub fn eos_id(&self) -> Option<u32> {
-        self.eos
+        self.preparer.eos()
     }
 
     /// `records_json`: a JSON array of records, or JSON lines when `json_lines` is true.
@@ -123,8 +122,7 @@ impl NativePreparer {
             text: records_json,
             lines: json_lines,
         };
-        guard(|| run(&self.core, &self.options, &payload, threads as usize, None))
-            .map(NativePrepared::from)
+        guard(|| run(self.preparer.clone(), &payload, threads as usize)).map(NativePrepared::from)
     }
 
     /// JSON lines as bytes (a chunk of a file, ending at a line end); record numbers start at
@@ -143,9 +141,8 @@ impl NativePreparer {
         threads: u32,
         signal: Option<AbortSignal>,
         cancel: Option<&NativeCancelToken>,
-    ) -> AsyncTask<PrepareTask> {
-        let mut options = self.options.clone();
-        options.first_record_number = first_record_number;
+    ) -> napi::Result<AsyncTask<PrepareTask>> {
+        let preparer = guard(|| self.preparer.starting_at(first_record_number))?;
         let oversized = oversized_lines
             .iter()
             .zip(&oversized_bytes)
@@ -155,17 +152,15 @@ impl NativePreparer {
                 limit: max_line_bytes as u64,
             })
             .collect();
-        AsyncTask::with_optional_signal(
+        Ok(AsyncTask::with_optional_signal(
             PrepareTask {
-                core: self.core.clone(),
-                options,
+                preparer: with_cancel(preparer, cancel),
                 // Copied: the JS buffer may be reused once this call returns.
                 payload: Payload::Bytes(bytes.to_vec(), oversized),
                 threads: threads as usize,
-                cancel: cancel.map(|c| c.flag.clone()),
             },
             signal,
-        )
+        ))
     }
 
     #[napi(ts_return_type = "Promise<NativePrepared>")]
@@ -179,14 +174,12 @@ impl NativePreparer {
     ) -> AsyncTask<PrepareTask> {
         AsyncTask::with_optional_signal(
             PrepareTask {
-                core: self.core.clone(),
-                options: self.options.clone(),
+                preparer: with_cancel(self.preparer.clone(), cancel),
                 payload: Payload::Json {
                     text: records_json,
                     lines: json_lines,
                 },
                 threads: threads as usize,
-                cancel: cancel.map(|c| c.flag.clone()),
             },
             signal,
         )
@@ -223,17 +216,18 @@ enum Payload {
     Bytes(Vec<u8>, Vec<OversizedLine>),
 }
 
+fn with_cancel(preparer: Preparer, cancel: Option<&NativeCancelToken>) -> Preparer {
+    match cancel {
+        Some(token) => preparer.with_cancel(token.flag.clone()),
+        None => preparer,
+    }
+}
+
 fn run(
-    core: &TokenizerCore,
-    options: &PrepareOptions,
+    preparer: Preparer,
     payload: &Payload,
     threads: usize,
-    cancel: Option<&Arc<AtomicBool>>,
 ) -> tokenshift_core::Result<PreparedBatch> {
-    let mut preparer = Preparer::new(core, options.clone())?;
-    if let Some(flag) = cancel {
-        preparer = preparer.with_cancel(flag.clone());
-    }
     match payload {
         Payload::Json { text, lines: true } => preparer.prepare_json_lines(text, threads),
         Payload::Json { text, lines: false } => preparer.prepare_json_array(text, threads),
@@ -244,11 +238,9 @@ fn run(
 }
 
 pub struct PrepareTask {
-    core: Arc<TokenizerCore>,
-    options: PrepareOptions,
+    preparer: Preparer,
     payload: Payload,
     threads: usize,
-    cancel: Option<Arc<AtomicBool>>,
 }
 
 impl Task for PrepareTask {
@@ -256,15 +248,7 @@ impl Task for PrepareTask {
     type JsValue = NativePrepared;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        guard(|| {
-            run(
-                &self.core,
-                &self.options,
-                &self.payload,
-                self.threads,
-                self.cancel.as_ref(),
-            )
-        })
+        guard(|| run(self.preparer.clone(), &self.payload, self.threads))
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {

@@ -3,6 +3,7 @@ use std::sync::{Arc, Mutex};
 use napi::bindgen_prelude::{AbortSignal, AsyncTask, ObjectFinalize, Uint32Array};
 use napi::{Env, Task};
 use napi_derive::napi;
+use tokenshift_core::tokenizer::EnginePreference;
 use tokenshift_core::{batch, CsrBatch, TokenizerCore};
 
 use crate::guard::guard;
@@ -107,10 +108,14 @@ impl NativeTokenizer {
         tokenizer_json: String,
         config_json: Option<String>,
         source_name: String,
+        reference_engine_only: Option<bool>,
     ) -> napi::Result<Self> {
-        let core = guard(|| {
+        let mut core = guard(|| {
             TokenizerCore::from_json_str(&tokenizer_json, config_json.as_deref(), &source_name)
         })?;
+        if reference_engine_only == Some(true) {
+            core.set_engine_preference(EnginePreference::Reference);
+        }
         let external_bytes = i64::try_from(tokenizer_json.len())
             .unwrap_or(i64::MAX / RESIDENT_BYTES_PER_JSON_BYTE)
             .saturating_mul(RESIDENT_BYTES_PER_JSON_BYTE);
@@ -125,6 +130,20 @@ impl NativeTokenizer {
     #[napi]
     pub fn dispose(&self, env: Env) {
         self.release(&env);
+    }
+
+    /// `tokenizers-1.0` or `tokenizers-0.23`: the engine bulk work runs on (loads 1.0 on first call).
+    #[napi]
+    pub fn engine(&self) -> napi::Result<String> {
+        let core = self.core()?;
+        guard(|| Ok(core.engine().as_str().to_owned()))
+    }
+
+    /// Why 0.23 serves this tokenizer, or its character spans, if it does.
+    #[napi]
+    pub fn engine_note(&self) -> napi::Result<Option<String>> {
+        let core = self.core()?;
+        guard(|| Ok(core.engine_note()))
     }
 
     #[napi]

@@ -2,6 +2,7 @@
 //! `lstrip_blocks` and loop controls, Python string methods, `raise_exception`, `strftime_now`, and a
 //! `tojson` that writes like Python's `json.dumps(ensure_ascii=False)`.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 
@@ -115,6 +116,20 @@ impl ChatTemplate {
 
     /// Renders, charging the work to `budget`; fails once the budget is spent.
     pub fn render_within(&self, input: &RenderInput, budget: &mut RenderBudget) -> Result<String> {
+        let values = RenderValues::new(input);
+        let all = values.items.len();
+        self.render_values_within(&values, all, input.add_generation_prompt, budget)
+    }
+
+    /// Renders the first `upto` messages of `values` (all of them from `upto` = their count on), charging
+    /// the work to `budget`.
+    pub fn render_values_within(
+        &self,
+        values: &RenderValues,
+        upto: usize,
+        add_generation_prompt: bool,
+        budget: &mut RenderBudget,
+    ) -> Result<String> {
         if budget.remaining == 0 {
             return Err(out_of_fuel(budget));
         }
@@ -122,23 +137,8 @@ impl ChatTemplate {
         let template = env
             .get_template(NAME)
             .map_err(|e| template_error("is missing", &e))?;
-        let mut ctx = serde_json::Map::new();
-        ctx.insert("messages".into(), input.messages.clone());
-        ctx.insert(
-            "add_generation_prompt".into(),
-            Json::Bool(input.add_generation_prompt),
-        );
-        if let Some(tools) = input.tools {
-            ctx.insert("tools".into(), tools.clone());
-        }
-        if let Some(documents) = input.documents {
-            ctx.insert("documents".into(), documents.clone());
-        }
-        for (name, value) in &input.special_tokens {
-            ctx.insert((*name).into(), Json::String(value.clone()));
-        }
         let captured = template
-            .render_captured(Value::from(Serde(&ctx)))
+            .render_captured(values.context(upto, add_generation_prompt))
             .map_err(|e| {
                 if e.kind() == ErrorKind::OutOfFuel {
                     budget.remaining = 0;
@@ -150,6 +150,57 @@ impl ChatTemplate {
         let consumed = captured.state().fuel_levels().map_or(0, |(used, _)| used);
         budget.remaining = budget.remaining.saturating_sub(consumed);
         Ok(captured.into_output())
+    }
+}
+
+/// A record's template inputs, converted to template values once: the prefix renders of a conversation
+/// share them instead of copying the conversation per render.
+pub struct RenderValues {
+    /// The messages as given (a list unless the caller passed something else) and, for a list, its items.
+    messages: Value,
+    items: Vec<Value>,
+    tools: Option<Value>,
+    documents: Option<Value>,
+    special_tokens: Vec<(&'static str, Value)>,
+}
+
+impl RenderValues {
+    pub fn new(input: &RenderInput) -> Self {
+        let messages = Value::from(Serde(input.messages));
+        let items = match input.messages.is_array() {
+            true => messages
+                .try_iter()
+                .map(Iterator::collect)
+                .unwrap_or_default(),
+            false => Vec::new(),
+        };
+        Self {
+            messages,
+            items,
+            tools: input.tools.map(|t| Value::from(Serde(t))),
+            documents: input.documents.map(|d| Value::from(Serde(d))),
+            special_tokens: input
+                .special_tokens
+                .iter()
+                .map(|(name, value)| (*name, Value::from(value.as_str())))
+                .collect(),
+        }
+    }
+
+    /// The template's context with the first `upto` messages.
+    fn context(&self, upto: usize, add_generation_prompt: bool) -> Value {
+        let messages = match upto < self.items.len() {
+            true => Value::from(self.items[..upto].to_vec()),
+            false => self.messages.clone(),
+        };
+        let mut context: BTreeMap<&'static str, Value> = BTreeMap::from([
+            ("messages", messages),
+            ("add_generation_prompt", Value::from(add_generation_prompt)),
+        ]);
+        context.extend(self.tools.clone().map(|t| ("tools", t)));
+        context.extend(self.documents.clone().map(|d| ("documents", d)));
+        context.extend(self.special_tokens.iter().cloned());
+        Value::from_object(context)
     }
 }
 

@@ -11,7 +11,7 @@
 use serde_json::Value;
 
 use super::conversation::Conversation;
-use super::template::{input_bytes, ChatTemplate, RenderBudget, RenderInput};
+use super::template::{input_bytes, ChatTemplate, RenderBudget, RenderInput, RenderValues};
 use crate::error::Result;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
@@ -69,10 +69,14 @@ pub fn trained_spans_within(
         .as_array()
         .map(Vec::as_slice)
         .unwrap_or_default();
+    let values = RenderValues::new(&render_input(
+        conversation,
+        &conversation.messages,
+        false,
+        special_vars,
+    ));
     let mut render = |upto: usize, add_generation_prompt: bool| {
-        let slice = Value::Array(messages[..upto].to_vec());
-        let input = render_input(conversation, &slice, add_generation_prompt, special_vars);
-        template.render_within(&input, &mut budget)
+        template.render_values_within(&values, upto, add_generation_prompt, &mut budget)
     };
     let full = render(messages.len(), false)?;
     if train_on == TrainOn::All {

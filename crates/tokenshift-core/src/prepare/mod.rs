@@ -18,7 +18,7 @@ use std::sync::Arc;
 use crate::chat::{conversation, turns, ChatTemplate};
 use crate::error::{Error, Result};
 use crate::threads;
-use crate::tokenizer::TokenizerCore;
+use crate::tokenizer::{Engine, TokenizerCore};
 pub use options::{Boundary, OnError, PrepareOptions, RecordFormat, Shard, Shift, Truncation};
 pub use stats::{PrepareStats, RecordStatus};
 
@@ -44,6 +44,8 @@ struct Outcome {
     skip_reason: Option<String>,
     bos_repeated: bool,
     eot_untrained: bool,
+    /// The engine that tokenized it (none for records that never reached the tokenizer).
+    engine: Option<Engine>,
 }
 
 enum RecordSource<'a> {
@@ -76,11 +78,13 @@ pub struct OversizedLine {
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
-pub struct Preparer<'t> {
-    tokenizer: &'t TokenizerCore,
+/// Built once per job and cloned per call (a clone shares the tokenizer and the compiled template).
+#[derive(Clone)]
+pub struct Preparer {
+    tokenizer: Arc<TokenizerCore>,
     options: PrepareOptions,
     eos: Option<u32>,
-    chat: ChatSetup,
+    chat: Arc<ChatSetup>,
     /// Set by the caller to stop between records (a render is bounded by its work budget).
     cancel: Option<Arc<AtomicBool>>,
 }
@@ -128,8 +132,8 @@ impl ChatSetup {
     }
 }
 
-impl<'t> Preparer<'t> {
-    pub fn new(tokenizer: &'t TokenizerCore, options: PrepareOptions) -> Result<Self> {
+impl Preparer {
+    pub fn new(tokenizer: Arc<TokenizerCore>, options: PrepareOptions) -> Result<Self> {
         options.validate()?;
         let eos = match options.add_eos {
             Some(false) => None,
@@ -149,7 +153,7 @@ impl<'t> Preparer<'t> {
                 (id, _) => id,
             },
         };
-        let chat = ChatSetup::new(tokenizer, &options)?;
+        let chat = Arc::new(ChatSetup::new(&tokenizer, &options)?);
         Ok(Self {
             tokenizer,
             options,
@@ -157,6 +161,14 @@ impl<'t> Preparer<'t> {
             chat,
             cancel: None,
         })
+    }
+
+    /// The same preparer numbering records from `first` (a chunk of a stream).
+    pub fn starting_at(&self, first: u32) -> Result<Self> {
+        let mut next = self.clone();
+        next.options.first_record_number = first;
+        next.options.validate()?;
+        Ok(next)
     }
 
     /// Work stops with `Error::Cancelled` at the next record once `flag` is set.
@@ -281,6 +293,7 @@ impl<'t> Preparer<'t> {
                 (Some(reason), _) => batch.stats.count_chat_skip(outcome.number, reason),
                 (None, status) => batch.stats.count(outcome.number, status),
             }
+            batch.stats.count_engine(outcome.engine);
             batch.stats.bos_repeated += u64::from(outcome.bos_repeated);
             batch.stats.eot_untrained += u64::from(outcome.eot_untrained);
             batch.record_status.push(outcome.status);
@@ -344,7 +357,7 @@ impl<'t> Preparer<'t> {
         };
         let is_chat = matches!(example.kind, records::ExampleKind::Chat(_));
         let eos = if is_chat { None } else { self.eos };
-        let tokens = trainable::trainable_tokens(self.tokenizer, &example, options.boundary, eos)?;
+        let tokens = trainable::trainable_tokens(&self.tokenizer, &example, options.boundary, eos)?;
         // Token ids index a vocabulary far below 2^31, so they fit i32 (the dtype trainers use).
         let mut ids: Vec<i32> = tokens.ids.iter().map(|&id| id as i32).collect();
         let full_len = ids.len();
@@ -371,7 +384,10 @@ impl<'t> Preparer<'t> {
             truncate::Fit::Fits => RecordStatus::Kept,
         };
         if !status.is_row() {
-            return Ok(Outcome::skipped(number, status, None));
+            return Ok(Outcome {
+                engine: Some(tokens.engine),
+                ..Outcome::skipped(number, status, None)
+            });
         }
         // Lint, on the kept window of the sequence.
         let kept_from = match options.truncation {
@@ -396,6 +412,7 @@ impl<'t> Preparer<'t> {
             skip_reason: None,
             bos_repeated,
             eot_untrained,
+            engine: Some(tokens.engine),
         })
     }
 
@@ -446,6 +463,7 @@ impl Outcome {
             skip_reason,
             bos_repeated: false,
             eot_untrained: false,
+            engine: None,
         }
     }
 }

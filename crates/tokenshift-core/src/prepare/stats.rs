@@ -1,6 +1,8 @@
 //! Counters that travel with every prepared batch: nothing is dropped or cut without a count and the
 //! record numbers involved.
 
+use crate::tokenizer::Engine;
+
 /// What happened to one input record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
@@ -52,6 +54,9 @@ pub struct PrepareStats {
     pub bos_repeated: u64,
     /// Lint: chat rows whose last trained token is not a special token (its end-of-turn marker was cut or missed).
     pub eot_untrained: u64,
+    /// Records tokenized by the `tokenizers` 1.0 engine, and by 0.23 (see `tokenizer::Engine`).
+    pub pipeline_records: u64,
+    pub reference_records: u64,
 }
 
 impl PrepareStats {
@@ -77,6 +82,14 @@ impl PrepareStats {
         }
         if status.is_row() {
             self.rows += 1;
+        }
+    }
+
+    pub fn count_engine(&mut self, engine: Option<Engine>) {
+        match engine {
+            Some(Engine::Pipeline) => self.pipeline_records += 1,
+            Some(Engine::Reference) => self.reference_records += 1,
+            None => {}
         }
     }
 

@@ -4,13 +4,15 @@
 use super::options::Boundary;
 use super::records::{Example, ExampleKind};
 use crate::error::Result;
-use crate::tokenizer::TokenizerCore;
+use crate::tokenizer::{Engine, TokenizerCore};
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrainableTokens {
     pub ids: Vec<u32>,
     /// 0 or 1 per token: bytes, not bools, so the label step can run branch-free.
     pub trainable: Vec<u8>,
+    /// Which tokenizers engine produced the ids (and the spans the mask was decided from).
+    pub engine: Engine,
 }
 
 pub fn trainable_tokens(
@@ -43,7 +45,7 @@ fn tokenize_once(tokenizer: &TokenizerCore, example: &Example) -> Result<Trainab
     text.push_str(&example.completion);
     let completion_start = example.prompt.len();
     let completion_end = text.len();
-    let spans = tokenizer.encode_with_offsets(&text, true)?;
+    let (spans, engine) = tokenizer.token_spans(&text, true)?;
     let trainable = spans
         .offsets
         .iter()
@@ -56,6 +58,7 @@ fn tokenize_once(tokenizer: &TokenizerCore, example: &Example) -> Result<Trainab
     Ok(TrainableTokens {
         ids: spans.ids,
         trainable,
+        engine,
     })
 }
 
@@ -66,7 +69,7 @@ fn tokenize_chat(
     text: &str,
     spans: &[(usize, usize)],
 ) -> Result<TrainableTokens> {
-    let encoded = tokenizer.encode_with_offsets(text, false)?;
+    let (encoded, engine) = tokenizer.token_spans(text, false)?;
     let trainable = encoded
         .offsets
         .iter()
@@ -78,16 +81,26 @@ fn tokenize_chat(
     Ok(TrainableTokens {
         ids: encoded.ids,
         trainable,
+        engine,
     })
 }
 
 /// The usual Alpaca/TinyLlama pipeline: prompt encoded with special tokens, completion without,
 /// concatenated. Token boundaries at the seam can differ from tokenizing the whole text.
 fn tokenize_apart(tokenizer: &TokenizerCore, example: &Example) -> Result<TrainableTokens> {
-    let mut ids = tokenizer.encode_ids(&example.prompt, true)?;
+    let mut ids = Vec::new();
+    let prompt_engine = tokenizer.encode_ids_into(&example.prompt, true, &mut ids)?;
     let prompt_len = ids.len();
-    ids.extend(tokenizer.encode_ids(&example.completion, false)?);
+    let completion_engine = tokenizer.encode_ids_into(&example.completion, false, &mut ids)?;
     let mut trainable = vec![0u8; ids.len()];
     trainable[prompt_len..].fill(1);
-    Ok(TrainableTokens { ids, trainable })
+    let engine = match (prompt_engine, completion_engine) {
+        (Engine::Pipeline, Engine::Pipeline) => Engine::Pipeline,
+        _ => Engine::Reference,
+    };
+    Ok(TrainableTokens {
+        ids,
+        trainable,
+        engine,
+    })
 }

@@ -3,11 +3,18 @@
 mod cleanup;
 mod config;
 mod diagnose;
+mod engine;
+mod surface;
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::str::FromStr;
+use std::sync::{Mutex, OnceLock};
 
 pub use cleanup::clean_up_tokenization;
 pub use config::{SpecialTokens, TokenizerConfig};
+pub use engine::{Engine, EnginePreference};
+
+use engine::PipelineEngine;
 
 use crate::error::{Error, Result};
 
@@ -43,6 +50,11 @@ pub struct AddedTokenInfo {
 pub struct TokenizerCore {
     inner: tokenizers::Tokenizer,
     config: TokenizerConfig,
+    preference: EnginePreference,
+    /// The tokenizer.json text until the 1.0 engine is built from it (on first bulk use: loading it
+    /// costs 2-3x 0.23's load, which the drop-in `encode` never needs).
+    pending_json: Mutex<Option<String>>,
+    pipeline: OnceLock<std::result::Result<PipelineEngine, String>>,
 }
 
 impl TokenizerCore {
@@ -72,7 +84,9 @@ impl TokenizerCore {
             Some(text) => TokenizerConfig::from_json_str(text)?,
             None => TokenizerConfig::default(),
         };
-        Self::new(inner, config, source_name)
+        let mut core = Self::new(inner, config, source_name)?;
+        core.pending_json = Mutex::new(Some(tokenizer_json.to_owned()));
+        Ok(core)
     }
 
     pub fn from_file(path: &str) -> Result<Self> {
@@ -108,7 +122,62 @@ impl TokenizerCore {
                 source_name: source_name.into(),
                 message: e.to_string(),
             })?;
-        Ok(Self { inner, config })
+        Ok(Self {
+            inner,
+            config,
+            preference: EnginePreference::Auto,
+            pending_json: Mutex::new(None),
+            pipeline: OnceLock::new(),
+        })
+    }
+
+    /// Chooses the engines this tokenizer may use (before it is shared).
+    pub fn set_engine_preference(&mut self, preference: EnginePreference) {
+        self.preference = preference;
+    }
+
+    /// The 1.0 engine, built on first use, or why there is none.
+    fn pipeline_engine(&self) -> std::result::Result<&PipelineEngine, &str> {
+        if self.preference == EnginePreference::Reference {
+            return Err("engine: 'tokenizers-0.23' was requested");
+        }
+        self.pipeline
+            .get_or_init(|| {
+                let json = self
+                    .pending_json
+                    .lock()
+                    .ok()
+                    .and_then(|mut slot| slot.take())
+                    .ok_or("the tokenizer.json text is not available")?;
+                let config: serde_json::Value =
+                    serde_json::from_str(&json).map_err(|e| e.to_string())?;
+                drop(json);
+                // A release candidate: a panic while reading a config must not take the 0.23 path down.
+                catch_unwind(AssertUnwindSafe(|| {
+                    PipelineEngine::load(config, &self.inner)
+                }))
+                .unwrap_or_else(|_| Err("tokenizers 1.0 panicked while reading it".into()))
+            })
+            .as_ref()
+            .map_err(String::as_str)
+    }
+
+    /// The engine that produces ids in bulk (batch encoding, `prepare`).
+    pub fn engine(&self) -> Engine {
+        match self.pipeline_engine() {
+            Ok(_) => Engine::Pipeline,
+            Err(_) => Engine::Reference,
+        }
+    }
+
+    /// Why 0.23 serves this tokenizer (all of it, or its spans), if it does.
+    pub fn engine_note(&self) -> Option<String> {
+        match self.pipeline_engine() {
+            Err(why) => Some(why.to_owned()),
+            Ok(engine) => engine
+                .span_note()
+                .map(|why| format!("character spans (offsets boundary, chat masks) come from tokenizers 0.23: {why}")),
+        }
     }
 
     pub fn config(&self) -> &TokenizerConfig {
@@ -168,13 +237,57 @@ impl TokenizerCore {
         })
     }
 
-    /// Ids only: the hot path of batch encoding. `encode_fast` skips token strings and offsets.
+    /// Ids with byte spans from the 1.0 engine where it can rebuild them for this text, else from 0.23;
+    /// the same spans either way. Returns the engine that served.
+    pub fn token_spans(
+        &self,
+        text: &str,
+        add_special_tokens: bool,
+    ) -> Result<(TokenSpans, Engine)> {
+        if let Ok(engine) = self.pipeline_engine() {
+            let rebuilt = catch_unwind(AssertUnwindSafe(|| {
+                engine.token_spans(text, add_special_tokens)
+            }));
+            if let Ok(Ok(Some(spans))) = rebuilt {
+                return Ok((spans, Engine::Pipeline));
+            }
+        }
+        Ok((
+            self.encode_with_offsets(text, add_special_tokens)?,
+            Engine::Reference,
+        ))
+    }
+
+    /// Ids only: the hot path of batch encoding (the 1.0 engine, else 0.23's `encode_fast`).
     pub fn encode_ids(&self, text: &str, add_special_tokens: bool) -> Result<Vec<u32>> {
+        let mut ids = Vec::new();
+        self.encode_ids_into(text, add_special_tokens, &mut ids)?;
+        Ok(ids)
+    }
+
+    /// Appends the ids of `text` to `out`; returns the engine that served.
+    pub fn encode_ids_into(
+        &self,
+        text: &str,
+        add_special_tokens: bool,
+        out: &mut Vec<u32>,
+    ) -> Result<Engine> {
+        if let Ok(engine) = self.pipeline_engine() {
+            let start = out.len();
+            let encoded = catch_unwind(AssertUnwindSafe(|| {
+                engine.encode_ids_into(text, add_special_tokens, out)
+            }));
+            if let Ok(Ok(())) = encoded {
+                return Ok(Engine::Pipeline);
+            }
+            out.truncate(start);
+        }
         let encoding = self
             .inner
             .encode_fast(text, add_special_tokens)
             .map_err(|e| Error::Encode(e.to_string()))?;
-        Ok(encoding.get_ids().to_vec())
+        out.extend_from_slice(encoding.get_ids());
+        Ok(Engine::Reference)
     }
 
     /// `clean_up`: `None` uses the config's `clean_up_tokenization_spaces`.

@@ -1,0 +1,203 @@
+//! The fast engine: `tokenizers` 1.0's read-only pipeline (ids only, several times faster than 0.23 with
+//! the same ids). 0.23 stays the engine of record for what 1.0 lacks: tokenizers its reader refuses,
+//! the drop-in `Encoding` (offsets, token strings), and spans `surface` cannot rebuild.
+
+use serde_json::Value;
+use tokenizers_pipeline::pipeline::{EncodeOptions, PipelineToken, PipelineTokenizer};
+
+use super::surface::{surface_kind, Surface};
+use crate::error::{Error, Result};
+
+/// Which engine produced a record's ids (and its spans, where a mask needed them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Engine {
+    /// `tokenizers` 1.0's pipeline engine.
+    Pipeline,
+    /// `tokenizers` 0.23.2, the engine the official npm binding runs.
+    Reference,
+}
+
+impl Engine {
+    /// The crate version behind each engine (pinned with `=` in Cargo.toml; a test checks Cargo.lock).
+    pub fn crate_version(self) -> &'static str {
+        match self {
+            Self::Pipeline => "1.0.0-rc.3",
+            Self::Reference => "0.23.2",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pipeline => "tokenizers-1.0",
+            Self::Reference => "tokenizers-0.23",
+        }
+    }
+}
+
+/// Whether a tokenizer may use the 1.0 engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EnginePreference {
+    /// 1.0 wherever it gives 0.23's results.
+    #[default]
+    Auto,
+    /// 0.23 only (to compare, or to rule the new engine out).
+    Reference,
+}
+
+/// Texts both engines must agree on before 1.0 is trusted with a tokenizer (with a text holding every
+/// added token): spaces, digits, accents, emoji, newlines and tabs, "▁" and NBSP, nothing.
+const PROBES: [&str; 4] = [
+    "Hello world",
+    " 12 naïve  🚀\n\tend ",
+    "\u{2581}x\u{a0}y",
+    "",
+];
+
+pub(crate) struct PipelineEngine {
+    inner: PipelineTokenizer,
+    /// What the post-processor puts around one sequence when special tokens are added.
+    prefix: Vec<u32>,
+    suffix: Vec<u32>,
+    /// How spans are rebuilt, or why they cannot be (then 0.23's offsets serve).
+    surface: std::result::Result<Surface, String>,
+}
+
+impl PipelineEngine {
+    /// `Err` says why this tokenizer stays on 0.23 (shown to users as the engine note).
+    pub fn load(
+        mut config: Value,
+        reference: &tokenizers::Tokenizer,
+    ) -> std::result::Result<Self, String> {
+        let surface = surface_kind(&config).map(|kind| {
+            let added = reference.get_added_tokens_decoder();
+            Surface::new(
+                kind,
+                reference.get_vocab_size(true),
+                |id| reference.id_to_token(id),
+                |id| added.get(&id).map(|t| t.content.clone()),
+            )
+        });
+        // The reader takes only canonical configs; the upgrade pass rewrites older ones.
+        tokenizers_pipeline::canonicalize_value(&mut config)
+            .map_err(|e| format!("tokenizers 1.0 cannot read this config: {e}"))?;
+        let canonical = serde_json::to_string(&config).map_err(|e| e.to_string())?;
+        let inner = tokenizers_pipeline::from_json(&canonical)
+            .map_err(|e| format!("tokenizers 1.0 cannot read this config: {e}"))?;
+        let single = &inner.get_post_processor().single;
+        let ids = |run: &[(PipelineToken, u8)]| run.iter().map(|(t, _)| t.id()).collect();
+        let engine = Self {
+            prefix: ids(&single.prefix),
+            suffix: ids(&single.suffix),
+            inner,
+            surface,
+        };
+        // Every added token in text: the engines must number them alike (0.23 renumbers gaps).
+        let mut added: Vec<_> = reference.get_added_tokens_decoder().into_iter().collect();
+        added.sort_unstable_by_key(|(id, _)| *id);
+        let added_probe: String = added
+            .iter()
+            .map(|(_, token)| format!("a{} ", token.content))
+            .collect();
+        for probe in PROBES.iter().copied().chain([added_probe.as_str()]) {
+            for add_special_tokens in [true, false] {
+                let expected = reference
+                    .encode_fast(probe, add_special_tokens)
+                    .map(|e| e.get_ids().to_vec())
+                    .map_err(|e| e.to_string())?;
+                let mut ids = Vec::new();
+                engine
+                    .encode_ids_into(probe, add_special_tokens, &mut ids)
+                    .map_err(|e| e.to_string())?;
+                if ids != expected {
+                    let shown: String = probe.chars().take(80).collect();
+                    return Err(format!(
+                        "tokenizers 1.0 and 0.23 give different ids for {shown:?}"
+                    ));
+                }
+            }
+        }
+        Ok(engine)
+    }
+
+    /// Appends the ids of `text` to `out`.
+    pub fn encode_ids_into(
+        &self,
+        text: &str,
+        add_special_tokens: bool,
+        out: &mut Vec<u32>,
+    ) -> Result<()> {
+        if add_special_tokens {
+            out.extend_from_slice(&self.prefix);
+        }
+        let mut tokens = Vec::with_capacity(text.len() / 3 + 1);
+        self.inner
+            .encode_into(text, &EncodeOptions::no_specials(), &mut tokens)
+            .map_err(|e| Error::Encode(e.to_string()))?;
+        out.extend_from_slice(PipelineToken::cast_slice(&tokens));
+        if add_special_tokens {
+            out.extend_from_slice(&self.suffix);
+        }
+        Ok(())
+    }
+
+    /// Ids with byte spans, the post-processor's tokens marked as not from the text; `None` when the
+    /// spans cannot be rebuilt for this text (the caller asks 0.23).
+    pub fn token_spans(
+        &self,
+        text: &str,
+        add_special_tokens: bool,
+    ) -> Result<Option<super::TokenSpans>> {
+        let Ok(surface) = &self.surface else {
+            return Ok(None);
+        };
+        let mut ids = Vec::new();
+        self.encode_ids_into(text, false, &mut ids)?;
+        let mut text_spans = Vec::new();
+        if surface.spans(text, &ids, &mut text_spans).is_none() {
+            return Ok(None);
+        }
+        let (prefix, suffix): (&[u32], &[u32]) = match add_special_tokens {
+            true => (&self.prefix, &self.suffix),
+            false => (&[], &[]),
+        };
+        let len = prefix.len() + ids.len() + suffix.len();
+        let mut spans = super::TokenSpans {
+            ids: Vec::with_capacity(len),
+            offsets: Vec::with_capacity(len),
+            from_text: Vec::with_capacity(len),
+        };
+        for (part, from_text) in [(prefix, false), (&ids[..], true), (suffix, false)] {
+            spans.ids.extend_from_slice(part);
+            spans
+                .from_text
+                .resize(spans.from_text.len() + part.len(), from_text);
+        }
+        // 0.23 reports (0, 0) for the post-processor's tokens.
+        spans.offsets.resize(prefix.len(), (0, 0));
+        spans.offsets.extend_from_slice(&text_spans);
+        spans.offsets.resize(len, (0, 0));
+        Ok(Some(spans))
+    }
+
+    /// Why spans come from 0.23 for every record of this tokenizer, if they do.
+    pub fn span_note(&self) -> Option<&str> {
+        self.surface.as_ref().err().map(String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Engine;
+
+    #[test]
+    fn crate_versions_match_the_lock_file() {
+        let lock = include_str!("../../../../Cargo.lock");
+        for engine in [Engine::Pipeline, Engine::Reference] {
+            let entry = format!(
+                "name = \"tokenizers\"\nversion = \"{}\"",
+                engine.crate_version()
+            );
+            assert!(lock.contains(&entry), "Cargo.lock has no {entry}");
+        }
+    }
+}

@@ -1,0 +1,358 @@
+//! Byte spans rebuilt from token ids, for the engine that gives ids only (tokenizers 1.0).
+//!
+//! Each id stands for known bytes of the text ("surface"): raw bytes for byte-level BPE, the text with
+//! "▁" for spaces for SentencePiece-style BPE, `<0xNN>` for one byte, an added token's content. The walk
+//! lays the pieces end to end along the text; a record whose pieces do not rebuild its text exactly
+//! gets no spans here, and the caller takes the 0.23 path for it. Spans follow 0.23's offsets: a token
+//! that covers part of a UTF-8 character spans the whole character, and a lone inserted "▁" spans the
+//! character after it. Only the configs listed in `surface_kind` are accepted: anything that rewrites
+//! the text (lower-casing, charsmaps, offset trimming, stripping added tokens) keeps the 0.23 path.
+
+use serde_json::Value;
+
+/// How a tokenizer's pieces map onto its input, when its config makes that provable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SurfaceKind {
+    /// Byte-level BPE (GPT-2, Llama-3, Qwen). `nfc`: an NFC normalizer, so only NFC text maps back.
+    ByteLevel { nfc: bool },
+    /// SentencePiece-style BPE (Llama-2, Mistral): `Prepend("▁")` + `Replace(" ", "▁")`, byte fallback.
+    Metaspace,
+}
+
+/// The accepted config shapes, or why a tokenizer's spans must come from 0.23's offsets.
+pub fn surface_kind(tokenizer: &Value) -> Result<SurfaceKind, String> {
+    if let Some(token) = tokenizer["added_tokens"].as_array().and_then(|tokens| {
+        tokens.iter().find(|t| {
+            ["lstrip", "rstrip", "single_word"]
+                .iter()
+                .any(|flag| t[*flag].as_bool() == Some(true))
+        })
+    }) {
+        return Err(format!(
+            "added token {} strips whitespace or matches whole words",
+            token["content"]
+        ));
+    }
+    let model = &tokenizer["model"];
+    // Older files (GPT-2's) leave out the model type; BPE is the one with merges.
+    let is_bpe = model["type"] == "BPE" || (model["type"].is_null() && model["merges"].is_array());
+    if !is_bpe {
+        return Err("the model is not BPE".into());
+    }
+    if !post_processor_keeps_offsets(&tokenizer["post_processor"]) {
+        return Err("the post-processor trims or rewrites offsets".into());
+    }
+    let normalizer = &tokenizer["normalizer"];
+    let byte_fallback = tokenizer["model"]["byte_fallback"].as_bool() == Some(true);
+    if byte_level_pre_tokenizer(&tokenizer["pre_tokenizer"]) && !byte_fallback {
+        return match normalizer {
+            Value::Null => Ok(SurfaceKind::ByteLevel { nfc: false }),
+            n if n["type"] == "NFC" => Ok(SurfaceKind::ByteLevel { nfc: true }),
+            _ => Err("the normalizer rewrites the text".into()),
+        };
+    }
+    let normalized_added = tokenizer["added_tokens"]
+        .as_array()
+        .is_some_and(|tokens| tokens.iter().any(|t| t["normalized"] == true));
+    if tokenizer["pre_tokenizer"].is_null() && is_metaspace_normalizer(normalizer) {
+        // A normalized added token is matched after "▁" was prepended, which moves section starts.
+        return match normalized_added {
+            false => Ok(SurfaceKind::Metaspace),
+            true => Err("an added token is matched in normalized text".into()),
+        };
+    }
+    Err("the normalizer or pre-tokenizer is not one whose pieces map back to the text".into())
+}
+
+fn post_processor_keeps_offsets(node: &Value) -> bool {
+    match node["type"].as_str() {
+        None => node.is_null(),
+        Some("TemplateProcessing") => true,
+        Some("ByteLevel") => node["trim_offsets"] == false,
+        Some("Sequence") => node["processors"]
+            .as_array()
+            .is_some_and(|all| all.iter().all(post_processor_keeps_offsets)),
+        Some(_) => false,
+    }
+}
+
+/// `ByteLevel` without an added prefix space, alone or after `Split`s (which only cut the text).
+fn byte_level_pre_tokenizer(node: &Value) -> bool {
+    let is_byte_level = |n: &Value| n["type"] == "ByteLevel" && n["add_prefix_space"] == false;
+    match node["type"].as_str() {
+        Some("ByteLevel") => is_byte_level(node),
+        Some("Sequence") => node["pretokenizers"].as_array().is_some_and(|all| {
+            all.split_last().is_some_and(|(last, splits)| {
+                is_byte_level(last) && splits.iter().all(|s| s["type"] == "Split")
+            })
+        }),
+        _ => false,
+    }
+}
+
+fn is_metaspace_normalizer(node: &Value) -> bool {
+    let Some([prepend, replace]) = node["normalizers"].as_array().map(Vec::as_slice) else {
+        return false;
+    };
+    node["type"] == "Sequence"
+        && prepend["type"] == "Prepend"
+        && prepend["prepend"] == "▁"
+        && replace["type"] == "Replace"
+        && replace["pattern"]["String"] == " "
+        && replace["content"] == "▁"
+}
+
+/// What an id stands for in the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PieceKind {
+    Model,
+    /// An added token matched before normalization: the text after it is a new section.
+    Added,
+    /// No known bytes (a gap in the vocabulary, or a token outside the byte-level alphabet).
+    Unknown,
+}
+
+/// Every id's bytes in one flat buffer.
+pub struct Surface {
+    kind: SurfaceKind,
+    bytes: Vec<u8>,
+    /// `ids + 1` entries: id `i` is `bytes[starts[i]..starts[i + 1]]`.
+    starts: Vec<usize>,
+    kinds: Vec<PieceKind>,
+}
+
+impl Surface {
+    /// `token(id)` is the vocabulary's token string; `added(id)` the content of an added token.
+    pub fn new(
+        kind: SurfaceKind,
+        vocab_size: usize,
+        token: impl Fn(u32) -> Option<String>,
+        added: impl Fn(u32) -> Option<String>,
+    ) -> Self {
+        let decoder = byte_level_decoder();
+        let mut surface = Self {
+            kind,
+            bytes: Vec::new(),
+            starts: vec![0],
+            kinds: Vec::with_capacity(vocab_size),
+        };
+        for id in (0..vocab_size).filter_map(|id| u32::try_from(id).ok()) {
+            let piece_kind = match (added(id), token(id)) {
+                (Some(content), _) => {
+                    surface.bytes.extend_from_slice(content.as_bytes());
+                    PieceKind::Added
+                }
+                (None, Some(token)) => match surface.push_model_piece(&token, &decoder) {
+                    true => PieceKind::Model,
+                    false => PieceKind::Unknown,
+                },
+                (None, None) => PieceKind::Unknown,
+            };
+            if piece_kind == PieceKind::Unknown {
+                surface
+                    .bytes
+                    .truncate(surface.starts[surface.starts.len() - 1]);
+            }
+            surface.kinds.push(piece_kind);
+            surface.starts.push(surface.bytes.len());
+        }
+        surface
+    }
+
+    fn push_model_piece(&mut self, token: &str, decoder: &[Option<u8>]) -> bool {
+        match self.kind {
+            SurfaceKind::ByteLevel { .. } => {
+                token
+                    .chars()
+                    .all(|c| match decoder.get(c as usize).copied().flatten() {
+                        Some(byte) => {
+                            self.bytes.push(byte);
+                            true
+                        }
+                        None => false,
+                    })
+            }
+            SurfaceKind::Metaspace => {
+                if let Some(byte) = byte_fallback_byte(token) {
+                    self.bytes.push(byte);
+                } else {
+                    for c in token.chars() {
+                        let c = if c == '▁' { ' ' } else { c };
+                        self.bytes
+                            .extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+                    }
+                }
+                true
+            }
+        }
+    }
+
+    /// Byte spans of `ids` (the text's own tokens, no post-processor additions) in `text`, or `None`
+    /// when the pieces do not rebuild `text` exactly. `spans` is cleared first.
+    pub fn spans(&self, text: &str, ids: &[u32], spans: &mut Vec<(usize, usize)>) -> Option<()> {
+        if self.kind == (SurfaceKind::ByteLevel { nfc: true })
+            && !unicode_normalization::is_nfc(text)
+        {
+            return None;
+        }
+        spans.clear();
+        spans.reserve(ids.len());
+        let bytes = text.as_bytes();
+        let mut pos = 0;
+        // Whether the section of text being walked still owes the "▁" its normalizer prepends.
+        let mut owes_prefix = true;
+        for &id in ids {
+            let i = id as usize;
+            let mut piece = self
+                .bytes
+                .get(*self.starts.get(i)?..*self.starts.get(i + 1)?)?;
+            let kind = *self.kinds.get(i)?;
+            if kind == PieceKind::Unknown {
+                return None;
+            }
+            if kind == PieceKind::Model && owes_prefix && self.kind == SurfaceKind::Metaspace {
+                piece = piece.strip_prefix(b" ")?;
+            }
+            let end = pos + piece.len();
+            if bytes.get(pos..end)? != piece {
+                return None;
+            }
+            // A piece that is only the inserted "▁" is aligned, as in 0.23, with the character after it.
+            let span_end = if piece.is_empty() { pos + 1 } else { end };
+            if span_end > bytes.len() {
+                return None;
+            }
+            spans.push((floor_char(text, pos), ceil_char(text, span_end)));
+            pos = end;
+            owes_prefix = kind == PieceKind::Added;
+        }
+        (pos == bytes.len()).then_some(())
+    }
+}
+
+fn floor_char(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+fn ceil_char(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at += 1;
+    }
+    at
+}
+
+/// `<0xNN>`: SentencePiece's byte fallback token for byte NN.
+fn byte_fallback_byte(token: &str) -> Option<u8> {
+    let hex = token.strip_prefix("<0x")?.strip_suffix('>')?;
+    (hex.len() == 2).then(|| u8::from_str_radix(hex, 16).ok())?
+}
+
+/// GPT-2's `bytes_to_unicode`, inverted: indexed by char code, the byte it stands for.
+fn byte_level_decoder() -> Vec<Option<u8>> {
+    let mut decoder = vec![None; 512];
+    let mut extra = 0;
+    for byte in 0..=255u8 {
+        let printable = matches!(byte, 0x21..=0x7e | 0xa1..=0xac | 0xae..=0xff);
+        let code = if printable {
+            usize::from(byte)
+        } else {
+            extra += 1;
+            255 + extra
+        };
+        decoder[code] = Some(byte);
+    }
+    decoder
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn surface(kind: SurfaceKind, vocab: &[&str], added: &[&str]) -> Surface {
+        let all: Vec<String> = vocab.iter().chain(added).map(|s| s.to_string()).collect();
+        Surface::new(
+            kind,
+            all.len(),
+            |id| all.get(id as usize).cloned(),
+            |id| (id as usize >= vocab.len()).then(|| all[id as usize].clone()),
+        )
+    }
+
+    #[test]
+    fn byte_level_pieces_cover_whole_characters() {
+        // "é" is 0xC3 0xA9: "Ã" and "©" in the byte-level alphabet; "Ġ" is a space.
+        let s = surface(
+            SurfaceKind::ByteLevel { nfc: false },
+            &["a", "Ġ", "Ã", "©"],
+            &[],
+        );
+        let mut spans = Vec::new();
+        assert_eq!(s.spans("a é", &[0, 1, 2, 3], &mut spans), Some(()));
+        assert_eq!(spans, [(0, 1), (1, 2), (2, 4), (2, 4)]);
+        assert_eq!(s.spans("a é!", &[0, 1, 2, 3], &mut spans), None);
+        assert_eq!(s.spans("b", &[0], &mut spans), None);
+    }
+
+    #[test]
+    fn nfc_tokenizers_map_only_nfc_text() {
+        let s = surface(SurfaceKind::ByteLevel { nfc: true }, &["e", "Ì", "ģ"], &[]);
+        let mut spans = Vec::new();
+        assert_eq!(s.spans("e\u{301}", &[0, 1, 2], &mut spans), None);
+    }
+
+    #[test]
+    fn metaspace_prefix_is_owed_once_per_section() {
+        let s = surface(
+            SurfaceKind::Metaspace,
+            &["▁Hi", "▁", "1", "<0x0A>", "▁there"],
+            &["</s>"],
+        );
+        let mut spans = Vec::new();
+        // "Hi there</s>\n1" → ▁Hi ▁there </s> ▁ <0x0A> 1 (the section after </s> owes a new "▁").
+        assert_eq!(
+            s.spans("Hi there</s>\n1", &[0, 4, 5, 1, 3, 2], &mut spans),
+            Some(())
+        );
+        assert_eq!(
+            spans,
+            [(0, 2), (2, 8), (8, 12), (12, 13), (12, 13), (13, 14)]
+        );
+        // Without the prefix token the first piece cannot lose its "▁".
+        assert_eq!(s.spans("1", &[2], &mut spans), None);
+    }
+
+    #[test]
+    fn decoder_is_a_bijection_on_bytes() {
+        let decoder = byte_level_decoder();
+        let mut seen: Vec<u8> = decoder.iter().flatten().copied().collect();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..=255).collect::<Vec<u8>>());
+        assert_eq!(decoder['Ġ' as usize], Some(b' '));
+    }
+
+    #[test]
+    fn configs_that_rewrite_text_are_refused_with_a_reason() {
+        let lower: Value = serde_json::json!({
+            "model": {"type": "BPE"}, "normalizer": {"type": "Lowercase"},
+            "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": false}, "added_tokens": []
+        });
+        assert!(surface_kind(&lower).is_err());
+        let strip: Value = serde_json::json!({
+            "model": {"type": "BPE"}, "normalizer": null, "added_tokens": [{"content": "<|a|>", "rstrip": true}],
+            "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": false}
+        });
+        assert!(surface_kind(&strip).expect_err("refused").contains("<|a|>"));
+        let qwen_like: Value = serde_json::json!({
+            "model": {"type": "BPE"}, "normalizer": {"type": "NFC"}, "added_tokens": [],
+            "pre_tokenizer": {"type": "Sequence", "pretokenizers": [{"type": "Split"}, {"type": "ByteLevel", "add_prefix_space": false}]},
+            "post_processor": {"type": "ByteLevel", "trim_offsets": false}
+        });
+        assert_eq!(
+            surface_kind(&qwen_like),
+            Ok(SurfaceKind::ByteLevel { nfc: true })
+        );
+    }
+}
