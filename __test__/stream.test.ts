@@ -34,7 +34,7 @@ interface Flat {
 }
 
 function flatten(batches: PreparedBatch[]): Flat {
-  const out: Flat = { inputIds: [], labels: [], lengths: [], rowRecords: [], records: 0, skipped: { tooLong: [], noTrainableLabels: [], chatTurnNotFound: [], invalid: [] } };
+  const out: Flat = { inputIds: [], labels: [], lengths: [], rowRecords: [], records: 0, skipped: { tooLong: [], noTrainableLabels: [], emptyCompletion: [], chatTurnNotFound: [], invalid: [] } };
   const skipped = out.skipped as Record<string, unknown[]>;
   for (const b of batches) {
     out.inputIds.push(...b.inputIds);
@@ -103,14 +103,15 @@ describe.each(backends)('%s backend', (backend) => {
       const batches = await collect(run);
       const flat = flatten(batches);
       const invalid = (flat.skipped as { invalid: { record: number; reason: string }[] }).invalid;
-      expect(invalid.map((s) => s.record)).toEqual([2, 3, 4, 5, 7]);
+      expect(invalid.map((s) => s.record)).toEqual([2, 3, 5, 7]);
+      // An empty text is content, not malformed input: its own counted skip.
+      expect((flat.skipped as { emptyCompletion: number[] }).emptyCompletion).toEqual([4]);
       expect(invalid[0]!.reason).toMatch(/^record 2: field `\(json\)` is not valid JSON/);
       expect(invalid[1]!.reason).toContain('record 3: field `completion` must be a string, got a number');
-      expect(invalid[2]!.reason).toContain('record 4: field `text` is empty');
-      expect(invalid[3]!.reason).toContain(`record 5: field \`(line)\` is ${Buffer.byteLength(lines[4]!)} bytes, over the limit of 200 bytes`);
-      expect(invalid[4]!.reason).toContain('record 7: field `(json)` is not valid UTF-8');
+      expect(invalid[2]!.reason).toContain(`record 5: field \`(line)\` is ${Buffer.byteLength(lines[4]!)} bytes, over the limit of 200 bytes`);
+      expect(invalid[3]!.reason).toContain('record 7: field `(json)` is not valid UTF-8');
       expect(flat.rowRecords).toEqual([1, 6, 8]);
-      expect(flat.records).toBe(flat.rowRecords.length + invalid.length);
+      expect(flat.records).toBe(flat.rowRecords.length + invalid.length + 1);
     });
 
     it("onError 'fail' stops at the first bad line, naming it", async () => {

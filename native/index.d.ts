@@ -163,6 +163,7 @@ export interface NativePackStats {
   padTokens: number
   truncatedExamples: number
   droppedExamples: number
+  fullyMaskedExamples: number
   droppedTailTokens: number
 }
 
@@ -173,7 +174,8 @@ export interface NativePrepared {
   rowRecords: Uint32Array
   /**
    * Per input record: 0 kept, 1 truncated, 2 skipped (too long), 3 skipped (no trainable label),
-   * 4 skipped (chat turn not found), 5 skipped (invalid, under `onError: 'skip'`).
+   * 4 skipped (chat turn not found), 5 skipped (invalid, under `onError: 'skip'`),
+   * 6 skipped (empty completion).
    */
   recordStatus: Uint8Array
   stats: NativePrepareStats
@@ -187,6 +189,7 @@ export interface NativePrepareStats {
   truncated: Uint32Array
   skippedTooLong: Uint32Array
   skippedNoTrainable: Uint32Array
+  skippedEmptyCompletion: Uint32Array
   skippedChatRecords: Uint32Array
   /** Why each chat record was skipped (same order as `skipped_chat_records`), naming the message index. */
   skippedChatReasons: Array<string>

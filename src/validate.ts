@@ -68,3 +68,8 @@ export function describe(value: unknown): string {
   if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'Object'})`;
   return `${typeof value} ${String(value)}`;
 }
+
+/** Empty or only Unicode White_Space, as Rust's `str::trim` sees it (JS's `trim` also strips U+FEFF). */
+export function isWhitespaceOnly(text: string): boolean {
+  return /^\p{White_Space}*$/u.test(text);
+}

@@ -2,6 +2,7 @@
 // crates/tokenshift-core/src/align/check.rs; the native one is used when the addon loads.
 
 import { loadNativeAddon } from '../backend/native-addon.js';
+import { typedNativeError } from '../backend/native-errors.js';
 import { OptionError } from '../errors.js';
 import type { Shift } from '../prepare/options.js';
 import { describe } from '../validate.js';
@@ -55,7 +56,12 @@ export function checkAlignment(rows: AlignmentInput, options: CheckAlignmentOpti
   const native = options.backend === 'ts' ? undefined : loadNativeAddon();
   let counts: Omit<AlignmentReport, 'expected' | 'ok'>;
   if (native !== undefined && 'addon' in native) {
-    const r = native.addon.checkAlignment(ids, labels, offsets, labelOffsets, options.shift, ignoreIndex, eos ?? undefined);
+    let r: ReturnType<typeof native.addon.checkAlignment>;
+    try {
+      r = native.addon.checkAlignment(ids, labels, offsets, labelOffsets, options.shift, ignoreIndex, eos ?? undefined);
+    } catch (error) {
+      throw typedNativeError(error, OptionError);
+    }
     counts = {
       rows: r.rows,
       labelled: r.labelled,

@@ -1,4 +1,5 @@
-import { OptionError, RecordError, TokenizeError, TokenizerLoadError, errorMessage } from '../errors.js';
+import { TokenizerLoadError } from '../errors.js';
+import { typedNativeError } from './native-errors.js';
 import type { ChatRenderContext } from '../chat/template.js';
 import type { NormalizedPrepareOptions } from '../prepare/options.js';
 import type { RawPrepared } from '../prepare/status.js';
@@ -19,7 +20,7 @@ export class NativeBackend implements TokenizerBackend {
     try {
       this.inner = addon.NativeTokenizer.fromJson(source.tokenizerJson, source.configJson, source.sourceName, source.engine === 'tokenizers-0.23');
     } catch (error) {
-      throw new TokenizerLoadError(errorMessage(error), { cause: error });
+      throw typedNativeError(error, TokenizerLoadError);
     }
   }
 
@@ -157,11 +158,6 @@ function wrap<T>(call: () => T): T {
   }
 }
 
-/** Native errors arrive as plain Errors; their message format says which typed error they are. */
 function typedError(error: unknown): Error {
-  const message = errorMessage(error);
-  const record = /^record (\d+): field `([^`]*)` ([\s\S]*)$/.exec(message);
-  if (record) return new RecordError(Number(record[1]), record[2] as string, record[3] as string, { cause: error });
-  if (message.startsWith('invalid option `')) return new OptionError(message, { cause: error });
-  return new TokenizeError(message, { cause: error });
+  return typedNativeError(error);
 }

@@ -2,9 +2,17 @@
 // Spans are UTF-8 byte offsets, like the Rust core's.
 
 import type { Conversation } from './conversation.js';
+import { isWhitespaceOnly } from '../validate.js';
 import { contextBytes, RenderBudget, type ChatRenderContext, type TsChatTemplate } from './template.js';
 
 export type TrainOn = 'assistant' | 'last' | 'all';
+
+export interface TrainedChat {
+  text: string;
+  spans: [number, number][];
+  /** Whether a trained turn says anything (non-whitespace content or tool calls); else only end markers would train. */
+  hasContent: boolean;
+}
 
 const utf8 = (s: string) => Buffer.byteLength(s);
 
@@ -15,7 +23,7 @@ export function trainedSpans(
   variables: Partial<ChatRenderContext>,
   specialTokens: string[],
   trainOn: TrainOn,
-): { text: string; spans: [number, number][] } | string {
+): TrainedChat | string {
   const { messages } = conversation;
   const context = (upto: number, addGenerationPrompt: boolean): ChatRenderContext => ({ ...variables, messages: messages.slice(0, upto), add_generation_prompt: addGenerationPrompt, tools: conversation.tools, documents: conversation.documents });
   // One budget for every render of this record, as in the Rust core: prefix renders grow with the square
@@ -23,13 +31,15 @@ export function trainedSpans(
   const budget = RenderBudget.forInput(contextBytes(context(messages.length, false)));
   const render = (upto: number, addGenerationPrompt: boolean) => template.renderWithin(context(upto, addGenerationPrompt), budget);
   const full = render(messages.length, false);
-  if (trainOn === 'all') return { text: full, spans: [[0, utf8(full)]] };
+  if (trainOn === 'all') return { text: full, spans: [[0, utf8(full)]], hasContent: true };
   const role = (k: number) => (typeof messages[k]?.role === 'string' ? (messages[k]?.role as string) : '');
   let lastAssistant = -1;
   messages.forEach((_, k) => {
     if (role(k) === 'assistant') lastAssistant = k;
   });
   const spans: [number, number][] = [];
+  let hasContent = false;
+  let selectedAny = false;
   for (let k = 0; k < messages.length; k++) {
     const flag = conversation.train[k] ?? null;
     if (role(k) !== 'assistant') {
@@ -42,13 +52,20 @@ export function trainedSpans(
     if (!full.startsWith(prefix)) return `message ${k}: the conversation rendered up to it with the generation prompt is not a prefix of the full rendering`;
     const content = typeof messages[k]?.content === 'string' ? (messages[k]?.content as string) : '';
     const toolCalls = messages[k]?.tool_calls;
+    const hasToolCalls = Array.isArray(toolCalls) && toolCalls.length > 0;
+    const saysSomething = hasToolCalls || !isWhitespaceOnly(content);
+    selectedAny = true;
+    hasContent ||= saysSomething;
     const contentEnd = locateContent(full, prefix.length, content);
+    const markerEnd = contentEnd === null ? null : endOfTurn(full, contentEnd, specialTokens, hasToolCalls);
+    // A blank turn has nothing to learn; where it cannot be located, it is left untrained (as in the Rust core).
+    if (markerEnd === null && !saysSomething) continue;
     if (contentEnd === null) return `message ${k}: its content was not found after the generation prompt`;
-    const markerEnd = endOfTurn(full, contentEnd, specialTokens, Array.isArray(toolCalls) && toolCalls.length > 0);
     if (markerEnd === null) return `message ${k}: no end-of-turn marker (a special token) follows its content`;
     spans.push([utf8(prefix), utf8(full.slice(0, markerEnd))]);
   }
-  return { text: full, spans };
+  // No selected turn at all is not "empty": such records count as having no trainable label.
+  return { text: full, spans, hasContent: hasContent || !selectedAny };
 }
 
 function locateContent(full: string, from: number, content: string): number | null {

@@ -54,10 +54,10 @@ export function mergeStats(files: string[]): Record<string, unknown> {
   const packs = parts.map((p) => p.packing).filter((p): p is PackTotals => p !== null && p !== undefined);
   let packing: PackTotals | null = null;
   if (packs.length > 0) {
-    const sum = (k: keyof PackTotals) => packs.reduce((n, p) => n + p[k], 0);
+    const sum = (k: keyof PackTotals) => packs.reduce((n, p) => n + (p[k] ?? 0), 0); // stats from before a counter existed lack it
     const tokens = sum('tokens');
     const pad = sum('padTokens');
-    packing = { examples: sum('examples'), rows: sum('rows'), tokens, padTokens: pad, truncatedExamples: sum('truncatedExamples'), droppedExamples: sum('droppedExamples'), droppedTailTokens: sum('droppedTailTokens'), efficiency: tokens + pad === 0 ? 0 : tokens / (tokens + pad) };
+    packing = { examples: sum('examples'), rows: sum('rows'), tokens, padTokens: pad, truncatedExamples: sum('truncatedExamples'), droppedExamples: sum('droppedExamples'), fullyMaskedExamples: sum('fullyMaskedExamples'), droppedTailTokens: sum('droppedTailTokens'), efficiency: tokens + pad === 0 ? 0 : tokens / (tokens + pad) };
   }
   return { tool: 'tokenshift', merged: files, shards: { count, present: [...seen.keys()].sort((a, b) => a - b), missing }, tokenizer: first.tokenizer, shift: first.shift, options: { ...first.options, shard: null }, ...totals, packing };
 }

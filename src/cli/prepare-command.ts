@@ -191,11 +191,15 @@ export async function runPrepare(args: CliArgs, rawOptions: PrepareOptions, vers
     ['skipped', totals.skipped.count],
     ['  too long', totals.skipped.tooLong.count],
     ['  no trainable labels', totals.skipped.noTrainableLabels.count],
+    ['  empty completion', totals.skipped.emptyCompletion.count],
     ['  chat turn not found', totals.skipped.chatTurnNotFound.count],
     ['  invalid', totals.skipped.invalid.count],
     ['engine', engineSummary(totals.engines)],
   ];
-  if (packing !== null) rows.push(['packed rows', packing.rows], ['pack efficiency', `${(100 * packing.efficiency).toFixed(2)}%`]);
+  if (packing !== null) {
+    rows.push(['packed rows', packing.rows], ['pack efficiency', `${(100 * packing.efficiency).toFixed(2)}%`]);
+    if (packing.fullyMaskedExamples > 0) rows.push(['  fully masked, left out', packing.fullyMaskedExamples]);
+  }
   rows.push(['output', toStdout ? 'stdout' : `${output} (${format})`], ['time', `${seconds.toFixed(2)} s, ${Math.round(totals.tokens / Math.max(seconds, 1e-9)).toLocaleString('en-US')} tok/s`]);
   process.stderr.write(`tokenshift prepare: ${totals.records} records -> ${totals.rows} rows (records = rows + skipped: ${totals.balanced ? 'balanced' : 'NOT balanced'})\n${table(rows)}\n`);
 }

@@ -2,8 +2,9 @@
 // never trained. Native when the addon loads (crates/tokenshift-core/src/collate), else this file's twin.
 
 import { loadNativeAddon } from '../backend/native-addon.js';
+import { typedNativeError } from '../backend/native-errors.js';
 import { checkSize, MAX_COLLATED_CELLS, MAX_ROW_TOKENS } from '../limits.js';
-import { OptionError, TokenizeError, errorMessage } from '../errors.js';
+import { OptionError, TokenizeError } from '../errors.js';
 import type { Tokenizer } from '../tokenizer.js';
 import { describe } from '../validate.js';
 
@@ -85,7 +86,7 @@ export function collate(rows: CollateInput, options: CollateOptions = {}): Colla
       const c = native.addon.collate(csr.inputIds, csr.labels, csr.offsets, csr.positionIds ?? undefined, JSON.stringify(normalized), int64);
       return { shape: [c.batch, c.length], input_ids: c.inputIds, labels: c.labels, attention_mask: c.attentionMask, position_ids: c.positionIds };
     } catch (error) {
-      throw new OptionError(errorMessage(error), { cause: error });
+      throw typedNativeError(error, OptionError);
     }
   }
   if (options.backend === 'native') throw new TokenizeError('backend: native was asked for but the addon did not load');

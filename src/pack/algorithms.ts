@@ -16,7 +16,7 @@ function emptyPacked(): { ids: number[]; labels: number[]; positions: number[]; 
     offsets: [0],
     seqLens: [],
     seqOffsets: [0],
-    stats: { examples: 0, rows: 0, tokens: 0, padTokens: 0, truncatedExamples: 0, droppedExamples: 0, droppedTailTokens: 0 },
+    stats: { examples: 0, rows: 0, tokens: 0, padTokens: 0, truncatedExamples: 0, droppedExamples: 0, fullyMaskedExamples: 0, droppedTailTokens: 0 },
   };
 }
 
@@ -39,15 +39,21 @@ export function packBfd(rows: CsrRows, o: NormalizedPackOptions): RawPacked {
   const count = rows.offsets.length - 1;
   const spans: ([number, number] | null)[] = [];
   for (let r = 0; r < count; r++) {
-    const n = (rows.offsets[r + 1] as number) - (rows.offsets[r] as number);
+    const offset = rows.offsets[r] as number;
+    const n = (rows.offsets[r + 1] as number) - offset;
     p.stats.examples += 1;
-    if (n <= block) spans.push([0, n]);
-    else if (o.truncation === 'drop') {
+    const span: [number, number] | null = n <= block ? [0, n] : o.truncation === 'drop' ? null : o.truncation === 'right' ? [0, block] : [n - block, n];
+    // As in the Rust core: a kept part that trains nothing (position 0 is never trained under the model's shift) is skipped and counted.
+    const trains = ([a, b]: [number, number]) => rows.labels.subarray(offset + a + (o.shift === 'model' ? 1 : 0), offset + b).some((l) => l !== o.ignoreIndex);
+    if (span === null) {
       p.stats.droppedExamples += 1;
       spans.push(null);
+    } else if (!trains(span)) {
+      p.stats.fullyMaskedExamples += 1;
+      spans.push(null);
     } else {
-      p.stats.truncatedExamples += 1;
-      spans.push(o.truncation === 'right' ? [0, block] : [n - block, n]);
+      if (n > block) p.stats.truncatedExamples += 1;
+      spans.push(span);
     }
   }
   const len = (r: number) => (spans[r] ? (spans[r] as [number, number])[1] - (spans[r] as [number, number])[0] : 0);

@@ -3,7 +3,8 @@
 
 import { MAX_ROW_TOKENS } from '../limits.js';
 import { loadNativeAddon } from '../backend/native-addon.js';
-import { OptionError, TokenizeError, errorMessage } from '../errors.js';
+import { typedNativeError } from '../backend/native-errors.js';
+import { OptionError } from '../errors.js';
 import type { Shift, Truncation } from '../prepare/options.js';
 import { describe } from '../validate.js';
 import { packBfd, packWrapped } from './algorithms.js';
@@ -41,7 +42,7 @@ export interface RawPacked {
   offsets: Uint32Array;
   seqLens: Uint32Array;
   seqOffsets: Uint32Array;
-  stats: { examples: number; rows: number; tokens: number; padTokens: number; truncatedExamples: number; droppedExamples: number; droppedTailTokens: number };
+  stats: { examples: number; rows: number; tokens: number; padTokens: number; truncatedExamples: number; droppedExamples: number; fullyMaskedExamples: number; droppedTailTokens: number };
 }
 
 /** Packed rows: `inputIds[offsets[r]..offsets[r+1]]` (same for labels and positionIds); row r holds examples of lengths `seqLens[seqOffsets[r]..seqOffsets[r+1]]`. */
@@ -127,7 +128,7 @@ export function pack(batch: PackInput, options: PackOptions): PackedBatch {
     try {
       raw = native.addon.pack(batch.inputIds, batch.labels, batch.offsets, JSON.stringify(normalized));
     } catch (error) {
-      throw new TokenizeError(errorMessage(error), { cause: error });
+      throw typedNativeError(error, OptionError);
     }
   } else {
     if (options.backend === 'native') throw new OptionError('backend: native was asked for but the addon did not load');

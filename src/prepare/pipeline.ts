@@ -10,9 +10,10 @@ import { conversationFromRecord } from '../chat/conversation.js';
 import type { ChatRenderContext, TsChatTemplate } from '../chat/template.js';
 import { trainedSpans } from '../chat/turns.js';
 import { exampleFromRecord, recordFormat, type Example } from './records.js';
-import { STATUS_CHAT_TURN, STATUS_INVALID, STATUS_KEPT, STATUS_NO_TRAINABLE, STATUS_TOO_LONG, STATUS_TRUNCATED, type RawPrepared } from './status.js';
+import { STATUS_CHAT_TURN, STATUS_EMPTY_COMPLETION, STATUS_INVALID, STATUS_KEPT, STATUS_NO_TRAINABLE, STATUS_TOO_LONG, STATUS_TRUNCATED, type RawPrepared } from './status.js';
 import { trainableTokens, type SpanEncoder } from './trainable.js';
 import { truncate } from './truncate.js';
+import { isWhitespaceOnly } from '../validate.js';
 
 /** Twin of the Rust `ChatSetup`: the compiled template (or why there is none) and the special tokens. */
 export interface ChatSetup {
@@ -23,7 +24,10 @@ export interface ChatSetup {
   bos: number | null;
 }
 
-function chatExample(chat: ChatSetup, options: NormalizedPrepareOptions, record: unknown, number: number): Example | string {
+/** Why a record gives no row before tokenization: a chat turn not found (with the reason), or nothing to learn. */
+type EarlySkip = { status: typeof STATUS_CHAT_TURN; reason: string } | { status: typeof STATUS_EMPTY_COMPLETION };
+
+function chatExample(chat: ChatSetup, options: NormalizedPrepareOptions, record: unknown, number: number): Example | EarlySkip {
   if (typeof chat.template === 'string') throw new RecordError(number, 'messages', `cannot be rendered: ${chat.template}`);
   const conversation = conversationFromRecord(record as Record<string, unknown>, number);
   let rendered: ReturnType<typeof trainedSpans>;
@@ -32,7 +36,9 @@ function chatExample(chat: ChatSetup, options: NormalizedPrepareOptions, record:
   } catch (error) {
     throw new RecordError(number, 'messages', errorMessage(error), { cause: error });
   }
-  return typeof rendered === 'string' ? rendered : { kind: 'chat', prompt: '', completion: rendered.text, spans: rendered.spans };
+  if (typeof rendered === 'string') return { status: STATUS_CHAT_TURN, reason: rendered };
+  if (!rendered.hasContent) return { status: STATUS_EMPTY_COMPLETION };
+  return { kind: 'chat', prompt: '', completion: rendered.text, spans: rendered.spans };
 }
 
 /** What `prepareRecords` reads: records as a JSON array, JSON-lines text, or JSON-lines bytes. */
@@ -118,6 +124,7 @@ export function prepareRecords(encoder: SpanEncoder, options: NormalizedPrepareO
     truncated: [] as number[],
     skippedTooLong: [] as number[],
     skippedNoTrainable: [] as number[],
+    skippedEmptyCompletion: [] as number[],
     skippedChatRecords: [] as number[],
     skippedChatReasons: [] as string[],
     skippedInvalidRecords: [] as number[],
@@ -129,13 +136,14 @@ export function prepareRecords(encoder: SpanEncoder, options: NormalizedPrepareO
     tsRecords: 0,
   };
   items.forEach(([number, read], index) => {
-    let example: Example | string;
+    let example: Example | EarlySkip;
     let tokens: ReturnType<typeof trainableTokens> | undefined;
     try {
       const record = read();
       const format = recordFormat(record, number, options.format);
       example = format === 'chat' ? chatExample(chat, options, record, number) : exampleFromRecord(record, number, format, options.promptTemplate);
-      if (typeof example !== 'string') tokens = trainableTokens(encoder, example, options.boundary, example.kind === 'chat' ? null : eos);
+      if ('kind' in example && example.kind !== 'chat' && isWhitespaceOnly(example.completion)) example = { status: STATUS_EMPTY_COMPLETION };
+      if ('kind' in example) tokens = trainableTokens(encoder, example, options.boundary, example.kind === 'chat' ? null : eos);
     } catch (error) {
       if (options.onError !== 'skip') throw error;
       stats.records += 1;
@@ -146,10 +154,14 @@ export function prepareRecords(encoder: SpanEncoder, options: NormalizedPrepareO
     }
     stats.records += 1;
     if (tokens !== undefined) stats.tsRecords += 1;
-    if (typeof example === 'string') {
-      recordStatus[index] = STATUS_CHAT_TURN;
-      stats.skippedChatRecords.push(number);
-      stats.skippedChatReasons.push(example);
+    if ('status' in example) {
+      recordStatus[index] = example.status;
+      if (example.status === STATUS_CHAT_TURN) {
+        stats.skippedChatRecords.push(number);
+        stats.skippedChatReasons.push(example.reason);
+      } else {
+        stats.skippedEmptyCompletion.push(number);
+      }
       return;
     }
     const isChat = example.kind === 'chat';
@@ -201,6 +213,7 @@ export function prepareRecords(encoder: SpanEncoder, options: NormalizedPrepareO
       truncated: Uint32Array.from(stats.truncated),
       skippedTooLong: Uint32Array.from(stats.skippedTooLong),
       skippedNoTrainable: Uint32Array.from(stats.skippedNoTrainable),
+      skippedEmptyCompletion: Uint32Array.from(stats.skippedEmptyCompletion),
       skippedChatRecords: Uint32Array.from(stats.skippedChatRecords),
       skippedInvalidRecords: Uint32Array.from(stats.skippedInvalidRecords),
     },

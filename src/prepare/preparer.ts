@@ -29,6 +29,8 @@ export interface PrepareStats {
     tooLong: number[];
     /** Nothing left to learn after truncation (e.g. a prompt filling `maxLength`). */
     noTrainableLabels: number[];
+    /** Nothing to learn at all: an empty or whitespace-only completion, output or text, or a conversation whose trained assistant turns are all empty. */
+    emptyCompletion: number[];
     /** Chat records whose turns could not be located, with the reason naming the message index. */
     chatTurnNotFound: { record: number; reason: string }[];
     /** Unreadable records skipped under `onError: 'skip'`, with the error naming the field. */
@@ -54,7 +56,7 @@ export class PreparedBatch {
   readonly offsets: Uint32Array;
   /** Record number of each row. */
   readonly rowRecords: Uint32Array;
-  /** One code per input record: 0 kept, 1 truncated, 2 skipped (too long), 3 skipped (no trainable label), 4 skipped (chat turn not found), 5 skipped (invalid, under `onError: 'skip'`). */
+  /** One code per input record: 0 kept, 1 truncated, 2 skipped (too long), 3 skipped (no trainable label), 4 skipped (chat turn not found), 5 skipped (invalid, under `onError: 'skip'`), 6 skipped (empty completion). */
   readonly recordStatus: Uint8Array;
   readonly stats: PrepareStats;
   /** Records tokenized by each engine (every engine gives the same ids and masks; this says which ran). */
@@ -79,6 +81,7 @@ export class PreparedBatch {
       skipped: {
         tooLong: Array.from(raw.stats.skippedTooLong),
         noTrainableLabels: Array.from(raw.stats.skippedNoTrainable),
+        emptyCompletion: Array.from(raw.stats.skippedEmptyCompletion),
         chatTurnNotFound: Array.from(raw.stats.skippedChatRecords, (record, i) => ({ record, reason: raw.stats.skippedChatReasons[i] ?? '' })),
         invalid: Array.from(raw.stats.skippedInvalidRecords, (record, i) => ({ record, reason: raw.stats.skippedInvalidReasons[i] ?? '' })),
       },

@@ -76,12 +76,9 @@ function requiredString(map: Record<string, unknown>, field: string, number: num
   return value;
 }
 
-/** The text to learn from: an empty one would train nothing but EOS. */
+/** The trained field. Empty or whitespace-only is content, not malformed input: counted as `empty_completion`. */
 function trainedString(map: Record<string, unknown>, field: string, number: number): string {
-  const text = requiredString(map, field, number);
-  // Unicode White_Space, as Rust's str::trim (JS's trim also strips U+FEFF).
-  if (/^\p{White_Space}*$/u.test(text)) throw new RecordError(number, field, 'is empty: there is nothing to learn from');
-  return text;
+  return requiredString(map, field, number);
 }
 
 function optionalString(map: Record<string, unknown>, field: string, number: number): string | null {

@@ -31,6 +31,13 @@ export interface StreamReport {
 function split(options: StreamPrepareOptions): { prepare: PrepareOptions; chunking: ChunkingOptions; pack: StreamPrepareOptions['pack'] } {
   const { chunkBytes, maxLineBytes, inflight, signal, pack, ...prepare } = options;
   const chunking: ChunkingOptions = { ...checkChunking({ chunkBytes, maxLineBytes, inflight }), ...(signal ? { signal } : {}) };
+  // Best-fit packing keeps at most blockSize tokens of an example: cut in prepare, so that the records it
+  // leaves with nothing to learn are skipped and counted by record number, exactly as without packing.
+  const block = pack?.mode === 'bfd' ? pack.blockSize : undefined;
+  if (typeof block === 'number' && Number.isSafeInteger(block) && block >= 2) {
+    const limit = typeof prepare.maxLength === 'number' ? Math.min(prepare.maxLength, block) : block;
+    return { prepare: { ...prepare, maxLength: limit, ...(pack?.truncation !== undefined ? { truncation: pack.truncation } : {}) }, chunking, pack };
+  }
   return { prepare, chunking, pack };
 }
 

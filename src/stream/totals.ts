@@ -24,6 +24,7 @@ export interface StreamTotals {
     count: number;
     tooLong: SkipList;
     noTrainableLabels: SkipList;
+    emptyCompletion: SkipList;
     chatTurnNotFound: SkipReasons;
     invalid: SkipReasons;
   };
@@ -43,7 +44,7 @@ export function emptyTotals(): StreamTotals {
     tokens: 0,
     trainedLabels: 0,
     truncated: list(),
-    skipped: { count: 0, tooLong: list(), noTrainableLabels: list(), chatTurnNotFound: reasons(), invalid: reasons() },
+    skipped: { count: 0, tooLong: list(), noTrainableLabels: list(), emptyCompletion: list(), chatTurnNotFound: reasons(), invalid: reasons() },
     lint: { bosRepeated: 0, eotUntrained: 0 },
     engines: { 'tokenizers-1.0': 0, 'tokenizers-0.23': 0, ts: 0 },
     balanced: true,
@@ -64,6 +65,7 @@ export function addBatch(totals: StreamTotals, batch: PreparedBatch): void {
   extend(totals.truncated, s.truncated);
   extend(totals.skipped.tooLong, s.skipped.tooLong);
   extend(totals.skipped.noTrainableLabels, s.skipped.noTrainableLabels);
+  extend(totals.skipped.emptyCompletion, s.skipped.emptyCompletion);
   extend(totals.skipped.chatTurnNotFound, s.skipped.chatTurnNotFound);
   extend(totals.skipped.invalid, s.skipped.invalid);
   totals.lint.bosRepeated += s.lint.bosRepeated;
@@ -78,7 +80,7 @@ function addEngines(target: EngineRecords, add: EngineRecords): void {
 
 export function recount(totals: StreamTotals): void {
   const k = totals.skipped;
-  k.count = k.tooLong.count + k.noTrainableLabels.count + k.chatTurnNotFound.count + k.invalid.count;
+  k.count = k.tooLong.count + k.noTrainableLabels.count + k.emptyCompletion.count + k.chatTurnNotFound.count + k.invalid.count;
   totals.balanced = totals.records === totals.rows + k.count;
 }
 
@@ -93,6 +95,8 @@ export function mergeTotals(parts: readonly StreamTotals[]): StreamTotals {
     extend(out.truncated, t.truncated.records);
     extend(out.skipped.tooLong, t.skipped.tooLong.records);
     extend(out.skipped.noTrainableLabels, t.skipped.noTrainableLabels.records);
+    // Stats written before empty completions were counted apart have none.
+    if (t.skipped.emptyCompletion !== undefined) extend(out.skipped.emptyCompletion, t.skipped.emptyCompletion.records);
     extend(out.skipped.chatTurnNotFound, t.skipped.chatTurnNotFound.records);
     extend(out.skipped.invalid, t.skipped.invalid.records);
     out.lint.bosRepeated += t.lint.bosRepeated;
@@ -105,6 +109,7 @@ export function mergeTotals(parts: readonly StreamTotals[]): StreamTotals {
   out.truncated.records.sort(byNumber);
   out.skipped.tooLong.records.sort(byNumber);
   out.skipped.noTrainableLabels.records.sort(byNumber);
+  out.skipped.emptyCompletion.records.sort(byNumber);
   out.skipped.chatTurnNotFound.records.sort(byRecord);
   out.skipped.invalid.records.sort(byRecord);
   recount(out);

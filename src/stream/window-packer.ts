@@ -18,6 +18,8 @@ export interface PackTotals {
   padTokens: number;
   truncatedExamples: number;
   droppedExamples: number;
+  /** Examples whose kept part trains nothing, left out. */
+  fullyMaskedExamples: number;
   droppedTailTokens: number;
   efficiency: number;
 }
@@ -44,7 +46,7 @@ export class WindowPacker {
   private buffered: Csr[] = [];
   private examples = 0;
   private carry: Csr | null = null;
-  readonly totals: PackTotals = { examples: 0, rows: 0, tokens: 0, padTokens: 0, truncatedExamples: 0, droppedExamples: 0, droppedTailTokens: 0, efficiency: 0 };
+  readonly totals: PackTotals = { examples: 0, rows: 0, tokens: 0, padTokens: 0, truncatedExamples: 0, droppedExamples: 0, fullyMaskedExamples: 0, droppedTailTokens: 0, efficiency: 0 };
 
   constructor(
     private readonly options: PackOptions & { shift: NonNullable<PackOptions['shift']> },
@@ -77,6 +79,7 @@ export class WindowPacker {
     t.padTokens += s.padTokens;
     t.truncatedExamples += s.truncatedExamples;
     t.droppedExamples += s.droppedExamples;
+    t.fullyMaskedExamples += s.fullyMaskedExamples;
     this.carry = null;
     if (wrapped && !last && s.droppedTailTokens > 0) {
       const from = rows.inputIds.length - s.droppedTailTokens;

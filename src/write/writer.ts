@@ -5,7 +5,8 @@
 import { writeFileSync } from 'node:fs';
 
 import { loadNativeAddon, type NativeAddon } from '../backend/native-addon.js';
-import { NativeUnavailableError, OptionError, TokenshiftError, WriteError, errorMessage } from '../errors.js';
+import { typedNativeError } from '../backend/native-errors.js';
+import { NativeUnavailableError, TokenshiftError, WriteError } from '../errors.js';
 import { normalizeWriterOptions, type NormalizedWriterOptions, type WriterOptions } from './options.js';
 import { checkRowColumns, validateRows, type RowColumns } from './rows.js';
 import type { FormatWriter, WriteSummary } from './ts/format-writer.js';
@@ -125,13 +126,19 @@ class TsDatasetWriter implements DatasetWriter {
     const writer = this.open();
     this.writer = null;
     this.release();
-    return wrap(() => {
-      const out = { ...metadata, output: writer.finish() };
-      const sidecar = new PendingPath(`${this.path}.meta.json`, false);
-      writeFileSync(sidecar.temporary, `${JSON.stringify(out, null, 2)}\n`);
-      sidecar.commit();
-      return out;
-    });
+    try {
+      return wrap(() => {
+        const out = { ...metadata, output: writer.finish() };
+        const sidecar = new PendingPath(`${this.path}.meta.json`, false);
+        writeFileSync(sidecar.temporary, `${JSON.stringify(out, null, 2)}\n`);
+        sidecar.commit();
+        return out;
+      });
+    } catch (error) {
+      // Finishing writes the last data (a full disk can fail it): nothing half-written may stay behind.
+      writer.abort();
+      throw error;
+    }
   }
 
   abort(): void {
@@ -146,8 +153,7 @@ function wrap<T>(f: () => T): T {
     return f();
   } catch (error) {
     if (error instanceof TokenshiftError || error instanceof TypeError) throw error;
-    const message = errorMessage(error);
-    throw message.startsWith('invalid option') ? new OptionError(message, { cause: error }) : new WriteError(message, { cause: error });
+    throw typedNativeError(error, WriteError);
   }
 }
 

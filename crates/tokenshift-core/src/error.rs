@@ -58,3 +58,51 @@ pub enum Error {
     #[error("batch too large: {0} tokens do not fit 32-bit offsets; split the input into smaller batches")]
     BatchTooLarge(usize),
 }
+
+impl Error {
+    /// Stable, machine-readable kind of the error. The binding sends it across N-API with the message,
+    /// and the TS facade picks the error class by it (`src/backend/native-errors.ts`), never by wording.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Io { .. } => "IO",
+            Self::Write { .. } => "WRITE",
+            Self::Json { .. } => "JSON",
+            Self::TokenizerLoad { .. } | Self::Config { .. } => "TOKENIZER_LOAD",
+            Self::Encode(_) | Self::Decode(_) => "TOKENIZE",
+            Self::InvalidOption { .. } => "OPTION",
+            Self::Record { .. } => "RECORD",
+            Self::Cancelled => "CANCELLED",
+            Self::OutOfMemory { .. } => "OUT_OF_MEMORY",
+            Self::BatchTooLarge(_) => "BATCH_TOO_LARGE",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Error;
+
+    #[test]
+    fn every_kind_has_a_stable_code() {
+        let record = Error::Record {
+            record: 3,
+            field: "completion".into(),
+            message: "must be a string".into(),
+        };
+        assert_eq!(record.code(), "RECORD");
+        assert_eq!(
+            record.to_string(),
+            "record 3: field `completion` must be a string"
+        );
+        assert_eq!(Error::Cancelled.code(), "CANCELLED");
+        assert_eq!(Error::Encode("x".into()).code(), "TOKENIZE");
+        assert_eq!(
+            Error::InvalidOption {
+                option: "threads".into(),
+                message: "bad".into()
+            }
+            .code(),
+            "OPTION"
+        );
+    }
+}

@@ -35,9 +35,10 @@ pub fn check_alignment(
         "model" => Shift::Model,
         "data" => Shift::Data,
         other => {
-            return Err(napi::Error::from_reason(format!(
-                "shift must be 'model' or 'data', got {other:?}"
-            )))
+            return Err(crate::guard::coded(
+                "OPTION",
+                &format!("shift must be 'model' or 'data', got {other:?}"),
+            ))
         }
     };
     let report = guard(|| {

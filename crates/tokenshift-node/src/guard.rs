@@ -11,15 +11,43 @@ pub fn guard<T>(f: impl FnOnce() -> tokenshift_core::Result<T>) -> napi::Result<
                 .map(|s| s.to_string())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".into());
-            Err(napi::Error::from_reason(format!(
-                "internal error in tokenshift (please report): {detail}"
-            )))
+            Err(internal(&detail))
         }
     }
 }
 
+/// Marks the machine-readable head of a native error's message: `\u{1}{json}\u{1}` then the message.
+/// The JSON holds `code` (see `tokenshift_core::Error::code`) and, for records, `record`, `field` and
+/// `detail`. The TS facade (`src/backend/native-errors.ts`) reads it; nobody matches message wording.
+const HEAD: char = '\u{1}';
+
 pub fn to_napi(error: tokenshift_core::Error) -> napi::Error {
-    napi::Error::from_reason(error.to_string())
+    let mut head = serde_json::json!({ "code": error.code() });
+    if let tokenshift_core::Error::Record {
+        record,
+        field,
+        message,
+    } = &error
+    {
+        head["record"] = (*record).into();
+        head["field"] = field.as_str().into();
+        head["detail"] = message.as_str().into();
+    }
+    napi::Error::from_reason(format!("{HEAD}{head}{HEAD}{error}"))
+}
+
+/// An error of the binding itself (no core error behind it), with its code.
+pub fn coded(code: &str, message: &str) -> napi::Error {
+    let head = serde_json::json!({ "code": code });
+    napi::Error::from_reason(format!("{HEAD}{head}{HEAD}{message}"))
+}
+
+/// A panic: a bug in tokenshift, never the input's fault.
+fn internal(detail: &str) -> napi::Error {
+    coded(
+        "INTERNAL",
+        &format!("internal error in tokenshift (please report): {detail}"),
+    )
 }
 
 /// Whether this environment can still take new JS values. A worker terminated while an async task ran
@@ -33,7 +61,8 @@ pub fn ensure_env_alive(env: &napi::Env) -> napi::Result<()> {
     if status == napi::sys::Status::napi_ok {
         Ok(())
     } else {
-        Err(napi::Error::from_reason(
+        Err(coded(
+            "ENVIRONMENT_CLOSING",
             "the JavaScript environment is shutting down",
         ))
     }

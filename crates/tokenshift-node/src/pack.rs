@@ -14,6 +14,7 @@ pub struct NativePackStats {
     pub pad_tokens: f64,
     pub truncated_examples: f64,
     pub dropped_examples: f64,
+    pub fully_masked_examples: f64,
     pub dropped_tail_tokens: f64,
 }
 
@@ -62,6 +63,7 @@ pub fn pack(
             pad_tokens: s.pad_tokens as f64,
             truncated_examples: s.truncated_examples as f64,
             dropped_examples: s.dropped_examples as f64,
+            fully_masked_examples: s.fully_masked_examples as f64,
             dropped_tail_tokens: s.dropped_tail_tokens as f64,
         },
     })

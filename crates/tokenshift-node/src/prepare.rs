@@ -18,6 +18,7 @@ pub struct NativePrepareStats {
     pub truncated: Uint32Array,
     pub skipped_too_long: Uint32Array,
     pub skipped_no_trainable: Uint32Array,
+    pub skipped_empty_completion: Uint32Array,
     pub skipped_chat_records: Uint32Array,
     /// Why each chat record was skipped (same order as `skipped_chat_records`), naming the message index.
     pub skipped_chat_reasons: Vec<String>,
@@ -38,7 +39,8 @@ pub struct NativePrepared {
     pub offsets: Uint32Array,
     pub row_records: Uint32Array,
     /// Per input record: 0 kept, 1 truncated, 2 skipped (too long), 3 skipped (no trainable label),
-    /// 4 skipped (chat turn not found), 5 skipped (invalid, under `onError: 'skip'`).
+    /// 4 skipped (chat turn not found), 5 skipped (invalid, under `onError: 'skip'`),
+    /// 6 skipped (empty completion).
     pub record_status: Uint8Array,
     pub stats: NativePrepareStats,
 }
@@ -62,6 +64,7 @@ impl From<PreparedBatch> for NativePrepared {
                 truncated: Uint32Array::new(stats.truncated),
                 skipped_too_long: Uint32Array::new(stats.skipped_too_long),
                 skipped_no_trainable: Uint32Array::new(stats.skipped_no_trainable),
+                skipped_empty_completion: Uint32Array::new(stats.skipped_empty_completion),
                 skipped_chat_records: Uint32Array::new(
                     stats.skipped_chat.iter().map(|(r, _)| *r).collect(),
                 ),

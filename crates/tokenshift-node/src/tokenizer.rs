@@ -81,7 +81,12 @@ impl NativeTokenizer {
             .lock()
             .ok()
             .and_then(|slot| slot.clone())
-            .ok_or_else(|| napi::Error::from_reason("this tokenizer was disposed"))
+            .ok_or_else(|| {
+                crate::guard::coded(
+                    "DISPOSED",
+                    "this tokenizer was disposed: load a new one to keep using it",
+                )
+            })
     }
 
     fn release(&self, env: &Env) {

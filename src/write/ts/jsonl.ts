@@ -1,6 +1,8 @@
 // JSON lines, byte-identical to crates/tokenshift-core/src/write/jsonl.rs.
 
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync } from 'node:fs';
+
+import { writeAll } from './write-all.js';
 import { basename } from 'node:path';
 
 import type { PackedColumns, RowColumns } from '../rows.js';
@@ -35,20 +37,28 @@ export class JsonlWriter implements FormatWriter {
     let text = '';
     const n = rows.offsets.length - 1;
     for (let r = 0; r < n; r++) text += rowJson(rows, packed, r);
-    writeSync(this.fd, text);
+    writeAll(this.fd, text);
     this.rows += n;
     this.tokens += rows.inputIds.length;
   }
 
   finish(): WriteSummary {
     fsyncSync(this.fd);
-    closeSync(this.fd);
+    this.close();
     this.pending.commit();
     return { format: 'jsonl', rows: this.rows, tokens: this.tokens, files: [basename(this.pending.target)], layout: {} };
   }
 
   abort(): void {
-    closeSync(this.fd);
+    this.close();
     this.pending.abort();
   }
+
+  /** Once only: a number closed twice may by then belong to another file. */
+  private close(): void {
+    if (this.open) closeSync(this.fd);
+    this.open = false;
+  }
+
+  private open = true;
 }

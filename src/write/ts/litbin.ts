@@ -1,7 +1,9 @@
 // lit-gpt packed-dataset chunks (LITPKDS), byte-identical to crates/tokenshift-core/src/write/litbin.rs;
 // the format is described there.
 
-import { fsyncSync, closeSync, openSync, writeSync } from 'node:fs';
+import { fsyncSync, closeSync, openSync } from 'node:fs';
+
+import { writeAll } from './write-all.js';
 import { join } from 'node:path';
 
 import { OptionError } from '../../errors.js';
@@ -50,8 +52,8 @@ export class LitBinWriter implements FormatWriter {
     const body = this.uint16 ? Uint16Array.from(this.chunk) : this.chunk;
     const fd = openSync(join(this.pending.temporary, name), 'w');
     try {
-      writeSync(fd, header);
-      writeSync(fd, Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+      writeAll(fd, header);
+      writeAll(fd, Buffer.from(body.buffer, body.byteOffset, body.byteLength));
       fsyncSync(fd);
     } finally {
       closeSync(fd);

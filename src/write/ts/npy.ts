@@ -1,7 +1,9 @@
 // NumPy .npy columns, byte-identical to crates/tokenshift-core/src/write/npy.rs: NPY 1.0, a 128-byte
 // header rewritten with the row count at the end, C-order little-endian rows padded by collation.
 
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync } from 'node:fs';
+
+import { writeAll } from './write-all.js';
 import { join } from 'node:path';
 
 import { collate } from '../../collate/collate.js';
@@ -46,7 +48,7 @@ export class NpyWriter implements FormatWriter {
     this.pending = new PendingPath(path, true, options.overwrite);
     this.fds = NPY_COLUMNS.map((column) => {
       const fd = openSync(join(this.pending.temporary, `${column}.npy`), 'w');
-      writeSync(fd, npyHeader(options.dtype, 0, this.length));
+      writeAll(fd, npyHeader(options.dtype, 0, this.length));
       return fd;
     });
   }
@@ -65,18 +67,20 @@ export class NpyWriter implements FormatWriter {
         { inputIds: rows.inputIds.subarray(a, b), labels: rows.labels.subarray(a, b), offsets, ...(packed ? { positionIds: packed.positionIds.subarray(a, b) } : {}) },
         { length: this.length, side: this.options.side, padId: this.options.padId, ignoreIndex: this.options.ignoreIndex, dtype: this.options.dtype, backend: 'ts' },
       );
-      [c.input_ids, c.labels, c.attention_mask, c.position_ids].forEach((values, i) => writeSync(this.fds[i] as number, littleEndianBytes(values)));
+      [c.input_ids, c.labels, c.attention_mask, c.position_ids].forEach((values, i) => writeAll(this.fds[i] as number, littleEndianBytes(values)));
       this.rows += c.shape[0];
     }
     this.tokens += rows.inputIds.length;
   }
 
   finish(): WriteSummary {
-    for (const fd of this.fds) {
-      writeSync(fd, npyHeader(this.options.dtype, this.rows, this.length), 0, HEADER_BYTES, 0);
+    this.fds.forEach((fd, i) => {
+      writeAll(fd, npyHeader(this.options.dtype, this.rows, this.length).subarray(0, HEADER_BYTES), 0);
       fsyncSync(fd);
       closeSync(fd);
-    }
+      // Closed once only: a number closed twice may by then belong to another file.
+      this.fds[i] = -1;
+    });
     this.pending.commit();
     return {
       format: 'npy',
@@ -88,7 +92,7 @@ export class NpyWriter implements FormatWriter {
   }
 
   abort(): void {
-    this.fds.forEach((fd) => closeSync(fd));
+    this.fds.forEach((fd) => fd >= 0 && closeSync(fd));
     this.pending.abort();
   }
 }

@@ -31,6 +31,9 @@ pub struct TrainedChat {
     pub text: String,
     /// Byte spans of `text` to train, in order.
     pub spans: Vec<(usize, usize)>,
+    /// Whether a trained turn says anything: content that is not whitespace, or tool calls. A conversation
+    /// whose trained turns are all empty would train end-of-turn markers only.
+    pub has_content: bool,
 }
 
 /// `Ok(Err(reason))` when the record must be skipped; the reason names the message index.
@@ -84,6 +87,7 @@ pub fn trained_spans_within(
         return Ok(Ok(TrainedChat {
             text: full,
             spans: vec![(0, end)],
+            has_content: true,
         }));
     }
     let role = |k: usize| {
@@ -94,6 +98,8 @@ pub fn trained_spans_within(
     };
     let last_assistant = (0..messages.len()).rev().find(|&k| role(k) == "assistant");
     let mut spans = Vec::new();
+    let mut has_content = false;
+    let mut selected_any = false;
     for (k, message) in messages.iter().enumerate() {
         let flag = conversation.train.get(k).copied().flatten();
         if role(k) != "assistant" {
@@ -125,20 +131,35 @@ pub fn trained_spans_within(
             .get("tool_calls")
             .and_then(Value::as_array)
             .is_some_and(|c| !c.is_empty());
-        let Some(content_end) = locate_content(&full, prefix.len(), content) else {
-            return Ok(Err(format!(
-                "message {k}: its content was not found after the generation prompt"
-            )));
-        };
-        let Some(marker_end) = end_of_turn(&full, content_end, special_tokens, has_tool_calls)
-        else {
-            return Ok(Err(format!(
-                "message {k}: no end-of-turn marker (a special token) follows its content"
-            )));
-        };
-        spans.push((prefix.len(), marker_end));
+        let says_something = has_tool_calls || !content.trim().is_empty();
+        selected_any = true;
+        has_content |= says_something;
+        let content_end = locate_content(&full, prefix.len(), content);
+        let marker_end =
+            content_end.and_then(|end| end_of_turn(&full, end, special_tokens, has_tool_calls));
+        match (content_end, marker_end) {
+            (_, Some(marker_end)) => spans.push((prefix.len(), marker_end)),
+            // A blank turn has nothing to learn; where it cannot be located (a template may insert
+            // text after the generation prompt), it is left untrained rather than failing the record.
+            _ if !says_something => {}
+            (None, _) => {
+                return Ok(Err(format!(
+                    "message {k}: its content was not found after the generation prompt"
+                )))
+            }
+            (Some(_), None) => {
+                return Ok(Err(format!(
+                    "message {k}: no end-of-turn marker (a special token) follows its content"
+                )))
+            }
+        }
     }
-    Ok(Ok(TrainedChat { text: full, spans }))
+    Ok(Ok(TrainedChat {
+        // No selected turn at all is not "empty": such records count as having no trainable label.
+        has_content: has_content || !selected_any,
+        text: full,
+        spans,
+    }))
 }
 
 fn render_input<'a>(
@@ -238,6 +259,39 @@ mod tests {
         );
         let all = spans(CHATML, messages, TrainOn::All).expect("found");
         assert_eq!(all.spans, vec![(0, all.text.len())]);
+    }
+
+    #[test]
+    fn blank_assistant_turns_have_nothing_to_learn() {
+        let blank =
+            json!([{"role": "user", "content": "hi"}, {"role": "assistant", "content": " \n"}]);
+        let chat = spans(CHATML, blank, TrainOn::Assistant).expect("found");
+        assert!(!chat.has_content);
+        // Its marker is found right after it, so it would train the marker alone.
+        assert_eq!(trained_text(&chat), [" \n<|im_end|>"]);
+        let mixed = json!([{"role": "user", "content": "a"}, {"role": "assistant", "content": ""}, {"role": "user", "content": "b"}, {"role": "assistant", "content": "B"}]);
+        assert!(
+            spans(CHATML, mixed, TrainOn::Assistant)
+                .expect("found")
+                .has_content
+        );
+        // A blank turn a template cannot place is left untrained instead of failing the record.
+        let plain = "{% for m in messages %}{{ m.role }}: {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}assistant: {% endif %}";
+        let chat = spans(
+            plain,
+            json!([{"role": "user", "content": "hi"}, {"role": "assistant", "content": ""}]),
+            TrainOn::Assistant,
+        )
+        .expect("not an error");
+        assert!(!chat.has_content && chat.spans.is_empty());
+        // No assistant turn at all is not "empty" (it counts as having no trainable label).
+        let none = spans(
+            CHATML,
+            json!([{"role": "user", "content": "hi"}]),
+            TrainOn::Assistant,
+        )
+        .expect("found");
+        assert!(none.has_content && none.spans.is_empty());
     }
 
     #[test]

@@ -17,7 +17,7 @@ pub fn pack_bfd(rows: &Rows, options: &PackOptions) -> PackedBatch {
     // (start, end) of each example's kept part, or None when dropped.
     let mut spans = Vec::with_capacity(rows.len());
     for r in 0..rows.len() {
-        let (ids, _) = rows.row(r);
+        let (ids, labels) = rows.row(r);
         out.stats.examples += 1;
         let n = ids.len();
         let span = if n <= block {
@@ -29,7 +29,20 @@ pub fn pack_bfd(rows: &Rows, options: &PackOptions) -> PackedBatch {
                 Truncation::Drop => None,
             }
         };
+        // An example whose kept part trains nothing (truncation cut its trained tokens, or its only one
+        // sits at position 0, which a row never trains under the model's shift) would waste a row's
+        // compute and hide a data problem: skipped and counted, as `prepare` skips such records.
+        let trains = |(a, b): (usize, usize)| {
+            let first = a + usize::from(options.shift == Shift::Model);
+            labels
+                .get(first..b)
+                .is_some_and(|kept| kept.iter().any(|&l| l != options.ignore_index))
+        };
         match span {
+            Some(s) if !trains(s) => {
+                out.stats.fully_masked_examples += 1;
+                spans.push(None);
+            }
             Some(s) if n > block => {
                 out.stats.truncated_examples += 1;
                 spans.push(Some(s));

@@ -90,6 +90,8 @@ pub struct PackStats {
     pub pad_tokens: u64,
     pub truncated_examples: u64,
     pub dropped_examples: u64,
+    /// Examples left out because nothing in their kept part is trained (bfd).
+    pub fully_masked_examples: u64,
     /// Tokens of the dropped tail window (wrapped).
     pub dropped_tail_tokens: u64,
 }
@@ -190,6 +192,26 @@ mod tests {
     /// Three examples of lengths 3, 5, 2 with labels equal to ids (shift model).
     const IDS: [i32; 10] = [1, 2, 3, 10, 11, 12, 13, 14, 20, 21];
     const OFFSETS: [u32; 4] = [0, 3, 8, 10];
+
+    #[test]
+    fn bfd_leaves_out_examples_whose_kept_part_trains_nothing() {
+        // Example 1 trains only its last two tokens: cut to 3 on the right, nothing trained is left.
+        // Example 2 trains only position 0, which a packed row never trains under the model's shift.
+        let labels = [1, 2, 3, -100, -100, -100, 13, 14, 20, -100];
+        let rows = Rows {
+            input_ids: &IDS,
+            labels: &labels,
+            offsets: &OFFSETS,
+        };
+        let packed = pack(&rows, &options(PackMode::Bfd, 3, Shift::Model)).expect("packs");
+        assert_eq!(packed.stats.fully_masked_examples, 2);
+        assert_eq!(packed.stats.truncated_examples, 0);
+        assert_eq!(packed.input_ids, [1, 2, 3]);
+        // Under the data shift position 0 is trained: example 2 stays.
+        let packed = pack(&rows, &options(PackMode::Bfd, 3, Shift::Data)).expect("packs");
+        assert_eq!(packed.stats.fully_masked_examples, 1);
+        assert_eq!(packed.seq_lens, [3, 2]);
+    }
 
     #[test]
     fn bfd_places_longest_first_into_the_tightest_row() {

@@ -344,17 +344,31 @@ impl Preparer {
         let example = if format == RecordFormat::Chat {
             match self.chat_example(record, number)? {
                 Ok(example) => example,
-                Err(reason) => {
+                Err(ChatSkip::Turn(reason)) => {
                     return Ok(Outcome::skipped(
                         number,
                         RecordStatus::SkippedChatTurn,
                         Some(reason),
                     ))
                 }
+                Err(ChatSkip::Empty) => {
+                    return Ok(Outcome::skipped(
+                        number,
+                        RecordStatus::SkippedEmptyCompletion,
+                        None,
+                    ))
+                }
             }
         } else {
             records::example_from_record(record, number, format, &options.prompt_template)?
         };
+        if example.is_empty() {
+            return Ok(Outcome::skipped(
+                number,
+                RecordStatus::SkippedEmptyCompletion,
+                None,
+            ));
+        }
         let is_chat = matches!(example.kind, records::ExampleKind::Chat(_));
         let eos = if is_chat { None } else { self.eos };
         let tokens = trainable::trainable_tokens(&self.tokenizer, &example, options.boundary, eos)?;
@@ -421,7 +435,7 @@ impl Preparer {
         &self,
         record: &Value,
         number: u32,
-    ) -> Result<std::result::Result<records::Example, String>> {
+    ) -> Result<std::result::Result<records::Example, ChatSkip>> {
         let template = self.chat.template.as_ref().map_err(|why| {
             records::record_error(number, "messages", &format!("cannot be rendered: {why}"))
         })?;
@@ -441,12 +455,24 @@ impl Preparer {
             self.options.train_on,
         )
         .map_err(|e| records::record_error(number, "messages", &e.to_string()))?;
-        Ok(rendered.map(|chat| records::Example {
-            kind: records::ExampleKind::Chat(chat.spans),
-            prompt: String::new(),
-            completion: chat.text,
-        }))
+        Ok(match rendered {
+            Err(reason) => Err(ChatSkip::Turn(reason)),
+            Ok(chat) if !chat.has_content => Err(ChatSkip::Empty),
+            Ok(chat) => Ok(records::Example {
+                kind: records::ExampleKind::Chat(chat.spans),
+                prompt: String::new(),
+                completion: chat.text,
+            }),
+        })
     }
+}
+
+/// Why a conversation gives no row before tokenization.
+enum ChatSkip {
+    /// A trained turn could not be located (the reason names the message).
+    Turn(String),
+    /// Every trained assistant turn is empty.
+    Empty,
 }
 
 impl Outcome {

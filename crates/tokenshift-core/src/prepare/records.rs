@@ -23,6 +23,13 @@ pub struct Example {
     pub completion: String,
 }
 
+impl Example {
+    /// A text or completion that is empty or only whitespace: nothing to learn (chat decides per turn).
+    pub fn is_empty(&self) -> bool {
+        !matches!(self.kind, ExampleKind::Chat(_)) && self.completion.trim().is_empty()
+    }
+}
+
 /// Which format a record has (`Auto` resolved from its fields).
 pub fn record_format(record: &Value, number: u32, format: RecordFormat) -> Result<RecordFormat> {
     let Value::Object(map) = record else {
@@ -177,16 +184,10 @@ fn required_string<'a>(map: &'a Map<String, Value>, field: &str, number: u32) ->
 }
 
 /// The text to learn from: an empty one would train nothing but EOS.
+/// The trained field. Empty or whitespace-only is content, not malformed input: `prepare` counts such
+/// records as `empty_completion` skips (see `Example::is_empty`).
 fn trained_string<'a>(map: &'a Map<String, Value>, field: &str, number: u32) -> Result<&'a str> {
-    let text = required_string(map, field, number)?;
-    if text.trim().is_empty() {
-        return Err(record_error(
-            number,
-            field,
-            "is empty: there is nothing to learn from",
-        ));
-    }
-    Ok(text)
+    required_string(map, field, number)
 }
 
 fn optional_string<'a>(

@@ -15,8 +15,11 @@ pub enum RecordStatus {
     SkippedNoTrainable = 3,
     /// A chat turn could not be located in the rendering (the reason names the message).
     SkippedChatTurn = 4,
-    /// Unreadable (bad JSON or UTF-8, wrong field types, empty text) under `onError: 'skip'`.
+    /// Unreadable (bad JSON or UTF-8, wrong field types) under `onError: 'skip'`.
     SkippedInvalid = 5,
+    /// Nothing to learn: the completion, output or text is empty or whitespace, or every trained
+    /// assistant turn of a conversation is (content, not an error: counted in both `onError` modes).
+    SkippedEmptyCompletion = 6,
 }
 
 impl RecordStatus {
@@ -28,6 +31,7 @@ impl RecordStatus {
             Self::SkippedNoTrainable => "no_trainable_labels",
             Self::SkippedChatTurn => "chat_turn_not_found",
             Self::SkippedInvalid => "invalid",
+            Self::SkippedEmptyCompletion => "empty_completion",
         }
     }
 
@@ -46,6 +50,7 @@ pub struct PrepareStats {
     pub truncated: Vec<u32>,
     pub skipped_too_long: Vec<u32>,
     pub skipped_no_trainable: Vec<u32>,
+    pub skipped_empty_completion: Vec<u32>,
     /// Chat records skipped, with the reason naming the message index.
     pub skipped_chat: Vec<(u32, String)>,
     /// Unreadable records skipped under `onError: 'skip'`, with the error message.
@@ -77,6 +82,7 @@ impl PrepareStats {
             RecordStatus::Truncated => self.truncated.push(record),
             RecordStatus::SkippedTooLong => self.skipped_too_long.push(record),
             RecordStatus::SkippedNoTrainable => self.skipped_no_trainable.push(record),
+            RecordStatus::SkippedEmptyCompletion => self.skipped_empty_completion.push(record),
             // Counted with their reasons by `count_chat_skip` and `count_invalid`.
             RecordStatus::SkippedChatTurn | RecordStatus::SkippedInvalid => {}
         }
@@ -96,6 +102,7 @@ impl PrepareStats {
     pub fn skipped(&self) -> u64 {
         (self.skipped_too_long.len()
             + self.skipped_no_trainable.len()
+            + self.skipped_empty_completion.len()
             + self.skipped_chat.len()
             + self.skipped_invalid.len()) as u64
     }
