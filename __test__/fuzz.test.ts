@@ -71,7 +71,7 @@ const options = fc.record(
     onError: fc.constantFrom('skip', 'fail'),
   },
   { requiredKeys: ['shift'] },
-).map((o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as PrepareOptions);
+).map((o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as unknown as PrepareOptions);
 
 interface Outcome {
   batch: PreparedBatch | null;
