@@ -17,7 +17,8 @@ import { testBackends } from './support/backends';
 import { fixtureDir, fixtureTokenizerDirs, PACKAGED_TOKENIZERS, sharedDir } from './support/shared';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
-const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
+// CI replays one seed, so that a landing never depends on luck; local and long runs explore new ones.
+const SEED = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) : process.env.CI ? 20_261_128 : undefined;
 const backends = testBackends();
 
 /** Text with what breaks naive code: combining marks, NBSP, emoji ZWJ, CR/LF, tabs, NUL, "▁", lone surrogates. */
@@ -160,7 +161,7 @@ describe.runIf(backends.includes('native') && sharedDir() !== null)('fuzz every 
 });
 
 describe('fuzz the CLI', () => {
-  it('exits 0, 1 (a named bad record) or 2 (a bad option); never a crash', () => {
+  it('exits 0, 1 (a named bad record) or 2 (a named bad option); never a crash', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tokenshift-fuzz-cli-'));
     const bin = join(__dirname, '..', 'bin', 'tokenshift.cjs');
     fc.assert(
@@ -172,7 +173,9 @@ describe('fuzz the CLI', () => {
         if (opts.maxLength !== undefined) args.push('--max-length', String(opts.maxLength));
         if (format === 'parquet' && !backends.includes('native')) return;
         const result = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
-        expect([0, 1], result.stderr).toContain(result.status);
+        expect([0, 1, 2], result.stderr).toContain(result.status);
+        // 2 is a usage error naming the option (e.g. a row longer than --length for npy).
+        if (result.status === 2) expect(result.stderr).toMatch(/invalid option `[a-z]+`|must be/);
         expect(result.stderr).not.toMatch(/internal error|panic|at .*\.js:\d+/);
       }),
       { numRuns: Math.max(3, Math.round(RUNS / 10)), ...(SEED === undefined ? {} : { seed: SEED }) },

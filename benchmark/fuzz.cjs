@@ -27,7 +27,7 @@ for (let round = 0; Date.now() < deadline; round++) {
     env: { ...process.env, FUZZ_CASES: String(RUST_CASES), FUZZ_SEED: String(seed) },
     encoding: 'utf8',
   });
-  totals.rustCases += RUST_CASES * 7;
+  totals.rustCases += RUST_CASES * 9; // every fixture tokenizer
   if (rust.status !== 0) totals.failures.push(`rust seed ${seed}: ${(rust.stdout + rust.stderr).split('\n').filter((l) => /panicked|assert/.test(l)).slice(0, 4).join(' | ')}`);
   totals.rounds = round + 1;
   console.log(`round ${round + 1} (seed ${seed}): vitest ${js.status === 0 ? 'ok' : 'FAILED'}, rust ${rust.status === 0 ? 'ok' : 'FAILED'}`);

@@ -92,10 +92,41 @@ class BoundedInterpreter extends Interpreter {
     }
   }
 
+  /**
+   * `|trim` and `.strip()` / `.lstrip()` / `.rstrip()` on strings as minijinja does them (Rust's `trim`,
+   * or the given characters); @huggingface/jinja uses JS's `trim` and ignores the characters. Null when
+   * the statement is not one of those.
+   */
+  private rustTrim(statement: Statement, environment: Environment): RuntimeValue | null {
+    const node = statement as unknown as { type?: string; operand?: Statement; filter?: { type: string; value?: string }; callee?: { type: string; object: Statement; property: { type: string; value?: string }; computed: boolean }; args?: Statement[] };
+    let target: Statement | undefined;
+    let side: 'strip' | 'lstrip' | 'rstrip' | undefined;
+    let args: Statement[] = [];
+    if (node?.type === 'FilterExpression' && node.filter?.type === 'Identifier' && node.filter.value === 'trim') {
+      [target, side] = [node.operand, 'strip'];
+    } else if (node?.type === 'CallExpression' && node.callee?.type === 'MemberExpression' && !node.callee.computed && node.callee.property.type === 'Identifier') {
+      const name = node.callee.property.value;
+      if (name === 'strip' || name === 'lstrip' || name === 'rstrip') [target, side, args] = [node.callee.object, name, node.args ?? []];
+    }
+    if (target === undefined || side === undefined || args.length > 1) return null;
+    const value = this.evaluate(target, environment);
+    const chars = args.length === 1 ? this.evaluate(args[0] as Statement, environment) : null;
+    if (value.type !== 'StringValue' || (chars !== null && chars.type !== 'StringValue' && chars.type !== 'NullValue')) {
+      // Not a string: the library's own behaviour, on the value already computed.
+      const precomputed = { type: PRECOMPUTED, value } as unknown as Statement;
+      const again = node.type === 'FilterExpression' ? { ...node, operand: precomputed } : { ...node, callee: { ...node.callee, object: precomputed } };
+      return super.evaluate(again as unknown as Statement, environment);
+    }
+    const text = trimChars(value.value as string, side, chars?.type === 'StringValue' ? (chars.value as string) : null);
+    return new (value.constructor as new (text: string) => RuntimeValue)(text);
+  }
+
   override evaluate(statement: Statement, environment: Environment): RuntimeValue {
     if (statement?.type === PRECOMPUTED) return (statement as unknown as { value: RuntimeValue }).value;
     this.charge(1);
     if (++this.steps % 1024 === 0 && Date.now() > this.budget.deadline) throw new Error(`its work for this record took longer than ${RECORD_TIME_LIMIT_MS / 1000} s`);
+    const trimmed = this.rustTrim(statement, environment);
+    if (trimmed !== null) return trimmed;
     let result: RuntimeValue;
     if (statement?.type === 'MemberExpression') {
       // Jinja2 (and minijinja) fail on an attribute of an undefined value; @huggingface/jinja returns
@@ -113,6 +144,16 @@ class BoundedInterpreter extends Interpreter {
     }
     return result;
   }
+}
+
+/** Unicode White_Space, what Rust's `str::trim` strips (JS's `trim` also strips U+FEFF and keeps U+0085). */
+const WHITE_SPACE = '\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000';
+
+function trimChars(text: string, side: 'strip' | 'lstrip' | 'rstrip', chars: string | null): string {
+  const set = chars === null ? WHITE_SPACE : chars.replace(/[\\\]^-]/g, '\\$&');
+  if (set === '') return text;
+  const start = side === 'rstrip' ? text : text.replace(new RegExp(`^[${set}]+`, 'u'), '');
+  return side === 'lstrip' ? start : start.replace(new RegExp(`[${set}]+$`, 'u'), '');
 }
 
 function boundedRange(start: number, stop?: number, step = 1): number[] {

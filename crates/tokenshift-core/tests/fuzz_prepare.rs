@@ -2,7 +2,8 @@
 //! huge numbers, lone surrogates, NUL, BOM, CRLF, invalid UTF-8, long fields, wrong types — with random
 //! options, through `Preparer` on every fixture tokenizer. Properties: no panic, records = rows +
 //! skipped (or one error naming a record), the same batch on 1 and 2 threads. `FUZZ_CASES` (default 120
-//! per tokenizer) and `FUZZ_SEED` scale and replay it; `node benchmark/fuzz.cjs` runs it for long.
+//! per tokenizer), `FUZZ_SEED` and `FUZZ_TOKENIZERS` scale, replay and narrow it; `node benchmark/fuzz.cjs`
+//! runs it for long.
 
 mod common;
 use common::{fixture_files, shared_dir, FIXTURE_TOKENIZERS};
@@ -165,7 +166,13 @@ fn hostile_input_never_panics_and_always_balances() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(0x7153_4f5e);
     let mut total = 0;
-    for rel in FIXTURE_TOKENIZERS {
+    // FUZZ_TOKENIZERS (comma-separated, relative to fixtures/) narrows the run, e.g. under valgrind.
+    let only = std::env::var("FUZZ_TOKENIZERS").ok();
+    let selected = FIXTURE_TOKENIZERS.iter().filter(|rel| {
+        only.as_deref()
+            .is_none_or(|list| list.split(',').any(|o| o == **rel))
+    });
+    for rel in selected {
         let (json, config) = fixture_files(&shared, rel);
         let tokenizer = Arc::new(
             TokenizerCore::from_json_str(&json, config.as_deref(), rel).expect("tokenizer"),

@@ -134,6 +134,10 @@ impl TokenizerCore {
     /// Chooses the engines this tokenizer may use (before it is shared).
     pub fn set_engine_preference(&mut self, preference: EnginePreference) {
         self.preference = preference;
+        if preference == EnginePreference::Reference {
+            // The 1.0 engine will never be built: its source text need not be kept.
+            self.pending_json = Mutex::new(None);
+        }
     }
 
     /// The 1.0 engine, built on first use, or why there is none.
