@@ -2,7 +2,7 @@
 // prepare, writers opened and aborted, streams aborted mid-way — reporting RSS after warm-up and at the end
 // (goal: < 5% growth), with a forced GC before each sample so that only native memory can grow. Then, if
 // valgrind is installed, the Rust fuzz harness under memcheck for a short run (definite leaks and invalid
-// accesses fail it). Usage: node benchmark/leak-soak.cjs [calls] [--no-valgrind]
+// accesses fail it). Usage: node benchmark/leak-soak.cjs [calls] [--no-valgrind | --valgrind-only]
 //
 // The loop lets the event loop turn every 100 steps, as an ETL job does between reads and writes: Node runs
 // the finalizers of native typed arrays (which free their Rust memory) only then, so a loop that never
@@ -46,6 +46,7 @@ async function abortedStream(tokenizer) {
 }
 
 async function main() {
+  if (process.argv.includes('--valgrind-only')) return valgrind();
   const tokenizer = Tokenizer.fromDir(tokenizerDir, { backend: 'native' });
   const preparer = createPreparer(tokenizer, { shift: 'model' });
   let done = 0;
