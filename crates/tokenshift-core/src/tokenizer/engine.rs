@@ -150,32 +150,32 @@ impl PipelineEngine {
         let Ok(surface) = &self.surface else {
             return Ok(None);
         };
+        // The post-processor's tokens around the text's own: `encode_ids_into` puts them there.
+        let (before, after) = match add_special_tokens {
+            true => (self.prefix.len(), self.suffix.len()),
+            false => (0, 0),
+        };
         let mut ids = Vec::new();
-        self.encode_ids_into(text, false, &mut ids)?;
+        self.encode_ids_into(text, add_special_tokens, &mut ids)?;
+        let own = before..ids.len() - after;
+        let mut offsets = Vec::with_capacity(ids.len());
+        // 0.23 reports (0, 0) for the post-processor's tokens.
+        offsets.resize(before, (0, 0));
         let mut text_spans = Vec::new();
-        if surface.spans(text, &ids, &mut text_spans).is_none() {
+        if surface
+            .spans(text, &ids[own.clone()], &mut text_spans)
+            .is_none()
+        {
             return Ok(None);
         }
-        let (prefix, suffix): (&[u32], &[u32]) = match add_special_tokens {
-            true => (&self.prefix, &self.suffix),
-            false => (&[], &[]),
+        offsets.extend_from_slice(&text_spans);
+        offsets.resize(ids.len(), (0, 0));
+        let from_text = (0..ids.len()).map(|i| own.contains(&i)).collect();
+        let spans = super::TokenSpans {
+            ids,
+            offsets,
+            from_text,
         };
-        let len = prefix.len() + ids.len() + suffix.len();
-        let mut spans = super::TokenSpans {
-            ids: Vec::with_capacity(len),
-            offsets: Vec::with_capacity(len),
-            from_text: Vec::with_capacity(len),
-        };
-        for (part, from_text) in [(prefix, false), (&ids[..], true), (suffix, false)] {
-            spans.ids.extend_from_slice(part);
-            spans
-                .from_text
-                .resize(spans.from_text.len() + part.len(), from_text);
-        }
-        // 0.23 reports (0, 0) for the post-processor's tokens.
-        spans.offsets.resize(prefix.len(), (0, 0));
-        spans.offsets.extend_from_slice(&text_spans);
-        spans.offsets.resize(len, (0, 0));
         Ok(Some(spans))
     }
 
