@@ -69,6 +69,21 @@ export function describe(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
+/** Unicode White_Space, what Rust's `str::trim` strips (JS's `trim` also strips U+FEFF and keeps U+0085). */
+export const WHITE_SPACE_CLASS = '\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000';
+const LEADING_WHITE_SPACE = new RegExp(`^[${WHITE_SPACE_CLASS}]+`, 'u');
+const TRAILING_WHITE_SPACE = new RegExp(`[${WHITE_SPACE_CLASS}]+$`, 'u');
+
+/** Rust's `str::trim`. */
+export function trimWhiteSpace(text: string): string {
+  return text.replace(LEADING_WHITE_SPACE, '').replace(TRAILING_WHITE_SPACE, '');
+}
+
+/** Rust's `str::trim_start`. */
+export function trimStartWhiteSpace(text: string): string {
+  return text.replace(LEADING_WHITE_SPACE, '');
+}
+
 /** Empty or only Unicode White_Space, as Rust's `str::trim` sees it (JS's `trim` also strips U+FEFF). */
 export function isWhitespaceOnly(text: string): boolean {
   return /^\p{White_Space}*$/u.test(text);

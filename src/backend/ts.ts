@@ -11,12 +11,13 @@ import { prepareRecords, type ChatSetup, type RecordsInput } from '../prepare/pi
 import type { SpanEncoder } from '../prepare/trainable.js';
 import { diagnoseModel } from './diagnose.js';
 import { modelShapeDefect, withReferenceAddedTokenIds } from './reference-ids.js';
-import { surfaceRules, tokenByteSpans, type SurfaceRules } from './ts-spans.js';
+import { TsTextPipeline, type LibraryStages } from './ts-spans.js';
 import type { AddedTokenInfo, PreparerBackend, RawEncoding, SpecialTokenInfo, TokenBatch, TokenizerBackend, TokenizerSource, EngineName } from './types.js';
 
-/** The private step of @huggingface/tokenizers that `encodePair` needs (pinned version, see package.json). */
-interface HfInternals {
-  model: { unk_token_id?: number };
+/** The private steps of @huggingface/tokenizers used here (pinned version, see package.json). */
+interface HfInternals extends LibraryStages {
+  model: LibraryStages['model'] & { unk_token_id?: number };
+  encode_text(text: string | null): string[] | null;
   tokenize_helper(
     text: string,
     options: { text_pair: string; add_special_tokens: boolean },
@@ -31,7 +32,7 @@ export class TsBackend implements TokenizerBackend, SpanEncoder {
   private readonly inner: HfTokenizer;
   private readonly config: ParsedTokenizerConfig;
   private readonly tokenizerJson: Record<string, unknown>;
-  private rules: SurfaceRules | undefined;
+  private readonly pipeline: TsTextPipeline;
 
   constructor(source: TokenizerSource) {
     const tokenizerJson = parseJson(source.tokenizerJson, source.sourceName);
@@ -43,6 +44,7 @@ export class TsBackend implements TokenizerBackend, SpanEncoder {
     try {
       this.inner = new HfTokenizer(this.tokenizerJson, configObject as object);
       useWordLevelUnknown(this.inner, this.tokenizerJson);
+      this.pipeline = followTheCrate(this.inner, this.tokenizerJson);
     } catch (error) {
       throw new TokenizerLoadError(`${source.sourceName} is not a usable tokenizer: ${errorMessage(error)}`, { cause: error });
     }
@@ -117,21 +119,28 @@ export class TsBackend implements TokenizerBackend, SpanEncoder {
    * Ids with UTF-8 byte spans, and which tokens came from the text rather than the post-processor
    * (those are what `encode` adds around the tokens of `encode` without special tokens).
    */
-  encodeWithOffsets(text: string, addSpecialTokens: boolean): { ids: number[]; offsets: [number, number][]; fromText: boolean[] } {
-    const plain = wrap(() => this.inner.encode(text, { add_special_tokens: false }));
-    this.rules ??= surfaceRules(this.tokenizerJson, this.addedTokens().map((t) => t.content));
-    const spans = tokenByteSpans(text, plain.tokens, this.rules);
-    if (!addSpecialTokens) return { ids: plain.ids, offsets: spans, fromText: plain.ids.map(() => true) };
+  encodeWithOffsets(text: string, addSpecialTokens: boolean): { ids: number[]; offsets: [number, number][]; fromText: boolean[]; unprovable: [number, number][] } {
+    const walked = wrap(() => this.pipeline.encode(text));
+    const plain = this.tokensToIds(walked.tokens);
+    const unprovable = walked.unprovable;
+    if (!addSpecialTokens) return { ids: plain, offsets: walked.spans, fromText: plain.map(() => true), unprovable };
     const full = wrap(() => this.inner.encode(text, { add_special_tokens: true }));
-    const before = findRun(full.ids, plain.ids);
+    const before = findRun(full.ids, plain);
     if (before < 0) throw new TokenizeError("the TS backend cannot locate the text's tokens inside the post-processed encoding");
-    const after = full.ids.length - before - plain.ids.length;
+    const after = full.ids.length - before - plain.length;
     const special = (n: number): [number, number][] => Array.from({ length: n }, () => [0, 0] as [number, number]);
     return {
       ids: full.ids,
-      offsets: [...special(before), ...spans, ...special(after)],
-      fromText: full.ids.map((_, i) => i >= before && i < before + plain.ids.length),
+      offsets: [...special(before), ...walked.spans, ...special(after)],
+      fromText: full.ids.map((_, i) => i >= before && i < before + plain.length),
+      unprovable,
     };
+  }
+
+  /** The library's own lookup (see `encode` in @huggingface/tokenizers): added tokens by content, then the vocabulary. */
+  private tokensToIds(tokens: string[]): number[] {
+    const internals = this.inner as unknown as HfInternals & { added_tokens_map: Map<string, { id: number }>; model: { tokens_to_ids: Map<string, number> } };
+    return tokens.map((t) => internals.added_tokens_map.get(t)?.id ?? internals.model.tokens_to_ids.get(t) ?? internals.model.unk_token_id ?? 0);
   }
 
   createPreparer(options: NormalizedPrepareOptions): PreparerBackend {
@@ -256,6 +265,58 @@ export class TsBackend implements TokenizerBackend, SpanEncoder {
       chatTemplate: c.chatTemplate,
       cleanUpTokenizationSpaces: c.cleanUpTokenizationSpaces,
     };
+  }
+}
+
+/**
+ * Routes the library's text step through the crate-faithful pipeline (added-token flags, normalizers with
+ * Rust semantics), so that ids and spans come from one walk and every path (encode, pairs, batches) agrees.
+ */
+function followTheCrate(inner: HfTokenizer, tokenizerJson: Record<string, unknown>): TsTextPipeline {
+  const internals = inner as unknown as HfInternals;
+  const stages: LibraryStages = {
+    pre_tokenizer: internals.pre_tokenizer === null ? null : (text, options) => (internals.pre_tokenizer as NonNullable<LibraryStages['pre_tokenizer']>)(text, options),
+    model: (words) => internals.model(words),
+  };
+  useRustWhitespace(internals.pre_tokenizer, tokenizerJson.pre_tokenizer);
+  const pipeline = new TsTextPipeline(tokenizerJson, stages);
+  if (pipeline.followsNormalizer) internals.encode_text = (text) => (text === null ? null : pipeline.encode(text, false).tokens);
+  return pipeline;
+}
+
+// The crate's regexes read `\s` as Unicode White_Space (U+0085 yes, U+FEFF no) and `\w` as Unicode word
+// characters; the library's pre-tokenizers use JS's `\s` and ASCII `\w`, which split some texts elsewhere.
+const WORD = '\\p{Alphabetic}\\p{M}\\p{Nd}\\p{Pc}\\p{Join_Control}';
+const BYTE_LEVEL_SPLIT = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\p{White_Space}\p{L}\p{N}]+|\p{White_Space}+(?!\P{White_Space})|\p{White_Space}+/gu;
+const WHITESPACE_SPLIT = /\P{White_Space}+/gu;
+const WHITESPACE = new RegExp(`[${WORD}]+|[^${WORD}\\p{White_Space}]+`, 'gu');
+
+interface PreTokenizerStage {
+  pattern?: unknown;
+  tokenizers?: unknown;
+  pre_tokenize_text?: (text: string) => string[];
+}
+
+/** Gives the library's pre-tokenizers (`stage`, built from the config `node`) the crate's character classes. */
+function useRustWhitespace(stage: unknown, node: unknown): void {
+  if (stage === null || node === null || typeof node !== 'object' || (typeof stage !== 'object' && typeof stage !== 'function')) return;
+  const instance = stage as PreTokenizerStage;
+  const config = node as { type?: unknown; pretokenizers?: unknown; use_regex?: unknown };
+  switch (config.type) {
+    case 'ByteLevel':
+      if (instance.pattern instanceof RegExp) instance.pattern = BYTE_LEVEL_SPLIT;
+      break;
+    case 'WhitespaceSplit':
+      instance.pre_tokenize_text = (text) => text.match(WHITESPACE_SPLIT) ?? [];
+      break;
+    case 'Whitespace':
+      instance.pre_tokenize_text = (text) => text.match(WHITESPACE) ?? [];
+      break;
+    case 'Sequence':
+      if (Array.isArray(instance.tokenizers) && Array.isArray(config.pretokenizers)) {
+        instance.tokenizers.forEach((child, i) => useRustWhitespace(child, (config.pretokenizers as unknown[])[i]));
+      }
+      break;
   }
 }
 

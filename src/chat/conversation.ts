@@ -2,6 +2,7 @@
 // one list of template messages, tools/documents, and per-message train flags.
 
 import { RecordError } from '../errors.js';
+import { isWhitespaceOnly } from '../validate.js';
 
 export interface Conversation {
   messages: Record<string, unknown>[];
@@ -118,7 +119,7 @@ function jsonListField(map: Json, field: string, number: number): unknown[] | nu
   if (value === undefined || value === null) return null;
   if (Array.isArray(value)) return value;
   if (typeof value === 'string') {
-    if (value.trim() === '') return null;
+    if (isWhitespaceOnly(value)) return null;
     let parsed: unknown;
     try {
       parsed = JSON.parse(value);

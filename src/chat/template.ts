@@ -12,6 +12,7 @@ import { Environment, Interpreter, Template } from '@huggingface/jinja';
 
 import { OptionError, errorMessage } from '../errors.js';
 import { formatUtc } from './strftime.js';
+import { WHITE_SPACE_CLASS } from '../validate.js';
 
 /** Same numbers as the native engine (`RENDER_FUEL_BASE`, `RENDER_FUEL_PER_INPUT_BYTE`). */
 export const RENDER_FUEL_BASE = 2 ** 20;
@@ -146,11 +147,8 @@ class BoundedInterpreter extends Interpreter {
   }
 }
 
-/** Unicode White_Space, what Rust's `str::trim` strips (JS's `trim` also strips U+FEFF and keeps U+0085). */
-const WHITE_SPACE = '\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000';
-
 function trimChars(text: string, side: 'strip' | 'lstrip' | 'rstrip', chars: string | null): string {
-  const set = chars === null ? WHITE_SPACE : chars.replace(/[\\\]^-]/g, '\\$&');
+  const set = chars === null ? WHITE_SPACE_CLASS : chars.replace(/[\\\]^-]/g, '\\$&');
   if (set === '') return text;
   const start = side === 'rstrip' ? text : text.replace(new RegExp(`^[${set}]+`, 'u'), '');
   return side === 'lstrip' ? start : start.replace(new RegExp(`[${set}]+$`, 'u'), '');

@@ -2,7 +2,7 @@
 // Spans are UTF-8 byte offsets, like the Rust core's.
 
 import type { Conversation } from './conversation.js';
-import { isWhitespaceOnly } from '../validate.js';
+import { isWhitespaceOnly, trimStartWhiteSpace, trimWhiteSpace } from '../validate.js';
 import { contextBytes, RenderBudget, type ChatRenderContext, type TsChatTemplate } from './template.js';
 
 export type TrainOn = 'assistant' | 'last' | 'all';
@@ -69,8 +69,9 @@ export function trainedSpans(
 }
 
 function locateContent(full: string, from: number, content: string): number | null {
-  if (content.trim() === '') return from;
-  for (const candidate of [content, content.trim()]) {
+  if (isWhitespaceOnly(content)) return from;
+  // Rust's trim, as the core and minijinja's `trim` use (JS's trim differs on U+FEFF and U+0085).
+  for (const candidate of [content, trimWhiteSpace(content)]) {
     const pos = full.indexOf(candidate, from);
     if (pos >= 0) return pos + candidate.length;
   }
@@ -90,7 +91,6 @@ function endOfTurn(full: string, from: number, specialTokens: string[], scan: bo
     }
     return null;
   }
-  let pos = from;
-  while (pos < full.length && /\s/.test(full[pos] as string)) pos++;
-  return at(pos);
+  const rest = full.slice(from);
+  return at(from + rest.length - trimStartWhiteSpace(rest).length);
 }
