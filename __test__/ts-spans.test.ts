@@ -20,7 +20,14 @@ import { TsBackend } from '../dist/cjs/backend/ts.js';
 import { createPreparer, prepareIter, Tokenizer, type PreparedBatch, type PrepareOptions } from '../dist/esm/index.mjs';
 import { testBackends } from './support/backends';
 import { fixtureDir, fixtureTokenizerDirs, PACKAGED_TOKENIZERS, sharedDir } from './support/shared';
-import { chatMlStripVariant, MARKER_TEMPLATE, readTokenizerDir, rewritingNormalizerVariants, stripFlagVariants, type Variant } from './support/tokenizer-variants';
+import {
+  chatMlStripVariant,
+  MARKER_TEMPLATE,
+  readTokenizerDir,
+  rewritingNormalizerVariants,
+  stripFlagVariants,
+  type Variant,
+} from './support/tokenizer-variants';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
 const SEED = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) : process.env.CI ? 20_261_128 : undefined;
@@ -67,12 +74,54 @@ function variants(): (Variant & { divergence?: Divergence })[] {
 
 /** What breaks span mapping: decomposed and reordered marks, compatibility forms, case, whitespace of every kind. */
 const piece = fc.constantFrom(
-  'a', 'Z', 'word', ' ', '  ', '\t', '\n', '\r\n', '\u00a0', '\u3000', '\u2003',
-  'é', 'e\u0301', 'a\u0301\u0323', '\u0323\u0301', '\u0301', 'ạ́', 'ﬁ', '①', 'Ａ', 'Å', '\u212b', 'İ', 'ΟΔΟΣ', 'ß', 'ǅ',
-  '👩‍💻', '🇫🇷', '😀', '中文', '한국어', '\u1100\u1161\u11a8', 'ก่', '\u2581', '\u00ad', '\ufeff', '\u0085', '\u200d',
-  '<|user|>', '<|assistant|>', '<|im_end|>', '<|im_start|>', '</s>', '<s>',
+  'a',
+  'Z',
+  'word',
+  ' ',
+  '  ',
+  '\t',
+  '\n',
+  '\r\n',
+  '\u00a0',
+  '\u3000',
+  '\u2003',
+  'é',
+  'e\u0301',
+  'a\u0301\u0323',
+  '\u0323\u0301',
+  '\u0301',
+  'ạ́',
+  'ﬁ',
+  '①',
+  'Ａ',
+  'Å',
+  '\u212b',
+  'İ',
+  'ΟΔΟΣ',
+  'ß',
+  'ǅ',
+  '👩‍💻',
+  '🇫🇷',
+  '😀',
+  '中文',
+  '한국어',
+  '\u1100\u1161\u11a8',
+  'ก่',
+  '\u2581',
+  '\u00ad',
+  '\ufeff',
+  '\u0085',
+  '\u200d',
+  '<|user|>',
+  '<|assistant|>',
+  '<|im_end|>',
+  '<|im_start|>',
+  '</s>',
+  '<s>',
 );
-const text = fc.array(fc.oneof({ weight: 4, arbitrary: piece }, { weight: 1, arbitrary: fc.string({ maxLength: 4 }) }), { maxLength: 16 }).map((parts) => parts.join(''));
+const text = fc
+  .array(fc.oneof({ weight: 4, arbitrary: piece }, { weight: 1, arbitrary: fc.string({ maxLength: 4 }) }), { maxLength: 16 })
+  .map((parts) => parts.join(''));
 
 const record = fc.oneof(
   fc.record({ prompt: text, completion: text }),
@@ -136,7 +185,9 @@ describe.each(all.map((v) => [v.name, v] as const))('%s', (_name, variant) => {
       }),
       { numRuns: RUNS * 3, seed: SEED },
     );
-    console.log(`[ts-spans] ${variant.name}: ${compared} token spans equal the reference${idDivergences ? `; ${idDivergences} texts with @huggingface/tokenizers id divergences (${variant.divergence?.generated})` : ''}`);
+    console.log(
+      `[ts-spans] ${variant.name}: ${compared} token spans equal the reference${idDivergences ? `; ${idDivergences} texts with @huggingface/tokenizers id divergences (${variant.divergence?.generated})` : ''}`,
+    );
     expect(compared).toBeGreaterThan(0);
   });
 
@@ -161,14 +212,44 @@ describe.each(all.map((v) => [v.name, v] as const))('%s', (_name, variant) => {
           expect(g, JSON.stringify(r)).toEqual(w);
         });
       }),
-      { numRuns: RUNS, seed: SEED },
+      {
+        numRuns: RUNS,
+        seed: SEED,
+        // Found by earlier runs: the text's own "<s>" right after the template's BOS; a turn ending in U+0085,
+        // which Rust's trim strips and JS's keeps; U+FEFF and U+0085 around words.
+        examples: [
+          [
+            [
+              { prompt: '', completion: '<s>' },
+              { prompt: '<s>', completion: '<s>x' },
+            ],
+            'model',
+          ],
+          [
+            [
+              {
+                messages: [
+                  { role: 'user', content: 'q' },
+                  { role: 'assistant', content: 'aa\ufeffa \n\u0085' },
+                ],
+              },
+            ],
+            'data',
+          ],
+          [[{ prompt: '\u0085a  \ufeff!', completion: '\u3000~\u0085' }], 'model'],
+        ],
+      },
     );
   });
 });
 
 describe.runIf(backends.length === 2)('--backend ts through the CLI and streaming writes what native writes', () => {
   const qwen3 = readTokenizerDir(PACKAGED_TOKENIZERS.qwen3);
-  const cases: Variant[] = [stripFlagVariants('mistral', readTokenizerDir(MISTRAL))[0] as Variant, { name: 'qwen3', ...qwen3 }, rewritingNormalizerVariants('qwen3', qwen3)[2] as Variant];
+  const cases: Variant[] = [
+    stripFlagVariants('mistral', readTokenizerDir(MISTRAL))[0] as Variant,
+    { name: 'qwen3', ...qwen3 },
+    rewritingNormalizerVariants('qwen3', qwen3)[2] as Variant,
+  ];
   const records = fc.sample(record, { numRuns: 60, seed: 14 });
   const dir = mkdtempSync(join(tmpdir(), 'tokenshift-ts-spans-'));
   const input = join(dir, 'records.jsonl');
@@ -182,7 +263,11 @@ describe.runIf(backends.length === 2)('--backend ts through the CLI and streamin
     const written: Record<string, Buffer> = {};
     for (const backend of ['native', 'ts']) {
       const output = join(tokenizerDir, `${backend}.jsonl`);
-      const run = spawnSync(process.execPath, [bin, 'prepare', '--tokenizer', tokenizerDir, '--input', input, '--output', output, '--shift', 'model', '--on-error', 'skip', '--backend', backend], { encoding: 'utf8' });
+      const run = spawnSync(
+        process.execPath,
+        [bin, 'prepare', '--tokenizer', tokenizerDir, '--input', input, '--output', output, '--shift', 'model', '--on-error', 'skip', '--backend', backend],
+        { encoding: 'utf8' },
+      );
       expect(run.status, run.stderr).toBe(0);
       written[backend] = readFileSync(output);
     }
@@ -198,7 +283,8 @@ describe.runIf(backends.length === 2)('--backend ts through the CLI and streamin
         for await (const batch of prepareIter([readFileSync(input)], { tokenizer, shift: 'data', onError: 'skip', chunkBytes: 512 })) {
           const b = batch as PreparedBatch;
           invalid += b.stats.skipped.invalid.length;
-          for (let r = 0; r < b.rowCount; r++) rows.push([...b.inputIds.subarray(b.offsets[r], b.offsets[r + 1]), -1, ...b.labels.subarray(b.offsets[r], b.offsets[r + 1])]);
+          for (let r = 0; r < b.rowCount; r++)
+            rows.push([...b.inputIds.subarray(b.offsets[r], b.offsets[r + 1]), -1, ...b.labels.subarray(b.offsets[r], b.offsets[r + 1])]);
         }
         return { rows, invalid };
       }),

@@ -119,13 +119,19 @@ export class TsBackend implements TokenizerBackend, SpanEncoder {
    * Ids with UTF-8 byte spans, and which tokens came from the text rather than the post-processor
    * (those are what `encode` adds around the tokens of `encode` without special tokens).
    */
-  encodeWithOffsets(text: string, addSpecialTokens: boolean): { ids: number[]; offsets: [number, number][]; fromText: boolean[]; unprovable: [number, number][] } {
+  encodeWithOffsets(
+    text: string,
+    addSpecialTokens: boolean,
+  ): { ids: number[]; offsets: [number, number][]; fromText: boolean[]; unprovable: [number, number][] } {
     const walked = wrap(() => this.pipeline.encode(text));
     const plain = this.tokensToIds(walked.tokens);
     const unprovable = walked.unprovable;
     if (!addSpecialTokens) return { ids: plain, offsets: walked.spans, fromText: plain.map(() => true), unprovable };
     const full = wrap(() => this.inner.encode(text, { add_special_tokens: true }));
-    const before = findRun(full.ids, plain);
+    // The post-processor puts a fixed number of tokens before a single text: where the text itself starts
+    // with the same special token ("<s>" in the text after the template's BOS), a search would pick the wrong one.
+    const fixed = this.tokensBeforeText();
+    const before = fixed !== null && plain.every((id, k) => full.ids[fixed + k] === id) ? fixed : findRun(full.ids, plain);
     if (before < 0) throw new TokenizeError("the TS backend cannot locate the text's tokens inside the post-processed encoding");
     const after = full.ids.length - before - plain.length;
     const special = (n: number): [number, number][] => Array.from({ length: n }, () => [0, 0] as [number, number]);
@@ -135,6 +141,20 @@ export class TsBackend implements TokenizerBackend, SpanEncoder {
       fromText: full.ids.map((_, i) => i >= before && i < before + plain.length),
       unprovable,
     };
+  }
+
+  private beforeText: number | null | undefined;
+
+  /** How many tokens the post-processor puts before a single sequence, learnt once from a plain text. */
+  private tokensBeforeText(): number | null {
+    if (this.beforeText === undefined) {
+      const probe = 'a';
+      const plain = this.tokensToIds(this.pipeline.encode(probe, false).tokens);
+      const full = wrap(() => this.inner.encode(probe, { add_special_tokens: true })).ids;
+      const at = findRun(full, plain);
+      this.beforeText = at < 0 ? null : at;
+    }
+    return this.beforeText;
   }
 
   /** The library's own lookup (see `encode` in @huggingface/tokenizers): added tokens by content, then the vocabulary. */
@@ -151,7 +171,9 @@ export class TsBackend implements TokenizerBackend, SpanEncoder {
     const named = this.config.eos;
     if (options.addEos === null && eos === null && named !== null) {
       // Twin of the Rust check: a named EOS the vocabulary lacks would leave every example without one.
-      throw new OptionError(`invalid option \`addEos\`: the tokenizer config names eos_token ${JSON.stringify(named)}, which is not in the vocabulary: no EOS can be appended (fix the config, or pass addEos: false to go without)`);
+      throw new OptionError(
+        `invalid option \`addEos\`: the tokenizer config names eos_token ${JSON.stringify(named)}, which is not in the vocabulary: no EOS can be appended (fix the config, or pass addEos: false to go without)`,
+      );
     }
     const eosId = options.addEos === false ? null : eos;
     const chat = this.chatSetup(options);
@@ -209,7 +231,13 @@ export class TsBackend implements TokenizerBackend, SpanEncoder {
     if (c.pad !== null) variables.pad_token = c.pad;
     if (c.unk !== null) variables.unk_token = c.unk;
     const special = this.addedTokens().filter((t) => t.special);
-    return { template, variables, specialTokens: special.map((t) => t.content), specialIds: new Set(special.map((t) => t.id)), bos: this.specialTokens().bosId };
+    return {
+      template,
+      variables,
+      specialTokens: special.map((t) => t.content),
+      specialIds: new Set(special.map((t) => t.id)),
+      bos: this.specialTokens().bosId,
+    };
   }
 
   decode(ids: Uint32Array, skipSpecialTokens: boolean, cleanUp: boolean | null): string {
@@ -275,7 +303,8 @@ export class TsBackend implements TokenizerBackend, SpanEncoder {
 function followTheCrate(inner: HfTokenizer, tokenizerJson: Record<string, unknown>): TsTextPipeline {
   const internals = inner as unknown as HfInternals;
   const stages: LibraryStages = {
-    pre_tokenizer: internals.pre_tokenizer === null ? null : (text, options) => (internals.pre_tokenizer as NonNullable<LibraryStages['pre_tokenizer']>)(text, options),
+    pre_tokenizer:
+      internals.pre_tokenizer === null ? null : (text, options) => (internals.pre_tokenizer as NonNullable<LibraryStages['pre_tokenizer']>)(text, options),
     model: (words) => internals.model(words),
   };
   useRustWhitespace(internals.pre_tokenizer, tokenizerJson.pre_tokenizer);
