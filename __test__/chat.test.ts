@@ -62,12 +62,15 @@ describe.each(backends)('chat prepare (%s backend)', (backend) => {
   });
 
   it('ShareGPT records, with a system field, render like the equivalent messages', () => {
-    const sharegpt = { system: 'Be brief.', conversations: [
-      { from: 'human', value: 'Hi' },
-      { from: 'gpt', value: 'Hello!' },
-      { from: 'human', value: '2+2?' },
-      { from: 'gpt', value: '4' },
-    ] };
+    const sharegpt = {
+      system: 'Be brief.',
+      conversations: [
+        { from: 'human', value: 'Hi' },
+        { from: 'gpt', value: 'Hello!' },
+        { from: 'human', value: '2+2?' },
+        { from: 'gpt', value: '4' },
+      ],
+    };
     const preparer = createPreparer(llama, { shift: 'data' });
     const [a, b] = [preparer.prepare([sharegpt]), preparer.prepare([{ messages: CONVERSATION }])];
     expect(a.row(0)).toEqual(b.row(0));
@@ -78,7 +81,12 @@ describe.each(backends)('chat prepare (%s backend)', (backend) => {
     const phi3 =
       "{% for m in messages %}{{ '<|' + m.role + '|>\n' + m.content + '<|im_end|>\n' }}{% endfor %}" +
       "{% if add_generation_prompt %}{{ '<|assistant|>\n' }}{% else %}{{ eos_token }}{% endif %}";
-    const messages = [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello!' }, { role: 'user', content: '2+2?' }, { role: 'assistant', content: '4' }];
+    const messages = [
+      { role: 'user', content: 'Hi' },
+      { role: 'assistant', content: 'Hello!' },
+      { role: 'user', content: '2+2?' },
+      { role: 'assistant', content: '4' },
+    ];
     const batch = createPreparer(qwen, { shift: 'model', chatTemplate: phi3 }).prepare([{ messages }]);
     // The closing EOS after the last marker is not trained; each turn is trained through its marker.
     expect(trainedRuns(qwen, batch, 0)).toEqual(['Hello!<|im_end|>', '4<|im_end|>']);
@@ -86,7 +94,7 @@ describe.each(backends)('chat prepare (%s backend)', (backend) => {
   });
 
   it('a template without end-of-turn markers skips the record, naming the message, and counts it', () => {
-    const plain = "{% for m in messages %}{{ m.role }}: {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}assistant: {% endif %}";
+    const plain = '{% for m in messages %}{{ m.role }}: {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}assistant: {% endif %}';
     const batch = createPreparer(qwen, { shift: 'model', chatTemplate: plain }).prepare([{ messages: CONVERSATION }, { text: 'plain text still works' }]);
     expect(batch.statusOf(0)).toBe('chat_turn_not_found');
     expect(batch.stats.skipped.chatTurnNotFound).toEqual([{ record: 1, reason: expect.stringMatching(/^message 2: no end-of-turn marker/) }]);
@@ -97,18 +105,28 @@ describe.each(backends)('chat prepare (%s backend)', (backend) => {
   it('a tokenizer without a chat template is an error naming the record', () => {
     const bare = Tokenizer.fromFile(join(PACKAGED_TOKENIZERS.qwen3, 'tokenizer.json'), { backend });
     expect(() => createPreparer(bare, { shift: 'model' }).prepare([{ text: 'ok' }, { messages: CONVERSATION }])).toThrow(RecordError);
-    expect(() => createPreparer(bare, { shift: 'model' }).prepare([{ text: 'ok' }, { messages: CONVERSATION }])).toThrow(/^record 2: field `messages` cannot be rendered: the tokenizer config has no chat_template/);
+    expect(() => createPreparer(bare, { shift: 'model' }).prepare([{ text: 'ok' }, { messages: CONVERSATION }])).toThrow(
+      /^record 2: field `messages` cannot be rendered: the tokenizer config has no chat_template/,
+    );
   });
 
   it('apply_chat_template renders as @huggingface/jinja and tokenizes as the reference, without added special tokens', async () => {
-    for (const [name, tokenizer] of [['qwen3', qwen], ['llama3', llama]] as const) {
+    for (const [name, tokenizer] of [
+      ['qwen3', qwen],
+      ['llama3', llama],
+    ] as const) {
       const dir = PACKAGED_TOKENIZERS[name];
       const config = JSON.parse(readFileSync(join(dir, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
       const tokenOf = (key: string) => {
         const v = config[key] as string | { content: string } | undefined;
         return typeof v === 'string' ? v : v?.content;
       };
-      const expected = new Template(config.chat_template as string).render({ messages: CONVERSATION, add_generation_prompt: true, bos_token: tokenOf('bos_token'), eos_token: tokenOf('eos_token') });
+      const expected = new Template(config.chat_template as string).render({
+        messages: CONVERSATION,
+        add_generation_prompt: true,
+        bos_token: tokenOf('bos_token'),
+        eos_token: tokenOf('eos_token'),
+      });
       expect(tokenizer.apply_chat_template(CONVERSATION, { tokenize: false, add_generation_prompt: true })).toBe(expected);
       const reference = ReferenceTokenizer.fromString(readFileSync(join(dir, 'tokenizer.json'), 'utf8'));
       const ids = (await reference.encode(expected, null, { addSpecialTokens: false })).getIds();
@@ -147,7 +165,9 @@ describe.skipIf(shared === null)('chat on the shared conversation data and fixtu
 
   describe.each(TEMPLATES)('%s', (_name, tokenizerRel, configRel) => {
     const chatTemplate =
-      configRel === undefined ? undefined : ((JSON.parse(readFileSync(join(fixtureDir(configRel), 'tokenizer_config.json'), 'utf8')) as { chat_template: string }).chat_template);
+      configRel === undefined
+        ? undefined
+        : (JSON.parse(readFileSync(join(fixtureDir(configRel), 'tokenizer_config.json'), 'utf8')) as { chat_template: string }).chat_template;
     const options = { shift: 'model' as const, ...(chatTemplate ? { chatTemplate } : {}) };
 
     it.runIf(backends.length === 2)('minijinja and @huggingface/jinja render every conversation to the same string', () => {
@@ -156,7 +176,12 @@ describe.skipIf(shared === null)('chat on the shared conversation data and fixtu
       records.forEach((record, i) => {
         const conversation = conversationFromRecord(record, i + 1);
         for (const add_generation_prompt of [false, true]) {
-          const opts = { tokenize: false as const, add_generation_prompt, ...(chatTemplate ? { chat_template: chatTemplate } : {}), ...(conversation.tools ? { tools: conversation.tools } : {}) };
+          const opts = {
+            tokenize: false as const,
+            add_generation_prompt,
+            ...(chatTemplate ? { chat_template: chatTemplate } : {}),
+            ...(conversation.tools ? { tools: conversation.tools } : {}),
+          };
           const messages = conversation.messages as { role: string }[];
           expect((native as Tokenizer).apply_chat_template(messages, opts), `record ${i + 1}`).toBe((ts as Tokenizer).apply_chat_template(messages, opts));
           compared++;
@@ -170,7 +195,9 @@ describe.skipIf(shared === null)('chat on the shared conversation data and fixtu
       const [first, ...rest] = results.map((b) => ({ ids: b.inputIds, labels: b.labels, offsets: b.offsets, status: b.recordStatus, stats: b.stats }));
       for (const other of rest) expect(other).toEqual(first);
       const batch = results[0] as PreparedBatch;
-      console.log(`[chat] ${_name}: ${batch.stats.records} conversations, ${batch.stats.rows} rows, skipped ${JSON.stringify(batch.stats.skipped.chatTurnNotFound.slice(0, 3))}…, lint ${JSON.stringify(batch.stats.lint)}`);
+      console.log(
+        `[chat] ${_name}: ${batch.stats.records} conversations, ${batch.stats.rows} rows, skipped ${JSON.stringify(batch.stats.skipped.chatTurnNotFound.slice(0, 3))}…, lint ${JSON.stringify(batch.stats.lint)}`,
+      );
       expect(batch.stats.records).toBe(records.length);
     });
 
@@ -181,18 +208,26 @@ describe.skipIf(shared === null)('chat on the shared conversation data and fixtu
       let checked = 0;
       for (let r = 0; r < batch.rowCount; r++) {
         const record = records[(batch.rowRecords[r] as number) - 1] as Record<string, unknown>;
-        const turns = ((record.messages ?? record.conversations) as Record<string, unknown>[]).filter((m) => ['assistant', 'gpt'].includes((m.role ?? m.from) as string));
+        const turns = ((record.messages ?? record.conversations) as Record<string, unknown>[]).filter((m) =>
+          ['assistant', 'gpt'].includes((m.role ?? m.from) as string),
+        );
         const runs = trainedRuns(tokenizer, batch, r);
         expect(runs.length).toBeGreaterThan(0);
         for (const run of runs) {
           const marker = special.find((s) => run.endsWith(s));
           expect(marker, `run does not end with a special token: ${JSON.stringify(run.slice(-40))}`).toBeDefined();
-          expect(special.some((s) => run.slice(0, run.length - (marker as string).length).includes(s)), `run holds a special token before its end: ${JSON.stringify(run)}`).toBe(false);
+          expect(
+            special.some((s) => run.slice(0, run.length - (marker as string).length).includes(s)),
+            `run holds a special token before its end: ${JSON.stringify(run)}`,
+          ).toBe(false);
         }
         // Plain assistant turns (no tool calls) appear, trimmed, in the run trained for them, in order.
         const plain = turns.filter((m) => typeof (m.content ?? m.value) === 'string' || Array.isArray(m.content));
         const contentOf = (m: Record<string, unknown>) =>
-          (Array.isArray(m.content) ? (m.content as { value?: string; text?: string }[]).map((p) => p.value ?? p.text ?? '').join('') : ((m.content ?? m.value) as string)).trim();
+          (Array.isArray(m.content)
+            ? (m.content as { value?: string; text?: string }[]).map((p) => p.value ?? p.text ?? '').join('')
+            : ((m.content ?? m.value) as string)
+          ).trim();
         for (const m of plain) {
           if (runs.some((run) => run.includes(contentOf(m).slice(0, 40).trim()))) checked++;
         }

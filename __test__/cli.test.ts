@@ -29,8 +29,14 @@ describe('tokenshift prepare', () => {
     const run = cli(['prepare', '--tokenizer', tokenizerDir, '--input', sample, '--output', out, '--shift', 'data', '--max-length', '40', '--stats', stats]);
     expect(run.stderr).toContain('8 records');
     expect(run.status).toBe(0);
-    const rows = readFileSync(out, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as unknown);
-    const records = readFileSync(sample, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as unknown);
+    const rows = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as unknown);
+    const records = readFileSync(sample, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as unknown);
     const expected = createPreparer(Tokenizer.fromDir(tokenizerDir), { shift: 'data', maxLength: 40 }).prepare(records);
     expect(rows).toEqual(expected.toRows());
     const written = JSON.parse(readFileSync(stats, 'utf8')) as Record<string, unknown>;
@@ -46,7 +52,10 @@ describe('tokenshift prepare', () => {
   });
 
   it('reads stdin and writes stdout', () => {
-    const run = cli(['prepare', '--tokenizer', join(tokenizerDir, 'tokenizer.json'), '--input', '-', '--output', '-', '--shift', 'model'], '{"prompt":"2+2=","completion":"4"}\n');
+    const run = cli(
+      ['prepare', '--tokenizer', join(tokenizerDir, 'tokenizer.json'), '--input', '-', '--output', '-', '--shift', 'model'],
+      '{"prompt":"2+2=","completion":"4"}\n',
+    );
     expect(run.status).toBe(0);
     const row = JSON.parse(run.stdout) as { input_ids: number[]; labels: number[]; attention_mask: number[] };
     expect(row.labels.filter((l) => l !== -100)).toEqual(row.input_ids.slice(-row.labels.filter((l) => l !== -100).length));
@@ -115,7 +124,8 @@ describe('README quickstart', () => {
 });
 
 describe('tokenshift with chat records', () => {
-  const conversation = '{"conversations":[{"from":"human","value":"Hi"},{"from":"gpt","value":"Hello!"},{"from":"human","value":"2+2?"},{"from":"gpt","value":"4"}]}\n';
+  const conversation =
+    '{"conversations":[{"from":"human","value":"Hi"},{"from":"gpt","value":"Hello!"},{"from":"human","value":"2+2?"},{"from":"gpt","value":"4"}]}\n';
 
   it('--train-on last trains only the final turn; --chat-template replaces the config template', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tokenshift-chat-'));
@@ -128,7 +138,10 @@ describe('tokenshift with chat records', () => {
     expect(last.stdout).not.toContain('Hello!<|im_end|>"');
     expect(last.stdout).toContain('trained 1: "<think>');
     const template = join(dir, 'template.jinja');
-    writeFileSync(template, "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}");
+    writeFileSync(
+      template,
+      '{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}',
+    );
     const custom = cli(['inspect', '--tokenizer', tokenizerDir, '--input', input, '--shift', 'model', '--chat-template', template, '--no-color']);
     expect(custom.status).toBe(0);
     expect(custom.stdout).toContain('trained 2: "4<|im_end|>"');
@@ -141,9 +154,28 @@ describe('tokenshift prepare --pack', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tokenshift-pack-'));
     const out = join(dir, 'packed.jsonl');
     const stats = join(dir, 'stats.json');
-    const run = cli(['prepare', '--tokenizer', tokenizerDir, '--input', sample, '--output', out, '--shift', 'model', '--pack', 'bfd', '--block-size', '128', '--stats', stats]);
+    const run = cli([
+      'prepare',
+      '--tokenizer',
+      tokenizerDir,
+      '--input',
+      sample,
+      '--output',
+      out,
+      '--shift',
+      'model',
+      '--pack',
+      'bfd',
+      '--block-size',
+      '128',
+      '--stats',
+      stats,
+    ]);
     expect(run.status).toBe(0);
-    const rows = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { input_ids: number[]; seq_lens: number[]; position_ids: number[] });
+    const rows = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { input_ids: number[]; seq_lens: number[]; position_ids: number[] });
     for (const row of rows) {
       expect(row.input_ids.length).toBeLessThanOrEqual(128);
       expect(row.seq_lens.reduce((a, b) => a + b, 0)).toBe(row.input_ids.length);
@@ -158,9 +190,32 @@ describe('tokenshift prepare --output-format npy', () => {
   it('pads every row to --length on the chosen side with --pad-id, padding untrained', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tokenshift-npy-'));
     const out = join(dir, 'rows.npy');
-    const run = cli(['prepare', '--tokenizer', tokenizerDir, '--input', sample, '--output', out, '--output-format', 'npy', '--shift', 'model', '--length', '128', '--pad-side', 'left', '--pad-id', '3', '--dtype', 'int64']);
+    const run = cli([
+      'prepare',
+      '--tokenizer',
+      tokenizerDir,
+      '--input',
+      sample,
+      '--output',
+      out,
+      '--output-format',
+      'npy',
+      '--shift',
+      'model',
+      '--length',
+      '128',
+      '--pad-side',
+      'left',
+      '--pad-id',
+      '3',
+      '--dtype',
+      'int64',
+    ]);
     expect(run.status, run.stderr).toBe(0);
-    const records = readFileSync(sample, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as unknown);
+    const records = readFileSync(sample, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as unknown);
     const rows = createPreparer(Tokenizer.fromDir(tokenizerDir), { shift: 'model' }).prepare(records).toRows();
     const ids = readNpy(join(out, 'input_ids.npy'));
     const labels = readNpy(join(out, 'labels.npy'));
@@ -170,6 +225,8 @@ describe('tokenshift prepare --output-format npy', () => {
       expect(ids.values.slice(r * 128, (r + 1) * 128)).toEqual([...Array(pad).fill(3), ...row.input_ids]);
       expect(labels.values.slice(r * 128, (r + 1) * 128)).toEqual([...Array(pad).fill(-100), ...row.labels]);
     });
-    expect(cli(['prepare', '--tokenizer', tokenizerDir, '--input', sample, '--output', join(dir, 'x.npy'), '--output-format', 'npy', '--shift', 'model']).stderr).toContain('give --length N');
+    expect(
+      cli(['prepare', '--tokenizer', tokenizerDir, '--input', sample, '--output', join(dir, 'x.npy'), '--output-format', 'npy', '--shift', 'model']).stderr,
+    ).toContain('give --length N');
   });
 });

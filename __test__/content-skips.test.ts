@@ -22,8 +22,20 @@ const records = [
   { instruction: 'Say nothing.', input: '', output: '' }, // 2: empty Alpaca output
   { text: ' \n\t ' }, // 3: whitespace-only text
   { prompt: 'Say hi: ', completion: 'hi' }, // 4
-  { messages: [{ role: 'user', content: 'hello' }, { role: 'assistant', content: '  ' }] }, // 5: the only assistant turn is blank
-  { messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: '' }, { role: 'user', content: 'b' }, { role: 'assistant', content: 'B!' }] }, // 6
+  {
+    messages: [
+      { role: 'user', content: 'hello' },
+      { role: 'assistant', content: '  ' },
+    ],
+  }, // 5: the only assistant turn is blank
+  {
+    messages: [
+      { role: 'user', content: 'a' },
+      { role: 'assistant', content: '' },
+      { role: 'user', content: 'b' },
+      { role: 'assistant', content: 'B!' },
+    ],
+  }, // 6
 ];
 
 describe.each(testBackends())('%s backend', (backend) => {
@@ -32,7 +44,14 @@ describe.each(testBackends())('%s backend', (backend) => {
   it('empty completions, outputs, texts and assistant turns are counted skips in both onError modes', () => {
     for (const onError of ['fail', 'skip'] as const) {
       const batch = createPreparer(tokenizer, { shift: 'model', onError }).prepare(records);
-      expect(records.map((_, i) => batch.statusOf(i))).toEqual(['empty_completion', 'empty_completion', 'empty_completion', 'kept', 'empty_completion', 'kept']);
+      expect(records.map((_, i) => batch.statusOf(i))).toEqual([
+        'empty_completion',
+        'empty_completion',
+        'empty_completion',
+        'kept',
+        'empty_completion',
+        'kept',
+      ]);
       expect(batch.stats.skipped.emptyCompletion).toEqual([1, 2, 3, 5]);
       expect(batch.stats.skipped.invalid).toEqual([]);
       expect(Array.from(batch.rowRecords)).toEqual([4, 6]);
@@ -61,7 +80,10 @@ describe.each(testBackends())('%s backend', (backend) => {
     const input = [short, long, short].map((r) => JSON.stringify(r)).join('\n');
     const unpacked = createPreparer(tokenizer, { shift: 'model', maxLength: 32 }).prepareJsonLines(input);
     expect(unpacked.stats.skipped.noTrainableLabels).toEqual([2]);
-    for (const [shift, window] of [['model', 1], ['data', 20_000]] as const) {
+    for (const [shift, window] of [
+      ['model', 1],
+      ['data', 20_000],
+    ] as const) {
       const totals = { noTrainable: [] as number[], examples: 0, masked: 0, rows: 0 };
       for await (const batch of prepareIter([input], { tokenizer, shift, pack: { mode: 'bfd', blockSize: 32, window } })) {
         const b = batch as PackedBatch;
@@ -91,13 +113,53 @@ describe.each(testBackends())('%s backend', (backend) => {
     const input = join(dir, 'in.jsonl');
     writeFileSync(input, `${records.map((r) => JSON.stringify(r)).join('\n')}\n`);
     const stats = join(dir, 'stats.json');
-    const run = spawnSync(process.execPath, [cliBin, 'prepare', '--tokenizer', PACKAGED_TOKENIZERS.qwen3, '--input', input, '--output', join(dir, 'out.jsonl'), '--shift', 'model', '--stats', stats, '--backend', backend], { encoding: 'utf8' });
+    const run = spawnSync(
+      process.execPath,
+      [
+        cliBin,
+        'prepare',
+        '--tokenizer',
+        PACKAGED_TOKENIZERS.qwen3,
+        '--input',
+        input,
+        '--output',
+        join(dir, 'out.jsonl'),
+        '--shift',
+        'model',
+        '--stats',
+        stats,
+        '--backend',
+        backend,
+      ],
+      { encoding: 'utf8' },
+    );
     expect(run.status, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/empty completion\s+4/);
     const written = JSON.parse(readFileSync(stats, 'utf8'));
     expect(written.skipped.emptyCompletion).toEqual({ count: 4, records: [1, 2, 3, 5] });
     expect(written.records).toBe(written.rows + written.skipped.count);
-    const packed = spawnSync(process.execPath, [cliBin, 'prepare', '--tokenizer', PACKAGED_TOKENIZERS.qwen3, '--input', input, '--output', join(dir, 'packed.jsonl'), '--shift', 'model', '--pack', 'bfd', '--block-size', '64', '--backend', backend], { encoding: 'utf8' });
+    const packed = spawnSync(
+      process.execPath,
+      [
+        cliBin,
+        'prepare',
+        '--tokenizer',
+        PACKAGED_TOKENIZERS.qwen3,
+        '--input',
+        input,
+        '--output',
+        join(dir, 'packed.jsonl'),
+        '--shift',
+        'model',
+        '--pack',
+        'bfd',
+        '--block-size',
+        '64',
+        '--backend',
+        backend,
+      ],
+      { encoding: 'utf8' },
+    );
     expect(packed.status, packed.stderr).toBe(0);
     expect(packed.stderr).toMatch(/empty completion\s+4/);
   });

@@ -46,7 +46,23 @@ describe.skipIf(shared === null)('prepare into every format on the shared Alpaca
     const expected = createPreparer(Tokenizer.fromDir(tokenizerDir), { shift }).prepare(records);
     const out = join(dir, `bfd-${shift}.parquet`);
     const stats = join(dir, `bfd-${shift}.stats.json`);
-    const run = cli(['prepare', '--tokenizer', tokenizerDir, '--input', input, '--output', out, '--shift', shift, '--pack', 'bfd', '--block-size', '2048', '--stats', stats]);
+    const run = cli([
+      'prepare',
+      '--tokenizer',
+      tokenizerDir,
+      '--input',
+      input,
+      '--output',
+      out,
+      '--shift',
+      shift,
+      '--pack',
+      'bfd',
+      '--block-size',
+      '2048',
+      '--stats',
+      stats,
+    ]);
 
     it('reports at least 97% packing efficiency in --stats', () => {
       expect(run.stderr).toContain('balanced');
@@ -71,7 +87,10 @@ describe.skipIf(shared === null)('prepare into every format on the shared Alpaca
       }
       const key = (ids: ArrayLike<number>) => Array.from(ids).join(',');
       const written = examples.map((e) => key(e.ids)).sort();
-      const prepared = expected.toRows().map((r) => key(r.input_ids)).sort();
+      const prepared = expected
+        .toRows()
+        .map((r) => key(r.input_ids))
+        .sort();
       expect(written).toEqual(prepared);
     });
 
@@ -88,7 +107,27 @@ describe.skipIf(shared === null)('prepare into every format on the shared Alpaca
   it('npy of packed rows: padding untrained, and lint finds the same efficiency as --stats', () => {
     const out = join(dir, 'bfd.npy');
     const stats = join(dir, 'npy.stats.json');
-    expect(cli(['prepare', '--tokenizer', tokenizerDir, '--input', input, '--output', out, '--output-format', 'npy', '--shift', 'model', '--pack', 'bfd', '--block-size', '2048', '--stats', stats]).status).toBe(0);
+    expect(
+      cli([
+        'prepare',
+        '--tokenizer',
+        tokenizerDir,
+        '--input',
+        input,
+        '--output',
+        out,
+        '--output-format',
+        'npy',
+        '--shift',
+        'model',
+        '--pack',
+        'bfd',
+        '--block-size',
+        '2048',
+        '--stats',
+        stats,
+      ]).status,
+    ).toBe(0);
     const mask = readNpy(join(out, 'attention_mask.npy'));
     const labels = readNpy(join(out, 'labels.npy'));
     expect(mask.shape[1]).toBe(2048);
@@ -103,8 +142,13 @@ describe.skipIf(shared === null)('prepare into every format on the shared Alpaca
 
   it('wrapped rows reconstruct the token stream exactly', () => {
     const out = join(dir, 'wrapped.jsonl');
-    expect(cli(['prepare', '--tokenizer', tokenizerDir, '--input', input, '--output', out, '--shift', 'data', '--pack', 'wrapped', '--block-size', '512']).status).toBe(0);
-    const rows = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as PackedRow);
+    expect(
+      cli(['prepare', '--tokenizer', tokenizerDir, '--input', input, '--output', out, '--shift', 'data', '--pack', 'wrapped', '--block-size', '512']).status,
+    ).toBe(0);
+    const rows = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as PackedRow);
     const stream = Array.from(createPreparer(Tokenizer.fromDir(tokenizerDir), { shift: 'data' }).prepare(records).inputIds);
     const ids = rows.flatMap((r) => r.input_ids);
     expect(ids).toEqual(stream.slice(0, ids.length));
@@ -114,10 +158,26 @@ describe.skipIf(shared === null)('prepare into every format on the shared Alpaca
 
   it('lit-gpt .bin of the wiki text: uint16 chunks (32k vocabulary) holding the token stream, TinyLlama-style', () => {
     const text = join(dir, 'wiki.jsonl');
-    const lines = readFileSync(join(shared ?? '', 'data', 'llama-factory', 'wiki_demo.txt'), 'utf8').split('\n').filter((l) => l.trim() !== '');
+    const lines = readFileSync(join(shared ?? '', 'data', 'llama-factory', 'wiki_demo.txt'), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '');
     writeFileSync(text, lines.map((l) => JSON.stringify({ text: l })).join('\n'));
     const out = join(dir, 'wiki-bin');
-    const run = cli(['prepare', '--tokenizer', tokenizerDir, '--input', text, '--output', out, '--output-format', 'bin', '--shift', 'data', '--chunk-size', '65536']);
+    const run = cli([
+      'prepare',
+      '--tokenizer',
+      tokenizerDir,
+      '--input',
+      text,
+      '--output',
+      out,
+      '--output-format',
+      'bin',
+      '--shift',
+      'data',
+      '--chunk-size',
+      '65536',
+    ]);
     expect(run.status, run.stderr).toBe(0);
     const { chunks } = readLitGptDir(out);
     const tokenizer = Tokenizer.fromDir(tokenizerDir);
@@ -127,7 +187,10 @@ describe.skipIf(shared === null)('prepare into every format on the shared Alpaca
     expect(tokens.slice(0, stream.length)).toEqual(stream);
     // The tail is filled with BOS, as TinyLlama's prepare script passes sep_token=bos_id.
     expect(new Set(tokens.slice(stream.length))).toEqual(new Set([tokenizer.special_tokens.bosId]));
-    const sidecar = JSON.parse(readFileSync(`${out}.meta.json`, 'utf8')) as { output: { layout: { dtype: string; maskedRows: number } }; tokenizer: { sha256: string } };
+    const sidecar = JSON.parse(readFileSync(`${out}.meta.json`, 'utf8')) as {
+      output: { layout: { dtype: string; maskedRows: number } };
+      tokenizer: { sha256: string };
+    };
     expect(sidecar.output.layout).toMatchObject({ dtype: 'uint16', maskedRows: 0 });
     expect(sidecar.tokenizer.sha256).toMatch(/^[0-9a-f]{64}$/);
   });

@@ -24,7 +24,12 @@ const records = [
   { prompt: 'Café ', completion: 'naïve 🚀 über\tcrème' },
   // Decomposed "é": Qwen3 normalizes to NFC, so this record's spans come from 0.23.
   { prompt: 'Cafe\u0301 ', completion: 'cre\u0300me' },
-  { messages: [{ role: 'user', content: 'hi there' }, { role: 'assistant', content: 'Hello! How can I help?' }] },
+  {
+    messages: [
+      { role: 'user', content: 'hi there' },
+      { role: 'assistant', content: 'Hello! How can I help?' },
+    ],
+  },
 ];
 
 describe.runIf(native)('engine selection (native backend)', () => {
@@ -39,7 +44,8 @@ describe.runIf(native)('engine selection (native backend)', () => {
   });
 
   it('counts records per engine; every engine gives the same rows', () => {
-    const prepare = (options: object, input: object[]) => createPreparer(Tokenizer.fromDir(PACKAGED_TOKENIZERS.qwen3, options), { shift: 'model' }).prepare(input);
+    const prepare = (options: object, input: object[]) =>
+      createPreparer(Tokenizer.fromDir(PACKAGED_TOKENIZERS.qwen3, options), { shift: 'model' }).prepare(input);
     const batches = [prepare({ backend: 'native' }, records), prepare({ backend: 'native', engine: 'tokenizers-0.23' }, records)];
     expect(batches.map((b) => b.engines)).toEqual([
       { 'tokenizers-1.0': 3, 'tokenizers-0.23': 1, ts: 0 },
@@ -70,7 +76,15 @@ describe.runIf(native)('engine selection (native backend)', () => {
   it('a tokenizer the engines number differently stays on 0.23 (added-token ids past 2^31, out of order)', () => {
     const json = {
       version: '1.0',
-      added_tokens: [3_000_000_000, 2_147_483_648].map((id, i) => ({ id, content: `<t${i}>`, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
+      added_tokens: [3_000_000_000, 2_147_483_648].map((id, i) => ({
+        id,
+        content: `<t${i}>`,
+        single_word: false,
+        lstrip: false,
+        rstrip: false,
+        normalized: false,
+        special: true,
+      })),
       normalizer: null,
       pre_tokenizer: { type: 'Whitespace' },
       post_processor: null,
@@ -90,7 +104,21 @@ describe.runIf(native)('engine selection (native backend)', () => {
     for (const engine of ['auto', 'tokenizers-0.23']) {
       const out = join(dir, `${engine}.jsonl`);
       const stats = join(dir, `${engine}.stats.json`);
-      const args = ['prepare', '--tokenizer', PACKAGED_TOKENIZERS.qwen3, '--input', sample, '--output', out, '--shift', 'model', '--stats', stats, '--engine', engine];
+      const args = [
+        'prepare',
+        '--tokenizer',
+        PACKAGED_TOKENIZERS.qwen3,
+        '--input',
+        sample,
+        '--output',
+        out,
+        '--shift',
+        'model',
+        '--stats',
+        stats,
+        '--engine',
+        engine,
+      ];
       const run = spawnSync(process.execPath, [join(root, 'bin', 'tokenshift.cjs'), ...args], { encoding: 'utf8' });
       expect(run.status, run.stderr).toBe(0);
       const expected = engine === 'auto' ? 'tokenizers-1.0' : 'tokenizers-0.23';
@@ -102,7 +130,11 @@ describe.runIf(native)('engine selection (native backend)', () => {
       outputs.push(readFileSync(out, 'utf8'));
     }
     expect(outputs[1]).toBe(outputs[0]);
-    const bad = spawnSync(process.execPath, [join(root, 'bin', 'tokenshift.cjs'), 'prepare', '--tokenizer', PACKAGED_TOKENIZERS.qwen3, '--input', sample, '--shift', 'model', '--engine', 'fast'], { encoding: 'utf8' });
+    const bad = spawnSync(
+      process.execPath,
+      [join(root, 'bin', 'tokenshift.cjs'), 'prepare', '--tokenizer', PACKAGED_TOKENIZERS.qwen3, '--input', sample, '--shift', 'model', '--engine', 'fast'],
+      { encoding: 'utf8' },
+    );
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--engine must be auto or tokenizers-0.23/);
   });
@@ -114,16 +146,41 @@ describe.runIf(native)('engine selection (native backend)', () => {
     const written = (engine: string, format: string, threads: string) => {
       const out = join(dir, `${engine}-${threads}.${format}`);
       const extra = format === 'npy' ? ['--length', '96'] : [];
-      const args = ['prepare', '--tokenizer', PACKAGED_TOKENIZERS.qwen3, '--input', input, '--output', out, '--output-format', format, '--shift', 'data', '--threads', threads, '--engine', engine, ...extra];
+      const args = [
+        'prepare',
+        '--tokenizer',
+        PACKAGED_TOKENIZERS.qwen3,
+        '--input',
+        input,
+        '--output',
+        out,
+        '--output-format',
+        format,
+        '--shift',
+        'data',
+        '--threads',
+        threads,
+        '--engine',
+        engine,
+        ...extra,
+      ];
       const run = spawnSync(process.execPath, [join(root, 'bin', 'tokenshift.cjs'), ...args], { encoding: 'utf8' });
       expect(run.status, run.stderr).toBe(0);
-      const files = statSync(out).isDirectory() ? readdirSync(out).sort().map((f) => join(out, f)) : [out];
+      const files = statSync(out).isDirectory()
+        ? readdirSync(out)
+            .sort()
+            .map((f) => join(out, f))
+        : [out];
       return files.map((f) => readFileSync(f));
     };
     for (const format of ['jsonl', 'parquet', 'npy', 'bin']) {
       const expected = written('tokenizers-0.23', format, '1');
       expect(expected.length).toBeGreaterThan(0);
-      for (const [engine, threads] of [['auto', '1'], ['auto', '2'], ['tokenizers-0.23', '2']] as const) {
+      for (const [engine, threads] of [
+        ['auto', '1'],
+        ['auto', '2'],
+        ['tokenizers-0.23', '2'],
+      ] as const) {
         const got = written(engine, format, threads);
         expect(got.length, `${format} ${engine} ${threads}`).toBe(expected.length);
         got.forEach((bytes, i) => expect(bytes.equals(expected[i] as Buffer), `${format} ${engine} threads=${threads} file ${i}`).toBe(true));

@@ -9,7 +9,17 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { createDatasetWriter, createPreparer, OptionError, pack, RecordError, Tokenizer, TokenizerLoadError, TokenshiftError, WriteError } from '../dist/esm/index.mjs';
+import {
+  createDatasetWriter,
+  createPreparer,
+  OptionError,
+  pack,
+  RecordError,
+  Tokenizer,
+  TokenizerLoadError,
+  TokenshiftError,
+  WriteError,
+} from '../dist/esm/index.mjs';
 import { testBackends } from './support/backends';
 import { PACKAGED_TOKENIZERS } from './support/shared';
 
@@ -38,7 +48,10 @@ describe.each(backends)('%s backend', (backend) => {
 
   it('RECORD: a RecordError with the record number and field, sync and async', async () => {
     const preparer = createPreparer(tokenizer, { shift: 'model' });
-    const bad = [{ prompt: 'ok', completion: 'fine' }, { prompt: 5, completion: 'x' }];
+    const bad = [
+      { prompt: 'ok', completion: 'fine' },
+      { prompt: 5, completion: 'x' },
+    ];
     for (const run of [() => preparer.prepare(bad), () => preparer.prepareAsync(bad), () => preparer.prepareJsonLines('{"text": "a"}\n{"text": ')]) {
       const error = await caught(run);
       expectTyped(error, RecordError, 'RECORD');
@@ -56,7 +69,15 @@ describe.each(backends)('%s backend', (backend) => {
   });
 
   it('TOKENIZER_LOAD: a TokenizerLoadError', async () => {
-    const json = { version: '1.0', added_tokens: [], normalizer: null, pre_tokenizer: null, post_processor: null, decoder: null, model: { type: 'Banana', vocab: {} } };
+    const json = {
+      version: '1.0',
+      added_tokens: [],
+      normalizer: null,
+      pre_tokenizer: null,
+      post_processor: null,
+      decoder: null,
+      model: { type: 'Banana', vocab: {} },
+    };
     expectTyped(await caught(() => new Tokenizer(json, null, { backend })), TokenizerLoadError, 'TOKENIZER_LOAD');
   });
 

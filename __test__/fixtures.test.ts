@@ -51,7 +51,9 @@ describe.skipIf(shared === null).each(testBackends())('shared fixtures (%s backe
       for (const text of ['Hello , world !  Two  spaces.', '日本語 😀 ünïcödé', ' leading space']) {
         const ids = ours.encode(text).ids;
         for (const skip of [false, true]) {
-          expect(ours.decode(ids, { skip_special_tokens: skip, clean_up_tokenization_spaces: false }), `${rel} ${text}`).toBe(await reference.decode(ids, skip));
+          expect(ours.decode(ids, { skip_special_tokens: skip, clean_up_tokenization_spaces: false }), `${rel} ${text}`).toBe(
+            await reference.decode(ids, skip),
+          );
         }
       }
     }

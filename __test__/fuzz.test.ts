@@ -22,7 +22,32 @@ const SEED = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED)
 const backends = testBackends();
 
 /** Text with what breaks naive code: combining marks, NBSP, emoji ZWJ, CR/LF, tabs, NUL, "▁", lone surrogates. */
-const hostileChar = fc.constantFrom('a', 'Z', ' ', '  ', '\t', '\n', '\r\n', '\u00a0', 'é', 'e\u0301', '\u2581', '🚀', '👩‍💻', '\u0000', '\ufeff', '中', 'ß', '\ud800', '"', '\\', '{', '<|im_end|>', '</s>', '<s>');
+const hostileChar = fc.constantFrom(
+  'a',
+  'Z',
+  ' ',
+  '  ',
+  '\t',
+  '\n',
+  '\r\n',
+  '\u00a0',
+  'é',
+  'e\u0301',
+  '\u2581',
+  '🚀',
+  '👩‍💻',
+  '\u0000',
+  '\ufeff',
+  '中',
+  'ß',
+  '\ud800',
+  '"',
+  '\\',
+  '{',
+  '<|im_end|>',
+  '</s>',
+  '<s>',
+);
 const hostileText = fc.array(fc.oneof(hostileChar, fc.string({ maxLength: 6 })), { maxLength: 24 }).map((parts) => parts.join(''));
 
 const fieldValue = fc.oneof(
@@ -43,30 +68,50 @@ const record = fc.oneof(
 const line = fc.oneof(
   { weight: 8, arbitrary: record.map((r) => JSON.stringify(r)) },
   { weight: 1, arbitrary: fc.integer({ min: 1, max: 400 }).map((n) => `${'['.repeat(n)}${']'.repeat(n)}`) },
-  { weight: 1, arbitrary: fc.constantFrom('{"text": 1e999}', '{"text": "a", "text": "b"}', '{"prompt": "\\ud800", "completion": "x"}', '{"text": "\\u0000"}', '\ufeff{"text": "bom"}', 'null', '[]', '"str"', '{', '{"text": "unterminated', '   ', '') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '{"text": 1e999}',
+      '{"text": "a", "text": "b"}',
+      '{"prompt": "\\ud800", "completion": "x"}',
+      '{"text": "\\u0000"}',
+      '\ufeff{"text": "bom"}',
+      'null',
+      '[]',
+      '"str"',
+      '{',
+      '{"text": "unterminated',
+      '   ',
+      '',
+    ),
+  },
   { weight: 1, arbitrary: fc.integer({ min: 1, max: 4096 }).map((n) => JSON.stringify({ prompt: 'p', completion: 'x'.repeat(n) })) },
 );
 
 /** JSON lines as bytes: LF or CRLF endings, sometimes a byte that is not UTF-8 spliced in. */
-const input = fc.record({ lines: fc.array(line, { minLength: 1, maxLength: 12 }), crlf: fc.boolean(), badByteAt: fc.option(fc.nat(), { nil: undefined }) }).map(({ lines, crlf, badByteAt }) => {
-  const bytes = Buffer.from(lines.join(crlf ? '\r\n' : '\n') + '\n');
-  if (badByteAt === undefined || bytes.length === 0) return bytes;
-  const at = badByteAt % bytes.length;
-  return Buffer.concat([bytes.subarray(0, at), Buffer.from([0xff]), bytes.subarray(at)]);
-});
+const input = fc
+  .record({ lines: fc.array(line, { minLength: 1, maxLength: 12 }), crlf: fc.boolean(), badByteAt: fc.option(fc.nat(), { nil: undefined }) })
+  .map(({ lines, crlf, badByteAt }) => {
+    const bytes = Buffer.from(lines.join(crlf ? '\r\n' : '\n') + '\n');
+    if (badByteAt === undefined || bytes.length === 0) return bytes;
+    const at = badByteAt % bytes.length;
+    return Buffer.concat([bytes.subarray(0, at), Buffer.from([0xff]), bytes.subarray(at)]);
+  });
 
-const options = fc.record(
-  {
-    shift: fc.constantFrom('model', 'data'),
-    maxLength: fc.option(fc.integer({ min: 1, max: 64 }), { nil: undefined }),
-    truncation: fc.constantFrom('right', 'left', 'drop'),
-    boundary: fc.constantFrom('offsets', 'separate'),
-    addEos: fc.option(fc.boolean(), { nil: undefined }),
-    trainOn: fc.constantFrom('assistant', 'last', 'all'),
-    onError: fc.constantFrom('skip', 'fail'),
-  },
-  { requiredKeys: ['shift'] },
-).map((o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as unknown as PrepareOptions);
+const options = fc
+  .record(
+    {
+      shift: fc.constantFrom('model', 'data'),
+      maxLength: fc.option(fc.integer({ min: 1, max: 64 }), { nil: undefined }),
+      truncation: fc.constantFrom('right', 'left', 'drop'),
+      boundary: fc.constantFrom('offsets', 'separate'),
+      addEos: fc.option(fc.boolean(), { nil: undefined }),
+      trainOn: fc.constantFrom('assistant', 'last', 'all'),
+      onError: fc.constantFrom('skip', 'fail'),
+    },
+    { requiredKeys: ['shift'] },
+  )
+  .map((o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as unknown as PrepareOptions);
 
 interface Outcome {
   batch: PreparedBatch | null;
@@ -109,7 +154,13 @@ function comparable(o: Outcome) {
   const b = o.batch as PreparedBatch;
   // Skip reasons of unreadable records likewise compare up to their field.
   const invalid = b.stats.skipped.invalid.map(({ record, reason }) => ({ record, reason: /^record \d+: field `[^`]*`/.exec(reason)?.[0] ?? reason }));
-  return { ids: Array.from(b.inputIds), labels: Array.from(b.labels), offsets: Array.from(b.offsets), status: Array.from(b.recordStatus), stats: { ...b.stats, skipped: { ...b.stats.skipped, invalid } } };
+  return {
+    ids: Array.from(b.inputIds),
+    labels: Array.from(b.labels),
+    offsets: Array.from(b.offsets),
+    status: Array.from(b.recordStatus),
+    stats: { ...b.stats, skipped: { ...b.stats.skipped, invalid } },
+  };
 }
 
 // Byte-level BPE tokenizers (Qwen3's normalizer is NFC): the TS twin must match on any text, decomposed
@@ -162,7 +213,24 @@ describe('fuzz the CLI', () => {
       fc.property(input, options, fc.constantFrom('jsonl', 'parquet', 'npy'), (bytes, opts, format) => {
         const file = join(dir, 'in.jsonl');
         writeFileSync(file, bytes);
-        const args = ['prepare', '--tokenizer', PACKAGED_TOKENIZERS.qwen3, '--input', file, '--output', join(dir, `out.${format}`), '--output-format', format, '--overwrite', '--shift', opts.shift, '--on-error', String(opts.onError ?? 'fail'), '--length', '32'];
+        const args = [
+          'prepare',
+          '--tokenizer',
+          PACKAGED_TOKENIZERS.qwen3,
+          '--input',
+          file,
+          '--output',
+          join(dir, `out.${format}`),
+          '--output-format',
+          format,
+          '--overwrite',
+          '--shift',
+          opts.shift,
+          '--on-error',
+          String(opts.onError ?? 'fail'),
+          '--length',
+          '32',
+        ];
         if (format !== 'npy') args.splice(args.indexOf('--length'), 2);
         if (opts.maxLength !== undefined) args.push('--max-length', String(opts.maxLength));
         if (format === 'parquet' && !backends.includes('native')) return;

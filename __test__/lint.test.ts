@@ -14,7 +14,10 @@ import { PACKAGED_TOKENIZERS } from './support/shared';
 
 const bin = join(__dirname, '..', 'bin', 'tokenshift.cjs');
 const tokenizer = Tokenizer.fromDir(PACKAGED_TOKENIZERS.qwen3);
-const records = Array.from({ length: 40 }, (_, i) => ({ prompt: `Q${i}: ${'why '.repeat(i % 7)}?\n`, completion: ` A${i}. ${'Because. '.repeat((i * 3) % 8)}` }));
+const records = Array.from({ length: 40 }, (_, i) => ({
+  prompt: `Q${i}: ${'why '.repeat(i % 7)}?\n`,
+  completion: ` A${i}. ${'Because. '.repeat((i * 3) % 8)}`,
+}));
 const hasNative = testBackends().includes('native');
 
 interface LintJson {

@@ -11,7 +11,10 @@ import { fixtureDir, PACKAGED_TOKENIZERS, sharedDir } from './support/shared';
 
 const backends = testBackends();
 const tokenizer = Tokenizer.fromDir(PACKAGED_TOKENIZERS.qwen3);
-const records = Array.from({ length: 120 }, (_, i) => ({ prompt: `Question ${i}: ${'why '.repeat(i % 11)}?\n`, completion: ` Answer ${i}. ${'Because. '.repeat((i * 7) % 13)}` }));
+const records = Array.from({ length: 120 }, (_, i) => ({
+  prompt: `Question ${i}: ${'why '.repeat(i % 11)}?\n`,
+  completion: ` Answer ${i}. ${'Because. '.repeat((i * 7) % 13)}`,
+}));
 
 function examples(batch: PreparedBatch | PackedBatch): number[][] {
   const out: number[][] = [];
@@ -39,7 +42,11 @@ describe.each(['model', 'data'] as const)('bfd packing, shift %s', (shift) => {
   const packed = pack(prepared, { mode: 'bfd', blockSize: 256 });
 
   it('places every example exactly once, whole, in rows no longer than blockSize', () => {
-    expect(packedExamples(packed).map((e) => key(e.ids)).sort()).toEqual(examples(prepared).map(key).sort());
+    expect(
+      packedExamples(packed)
+        .map((e) => key(e.ids))
+        .sort(),
+    ).toEqual(examples(prepared).map(key).sort());
     for (let r = 0; r < packed.rowCount; r++) expect(packed.row(r).input_ids.length).toBeLessThanOrEqual(256);
     expect(packed.stats.tokens).toBe(prepared.inputIds.length);
     expect(packed.cuSeqlens().at(-1)).toBe(prepared.inputIds.length);
@@ -116,7 +123,8 @@ describe('collate', () => {
       expect(c.input_ids).toBeInstanceOf(BigInt64Array);
       expect(c).toEqual(results[0]);
     }
-    for (const backend of backends) expect(() => collate(prepared, { tokenizer, length: 4, backend })).toThrow(/row 0 has \d+ tokens, more than the padded length 4/);
+    for (const backend of backends)
+      expect(() => collate(prepared, { tokenizer, length: 4, backend })).toThrow(/row 0 has \d+ tokens, more than the padded length 4/);
     expect(() => collate(prepared, {})).toThrow(/padId/);
   });
 

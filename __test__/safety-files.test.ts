@@ -25,7 +25,20 @@ function cli(args: string[]) {
 }
 
 const scratch = () => mkdtempSync(join(tmpdir(), 'tokenshift-safety-'));
-const prepareArgs = (output: string, backend: string, ...more: string[]) => ['prepare', '--tokenizer', tokenizer, '--input', sample, '--shift', 'model', '--output', output, '--backend', backend, ...more];
+const prepareArgs = (output: string, backend: string, ...more: string[]) => [
+  'prepare',
+  '--tokenizer',
+  tokenizer,
+  '--input',
+  sample,
+  '--shift',
+  'model',
+  '--output',
+  output,
+  '--backend',
+  backend,
+  ...more,
+];
 const rows = { inputIds: new Int32Array([1, 2, 3]), labels: new Int32Array([1, 2, 3]), offsets: new Uint32Array([0, 3]) };
 
 describe.each(backends)('output directories (%s backend)', (backend) => {
@@ -141,7 +154,9 @@ describe('inputs and outputs never overlap (CLI)', () => {
   it('merge-stats --output may not overwrite one of its inputs', () => {
     const dir = scratch();
     const stats = join(dir, 'stats.json');
-    expect(cli(['prepare', '--tokenizer', tokenizer, '--input', sample, '--shift', 'model', '--output', join(dir, 'r.jsonl'), '--stats', stats]).status).toBe(0);
+    expect(cli(['prepare', '--tokenizer', tokenizer, '--input', sample, '--shift', 'model', '--output', join(dir, 'r.jsonl'), '--stats', stats]).status).toBe(
+      0,
+    );
     const run = cli(['merge-stats', stats, '--output', stats]);
     expect(run.status).toBe(2);
     expect(JSON.parse(readFileSync(stats, 'utf8'))).toHaveProperty('records', 8);
@@ -156,7 +171,9 @@ describe('signals', () => {
     const line = readFileSync(sample, 'utf8').trim().split('\n')[0] as string;
     writeFileSync(input, `${Array.from({ length: 60_000 }, () => line).join('\n')}\n`);
     const out = join(dir, 'rows.jsonl');
-    const child = spawn(process.execPath, [bin, 'prepare', '--tokenizer', tokenizer, '--input', input, '--shift', 'model', '--output', out, '--threads', '1'], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [bin, 'prepare', '--tokenizer', tokenizer, '--input', input, '--shift', 'model', '--output', out, '--threads', '1'], {
+      stdio: 'ignore',
+    });
     const temporary = `${out}.tmp-${child.pid}`;
     const deadline = Date.now() + 60_000;
     while (!existsSync(temporary) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
@@ -172,7 +189,14 @@ describe('signals', () => {
 
 describe('small CLI defects', () => {
   it('a reader that stops early (inspect | head) is a normal end, not an EPIPE crash', () => {
-    const run = spawnSync('bash', ['-c', `"${process.execPath}" "${bin}" inspect --tokenizer "${tokenizer}" --input "${sample}" --shift model --n 8 | head -1; echo "status \${PIPESTATUS[0]}"`], { encoding: 'utf8' });
+    const run = spawnSync(
+      'bash',
+      [
+        '-c',
+        `"${process.execPath}" "${bin}" inspect --tokenizer "${tokenizer}" --input "${sample}" --shift model --n 8 | head -1; echo "status \${PIPESTATUS[0]}"`,
+      ],
+      { encoding: 'utf8' },
+    );
     expect(run.stdout).toContain('status 0');
     expect(run.stderr).not.toContain('EPIPE');
   });
@@ -191,7 +215,11 @@ describe('small CLI defects', () => {
 
   it('with --on-error fail an endless line fails at the limit instead of being read forever (--input /dev/zero)', () => {
     const dir = scratch();
-    const run = spawnSync(process.execPath, [bin, 'prepare', '--tokenizer', tokenizer, '--input', '/dev/zero', '--shift', 'model', '--output', join(dir, 'z.jsonl'), '--max-line-bytes', '100000'], { encoding: 'utf8', timeout: 60_000 });
+    const run = spawnSync(
+      process.execPath,
+      [bin, 'prepare', '--tokenizer', tokenizer, '--input', '/dev/zero', '--shift', 'model', '--output', join(dir, 'z.jsonl'), '--max-line-bytes', '100000'],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
     expect(run.signal).toBeNull();
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('record 1: field `(line)` is longer than the limit of 100000 bytes');
@@ -200,7 +228,13 @@ describe('small CLI defects', () => {
 
   it('numeric options are range-checked before any work', () => {
     const dir = scratch();
-    const cases: [string, string][] = [['--length', '100000000'], ['--chunk-size', '4294967295'], ['--block-size', '4294967295'], ['--threads', '100000'], ['--max-line-bytes', '99999999999']];
+    const cases: [string, string][] = [
+      ['--length', '100000000'],
+      ['--chunk-size', '4294967295'],
+      ['--block-size', '4294967295'],
+      ['--threads', '100000'],
+      ['--max-line-bytes', '99999999999'],
+    ];
     for (const [flag, value] of cases) {
       const run = cli(['prepare', '--tokenizer', tokenizer, '--input', sample, '--shift', 'model', '--output', join(dir, 'x.jsonl'), flag, value]);
       expect(run.status, `${flag} ${value}`).toBe(2);
@@ -210,7 +244,11 @@ describe('small CLI defects', () => {
 
   it('merge-stats refuses impossible shard counts instead of allocating them', () => {
     const dir = scratch();
-    for (const shard of [{ index: 0, count: 1e15 }, { index: 0, count: -3 }, { index: 5, count: 2 }]) {
+    for (const shard of [
+      { index: 0, count: 1e15 },
+      { index: 0, count: -3 },
+      { index: 5, count: 2 },
+    ]) {
       const file = join(dir, 'stats.json');
       writeFileSync(file, JSON.stringify({ records: 1, rows: 1, skipped: { count: 0 }, shard, tokenizer: {}, options: {} }));
       const run = cli(['merge-stats', file]);
@@ -222,11 +260,17 @@ describe('small CLI defects', () => {
   it('lint refuses corrupt .npy headers instead of hanging or passing them', () => {
     const dir = scratch();
     const out = join(dir, 'npy');
-    expect(cli(['prepare', '--tokenizer', tokenizer, '--input', sample, '--shift', 'model', '--output', out, '--output-format', 'npy', '--length', '512']).status).toBe(0);
+    expect(
+      cli(['prepare', '--tokenizer', tokenizer, '--input', sample, '--shift', 'model', '--output', out, '--output-format', 'npy', '--length', '512']).status,
+    ).toBe(0);
     const file = join(out, 'input_ids.npy');
     const good = readFileSync(file);
     const header = good.subarray(0, 128).toString('latin1');
-    for (const doctored of [header.replace(/\(\d+, 512\)/, '(99999999999, 512)'), header.replace(/\(\d+, 512\)/, '(8, -512)'), header.replace("'<i4'", "'<f8'")]) {
+    for (const doctored of [
+      header.replace(/\(\d+, 512\)/, '(99999999999, 512)'),
+      header.replace(/\(\d+, 512\)/, '(8, -512)'),
+      header.replace("'<i4'", "'<f8'"),
+    ]) {
       writeFileSync(file, Buffer.concat([Buffer.from(doctored.padEnd(128, ' ').slice(0, 127) + '\n', 'latin1'), good.subarray(128)]));
       const run = spawnSync(process.execPath, [bin, 'lint', out], { encoding: 'utf8', timeout: 30_000 });
       expect(run.status, run.stdout + run.stderr).toBe(1);

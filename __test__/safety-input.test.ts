@@ -13,7 +13,12 @@ import { PACKAGED_TOKENIZERS } from './support/shared';
 
 const backends = testBackends();
 const qwenDir = PACKAGED_TOKENIZERS.qwen3;
-const conversation = { messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello.' }] };
+const conversation = {
+  messages: [
+    { role: 'user', content: 'Hi' },
+    { role: 'assistant', content: 'Hello.' },
+  ],
+};
 
 /** The template bombs the probe found, one per kind. */
 const BOMBS: Record<string, string> = {
@@ -59,7 +64,9 @@ describe.each(backends)('hostile input (%s backend)', (backend) => {
   describe('sizes are checked before anything is allocated', () => {
     it('writer length and chunk size, packing block size, collation', () => {
       expect(() => createDatasetWriter('/tmp/never.npy', { format: 'npy', length: 100_000_000, backend })).toThrow(/`length`: must be between 1 and 16777216/);
-      expect(() => createDatasetWriter('/tmp/never.bin', { format: 'bin', vocabSize: 1000, sepId: 0, chunkSize: 4294967295, backend })).toThrow(/`chunkSize`: must be between/);
+      expect(() => createDatasetWriter('/tmp/never.bin', { format: 'bin', vocabSize: 1000, sepId: 0, chunkSize: 4294967295, backend })).toThrow(
+        /`chunkSize`: must be between/,
+      );
       const rows = { inputIds: new Int32Array([1, 2, 3]), labels: new Int32Array([1, 2, 3]), offsets: new Uint32Array([0, 3]) };
       expect(() => pack(rows, { mode: 'wrapped', blockSize: 4294967295, shift: 'model', tail: 'pad', backend })).toThrow(OptionError);
     });
@@ -72,7 +79,10 @@ describe.each(backends)('hostile input (%s backend)', (backend) => {
     it('a prompt template with 100,000 placeholders fails the record, not the process', () => {
       const promptTemplate = { withInput: '{instruction}'.repeat(100_000), withoutInput: '{instruction}'.repeat(100_000) };
       const preparer = createPreparer(qwen, { shift: 'model', promptTemplate, onError: 'skip' });
-      const batch = preparer.prepare([{ instruction: 'x'.repeat(1000), output: 'y' }, { prompt: 'q', completion: ' y' }]);
+      const batch = preparer.prepare([
+        { instruction: 'x'.repeat(1000), output: 'y' },
+        { prompt: 'q', completion: ' y' },
+      ]);
       expect(batch.stats.skipped.invalid.map((s: { record: number }) => s.record)).toEqual([1]);
       expect(batch.stats.skipped.invalid[0]?.reason).toContain('expand to');
     });
@@ -96,18 +106,32 @@ describe.each(backends)('hostile input (%s backend)', (backend) => {
     });
 
     it('a record object with a lone surrogate is one skipped record with its number, not a failed batch', () => {
-      const batch = preparer.prepare([{ prompt: 'a', completion: ' b' }, { prompt: 'a\ud800', completion: ' b' }, { prompt: 'c', completion: ' d' }]);
+      const batch = preparer.prepare([
+        { prompt: 'a', completion: ' b' },
+        { prompt: 'a\ud800', completion: ' b' },
+        { prompt: 'c', completion: ' d' },
+      ]);
       expect(batch.stats.skipped.invalid.map((s: { record: number }) => s.record)).toEqual([2]);
       expect(() => createPreparer(qwen, { shift: 'model' }).prepare([{ prompt: 'a\udc00', completion: ' b' }])).toThrow(RecordError);
     });
   });
 
   describe('tokenizer files', () => {
-    const base = { version: '1.0', normalizer: null, pre_tokenizer: { type: 'Whitespace' }, post_processor: null, decoder: null, model: { type: 'WordLevel', vocab: { hello: 0, world: 1, '[UNK]': 2 }, unk_token: '[UNK]' } };
+    const base = {
+      version: '1.0',
+      normalizer: null,
+      pre_tokenizer: { type: 'Whitespace' },
+      post_processor: null,
+      decoder: null,
+      model: { type: 'WordLevel', vocab: { hello: 0, world: 1, '[UNK]': 2 }, unk_token: '[UNK]' },
+    };
     const added = (id: number, content: string) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
 
     it('added-token ids follow the reference crate: gaps and ids past 2^31 are renumbered, never -1', () => {
-      for (const tokens of [[added(10, '<x>'), added(20, '<y>')], [added(3_000_000_000, '<x>'), added(2_147_483_648, '<y>')]]) {
+      for (const tokens of [
+        [added(10, '<x>'), added(20, '<y>')],
+        [added(3_000_000_000, '<x>'), added(2_147_483_648, '<y>')],
+      ]) {
         const t = new Tokenizer({ ...base, added_tokens: tokens }, null, { backend });
         expect(t.encode('hello <x> world <y> moon').ids).toEqual([0, 3, 1, 4, 2]);
         expect(Array.from(t.encodeIds('<y>'))).toEqual([4]);
@@ -117,13 +141,17 @@ describe.each(backends)('hostile input (%s backend)', (backend) => {
     it('refuses what the crate refuses: unknown model types, vocabularies of the wrong shape, ids past 2^31', () => {
       expect(() => new Tokenizer({ ...base, model: { type: 'Banana', vocab: {} } }, null, { backend })).toThrow(TokenizerLoadError);
       expect(() => new Tokenizer({ ...base, model: { type: 'WordLevel', vocab: 5, unk_token: '[UNK]' } }, null, { backend })).toThrow(TokenizerLoadError);
-      expect(() => new Tokenizer({ ...base, model: { type: 'WordLevel', vocab: { a: 0, '[UNK]': 2_147_483_648 }, unk_token: '[UNK]' } }, null, { backend })).toThrow(/2\^31/);
+      expect(
+        () => new Tokenizer({ ...base, model: { type: 'WordLevel', vocab: { a: 0, '[UNK]': 2_147_483_648 }, unk_token: '[UNK]' } }, null, { backend }),
+      ).toThrow(/2\^31/);
     });
 
     it('an eos_token the vocabulary lacks is an error unless addEos: false says to go without', () => {
       const t = new Tokenizer({ ...base, added_tokens: [] }, { eos_token: '</s>' }, { backend });
       expect(() => createPreparer(t, { shift: 'model' })).toThrow(/eos_token "<\/s>", which is not in the vocabulary/);
-      expect(createPreparer(t, { shift: 'model', addEos: false, boundary: 'separate' }).prepare([{ prompt: 'hello', completion: ' world' }]).offsets.length).toBe(2);
+      expect(
+        createPreparer(t, { shift: 'model', addEos: false, boundary: 'separate' }).prepare([{ prompt: 'hello', completion: ' world' }]).offsets.length,
+      ).toBe(2);
     });
   });
 
@@ -143,7 +171,12 @@ describe('abort', () => {
   it.runIf(backends.includes('native'))('prepareAsync stops between records once the signal aborts, not after the whole batch', async () => {
     const qwen = Tokenizer.fromDir(qwenDir, { backend: 'native' });
     const preparer = createPreparer(qwen, { shift: 'model', threads: 1 });
-    const many = Array.from({ length: 3000 }, (_, i) => ({ messages: [{ role: 'user', content: `question ${i} `.repeat(20) }, { role: 'assistant', content: `answer ${i} `.repeat(20) }] }));
+    const many = Array.from({ length: 3000 }, (_, i) => ({
+      messages: [
+        { role: 'user', content: `question ${i} `.repeat(20) },
+        { role: 'assistant', content: `answer ${i} `.repeat(20) },
+      ],
+    }));
     void qwen.engine; // loads the tokenizers 1.0 engine, so that both runs below do the same work
     let started = Date.now();
     await preparer.prepareAsync(many);

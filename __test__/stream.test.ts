@@ -19,10 +19,15 @@ import { PACKAGED_TOKENIZERS } from './support/shared';
 const bin = join(__dirname, '..', 'bin', 'tokenshift.cjs');
 const backends = testBackends();
 const records = Array.from({ length: 300 }, (_, i) =>
-  i % 3 === 0 ? { text: `Document ${i} — ${'naïve café 東京 '.repeat(i % 5)}end.` } : { prompt: `Q${i}: ${'why '.repeat(i % 9)}?\n`, completion: ` A${i}. ${'Because. '.repeat((i * 5) % 11)}` },
+  i % 3 === 0
+    ? { text: `Document ${i} — ${'naïve café 東京 '.repeat(i % 5)}end.` }
+    : { prompt: `Q${i}: ${'why '.repeat(i % 9)}?\n`, completion: ` A${i}. ${'Because. '.repeat((i * 5) % 11)}` },
 );
 // CRLF line ends and a blank line in the middle, as real files have.
-const jsonl = records.map((r, i) => JSON.stringify(r) + (i % 7 === 0 ? '\r\n' : '\n')).join('').replace('\n', '\n\n');
+const jsonl = records
+  .map((r, i) => JSON.stringify(r) + (i % 7 === 0 ? '\r\n' : '\n'))
+  .join('')
+  .replace('\n', '\n\n');
 
 interface Flat {
   inputIds: number[];
@@ -34,7 +39,14 @@ interface Flat {
 }
 
 function flatten(batches: PreparedBatch[]): Flat {
-  const out: Flat = { inputIds: [], labels: [], lengths: [], rowRecords: [], records: 0, skipped: { tooLong: [], noTrainableLabels: [], emptyCompletion: [], chatTurnNotFound: [], invalid: [] } };
+  const out: Flat = {
+    inputIds: [],
+    labels: [],
+    lengths: [],
+    rowRecords: [],
+    records: 0,
+    skipped: { tooLong: [], noTrainableLabels: [], emptyCompletion: [], chatTurnNotFound: [], invalid: [] },
+  };
   const skipped = out.skipped as Record<string, unknown[]>;
   for (const b of batches) {
     out.inputIds.push(...b.inputIds);
@@ -70,7 +82,11 @@ describe.each(backends)('%s backend', (backend) => {
   const inMemory = flatten([createPreparer(tokenizer, { shift: 'data' }).prepareJsonLines(jsonl)]);
 
   it('prepareIter gives the in-memory rows and record numbers for any chunking of the bytes', async () => {
-    for (const [seed, chunkBytes] of [[1, 64], [2, 1000], [3, 1 << 20]] as const) {
+    for (const [seed, chunkBytes] of [
+      [1, 64],
+      [2, 1000],
+      [3, 1 << 20],
+    ] as const) {
       const batches = await collect(prepareIter(pieces(Buffer.from(jsonl), seed), { tokenizer, shift: 'data', chunkBytes }));
       expect(flatten(batches), `chunkBytes ${chunkBytes}`).toEqual(inMemory);
       if (chunkBytes === 64) expect(batches.length).toBeGreaterThan(50);
@@ -117,7 +133,10 @@ describe.each(backends)('%s backend', (backend) => {
     it("onError 'fail' stops at the first bad line, naming it", async () => {
       await expect(collect(prepareIter([bytes], { tokenizer, shift: 'model', maxLineBytes: 200 }))).rejects.toMatchObject({ record: 2, field: '(json)' });
       const oversizedFirst = Buffer.from(`{"text": "${'y'.repeat(300)}"}\n{"text": "broken\n`);
-      await expect(collect(prepareIter([oversizedFirst], { tokenizer, shift: 'model', maxLineBytes: 200 }))).rejects.toMatchObject({ record: 1, field: '(line)' });
+      await expect(collect(prepareIter([oversizedFirst], { tokenizer, shift: 'model', maxLineBytes: 200 }))).rejects.toMatchObject({
+        record: 1,
+        field: '(line)',
+      });
     });
   });
 
@@ -188,7 +207,11 @@ describe.each(backends)('%s backend', (backend) => {
 describe('the same stream on 1 and 2 threads', () => {
   it('gives identical rows', async () => {
     const runs = await Promise.all(
-      [1, 2].map(async (threads) => flatten(await collect(prepareIter([jsonl], { tokenizer: Tokenizer.fromDir(PACKAGED_TOKENIZERS.qwen3, { threads }), shift: 'model', chunkBytes: 4000 })))),
+      [1, 2].map(async (threads) =>
+        flatten(
+          await collect(prepareIter([jsonl], { tokenizer: Tokenizer.fromDir(PACKAGED_TOKENIZERS.qwen3, { threads }), shift: 'model', chunkBytes: 4000 })),
+        ),
+      ),
     );
     expect(runs[0]).toEqual(runs[1]);
   });
@@ -219,8 +242,29 @@ describe('tokenshift prepare, streaming', () => {
     const bad = join(dir, 'bad.jsonl');
     writeFileSync(bad, '{"text": "a"}\nnot json\n{"text": "b"}\n');
     const stats = join(dir, 'bad-stats.json');
-    expect(cli(['prepare', '--tokenizer', tokenizerDir, '--input', bad, '--output', join(dir, 'bad-out.jsonl'), '--shift', 'model', '--on-error', 'skip', '--stats', stats]).status).toBe(0);
-    const written = JSON.parse(readFileSync(stats, 'utf8')) as { records: number; rows: number; skipped: { count: number; invalid: { records: { record: number }[] } }; balanced: boolean };
+    expect(
+      cli([
+        'prepare',
+        '--tokenizer',
+        tokenizerDir,
+        '--input',
+        bad,
+        '--output',
+        join(dir, 'bad-out.jsonl'),
+        '--shift',
+        'model',
+        '--on-error',
+        'skip',
+        '--stats',
+        stats,
+      ]).status,
+    ).toBe(0);
+    const written = JSON.parse(readFileSync(stats, 'utf8')) as {
+      records: number;
+      rows: number;
+      skipped: { count: number; invalid: { records: { record: number }[] } };
+      balanced: boolean;
+    };
     expect(written).toMatchObject({ records: 3, rows: 2, balanced: true, skipped: { count: 1 } });
     expect(written.skipped.invalid.records.map((r) => r.record)).toEqual([2]);
     const failed = cli(['prepare', '--tokenizer', tokenizerDir, '--input', bad, '--output', join(dir, 'fail.jsonl'), '--shift', 'model']);
@@ -230,14 +274,32 @@ describe('tokenshift prepare, streaming', () => {
 
   it('--shard names outputs by shard, and merge-stats sums the shards to the unsharded run', () => {
     const whole = join(dir, 'whole-stats.json');
-    expect(cli(['prepare', '--tokenizer', tokenizerDir, '--input', plain, '--output', join(dir, 'whole.jsonl'), '--shift', 'data', '--stats', whole]).status).toBe(0);
+    expect(
+      cli(['prepare', '--tokenizer', tokenizerDir, '--input', plain, '--output', join(dir, 'whole.jsonl'), '--shift', 'data', '--stats', whole]).status,
+    ).toBe(0);
     const statsFiles: string[] = [];
     let lines = 0;
     for (let i = 0; i < 3; i++) {
-      const run = cli(['prepare', '--tokenizer', tokenizerDir, '--input', gz, '--output', join(dir, 'shards', 'rows.jsonl'), '--shift', 'data', '--shard', `${i}/3`, '--stats', join(dir, 'shards', 'stats.json')]);
+      const run = cli([
+        'prepare',
+        '--tokenizer',
+        tokenizerDir,
+        '--input',
+        gz,
+        '--output',
+        join(dir, 'shards', 'rows.jsonl'),
+        '--shift',
+        'data',
+        '--shard',
+        `${i}/3`,
+        '--stats',
+        join(dir, 'shards', 'stats.json'),
+      ]);
       expect(run.status, run.stderr).toBe(0);
       statsFiles.push(join(dir, 'shards', `stats-0000${i}-of-00003.json`));
-      lines += readFileSync(join(dir, 'shards', `rows-0000${i}-of-00003.jsonl`), 'utf8').trim().split('\n').length;
+      lines += readFileSync(join(dir, 'shards', `rows-0000${i}-of-00003.jsonl`), 'utf8')
+        .trim()
+        .split('\n').length;
     }
     const merged = cli(['merge-stats', ...statsFiles]);
     expect(merged.status, merged.stderr).toBe(0);

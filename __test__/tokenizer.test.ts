@@ -103,7 +103,9 @@ describe.each(testBackends())('Tokenizer (%s backend)', (backend) => {
 
     it('knows the special tokens of its config', () => {
       const special = tokenizer.special_tokens;
-      expect(special.eos).toBe((config.eos_token as string | { content: string }) instanceof Object ? (config.eos_token as { content: string }).content : config.eos_token);
+      expect(special.eos).toBe(
+        (config.eos_token as string | { content: string }) instanceof Object ? (config.eos_token as { content: string }).content : config.eos_token,
+      );
       expect(special.eosId).toBe(hf.token_to_id(special.eos as string));
       expect(special.chatTemplate).toBe(config.chat_template);
     });

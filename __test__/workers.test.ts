@@ -18,8 +18,21 @@ describe('worker_threads', () => {
     const run = spawnSync(process.execPath, [script, entry, PACKAGED_TOKENIZERS.qwen3], { encoding: 'utf8', timeout: 300_000 });
     expect(run.signal, run.stderr).toBeNull();
     expect(run.status, run.stderr).toBe(0);
-    const steps = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { step: string; backend?: string; code?: number; tokens?: number; backends?: string[] });
-    expect(steps.map((s) => s.step)).toEqual(['sequential-0', 'sequential-1', 'sequential-2', 'terminated-0', 'terminated-1', 'terminated-2', 'parallel-0', 'parallel-1', 'done']);
+    const steps = run.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { step: string; backend?: string; code?: number; tokens?: number; backends?: string[] });
+    expect(steps.map((s) => s.step)).toEqual([
+      'sequential-0',
+      'sequential-1',
+      'sequential-2',
+      'terminated-0',
+      'terminated-1',
+      'terminated-2',
+      'parallel-0',
+      'parallel-1',
+      'done',
+    ]);
     const sequential = steps.filter((s) => s.step.startsWith('sequential'));
     expect(sequential.every((s) => s.backend === 'native' && s.code === 0 && s.tokens === sequential[0]?.tokens)).toBe(true);
     for (const parallel of steps.filter((s) => s.step.startsWith('parallel'))) expect(parallel.backends).toEqual(Array(6).fill('native'));

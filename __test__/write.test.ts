@@ -16,7 +16,10 @@ const backends = testBackends();
 const tokenizer = Tokenizer.fromDir(PACKAGED_TOKENIZERS.qwen3);
 const sample = readFileSync(join(__dirname, '..', 'examples', 'alpaca-sample.jsonl'), 'utf8');
 const records = [
-  ...sample.trim().split('\n').map((l) => JSON.parse(l) as unknown),
+  ...sample
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as unknown),
   ...Array.from({ length: 60 }, (_, i) => ({ prompt: `Q${i}: ${'why '.repeat(i % 9)}?\n`, completion: ` A${i}. ${'Because. '.repeat((i * 5) % 11)}` })),
 ];
 const prepared = createPreparer(tokenizer, { shift: 'model' }).prepare(records);
@@ -35,7 +38,10 @@ function packedRows(batch: PackedBatch): { input_ids: number[]; labels: number[]
 }
 
 function jsonLines(path: string): unknown[] {
-  return readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as unknown);
+  return readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as unknown);
 }
 
 /** Row r of a row-major [rows, length] array. */
@@ -52,7 +58,11 @@ describe.each(backends)('%s dataset writers', (backend) => {
     const first = { inputIds: prepared.inputIds, labels: prepared.labels, offsets: prepared.offsets.slice(0, half + 1) };
     first.inputIds = prepared.inputIds.subarray(0, prepared.offsets[half]);
     first.labels = prepared.labels.subarray(0, prepared.offsets[half]);
-    const rest = { inputIds: prepared.inputIds.subarray(prepared.offsets[half]), labels: prepared.labels.subarray(prepared.offsets[half]), offsets: prepared.offsets.slice(half).map((o) => o - (prepared.offsets[half] as number)) };
+    const rest = {
+      inputIds: prepared.inputIds.subarray(prepared.offsets[half]),
+      labels: prepared.labels.subarray(prepared.offsets[half]),
+      offsets: prepared.offsets.slice(half).map((o) => o - (prepared.offsets[half] as number)),
+    };
     w.write(first);
     w.write(rest);
     const meta = w.finish({ shift: 'model' });
@@ -128,7 +138,9 @@ describe.each(backends)('%s dataset writers', (backend) => {
     expect(chunks.map((c) => c.code)).toEqual([8, 8]);
     expect(chunks.flatMap((c) => c.tokens)).toEqual([1, 2, 65_000, 3, 0, 0]);
     const bad = createDatasetWriter(join(dir, 'bad'), { format: 'bin', vocabSize: 32_000, chunkSize: 3, sepId: 0, backend });
-    expect(() => bad.write({ inputIds: Int32Array.of(1, 70_000), labels: Int32Array.of(1, 2), offsets: Uint32Array.of(0, 1, 2) })).toThrow(/token id 70000 in row 1 does not fit uint16/);
+    expect(() => bad.write({ inputIds: Int32Array.of(1, 70_000), labels: Int32Array.of(1, 2), offsets: Uint32Array.of(0, 1, 2) })).toThrow(
+      /token id 70000 in row 1 does not fit uint16/,
+    );
     bad.abort();
     expect(existsSync(join(dir, 'bad'))).toBe(false);
   });
@@ -157,14 +169,22 @@ describe.each(backends)('%s dataset writers', (backend) => {
     const meta = w.finish({ tool: 'tokenshift', shift: 'model', ignoreIndex: -100, records: prepared.stats.records });
     const sidecar = JSON.parse(readFileSync(`${path}.meta.json`, 'utf8')) as Record<string, unknown>;
     expect(sidecar).toEqual(meta);
-    expect(sidecar).toMatchObject({ tool: 'tokenshift', shift: 'model', ignoreIndex: -100, records: prepared.stats.records, output: { format: 'jsonl', rows: prepared.rowCount, files: ['rows.jsonl'] } });
+    expect(sidecar).toMatchObject({
+      tool: 'tokenshift',
+      shift: 'model',
+      ignoreIndex: -100,
+      records: prepared.stats.records,
+      output: { format: 'jsonl', rows: prepared.rowCount, files: ['rows.jsonl'] },
+    });
   });
 
   it('inconsistent rows are errors, not crashes', () => {
     const w = createDatasetWriter(join(tempDir(), 'x.jsonl'), { backend });
     expect(() => w.write({ inputIds: Int32Array.of(1, 2), labels: Int32Array.of(1, 2), offsets: Uint32Array.of(0, 5) })).toThrow(/offsets/);
     expect(() => w.write({ inputIds: Int32Array.of(1, 2), labels: Int32Array.of(1), offsets: Uint32Array.of(0, 2) })).toThrow(/differ in length/);
-    expect(() => w.write({ inputIds: Int32Array.of(1, 2), labels: Int32Array.of(1, 2), offsets: Uint32Array.of(0, 2), positionIds: Int32Array.of(0) } as never)).toThrow(TypeError);
+    expect(() =>
+      w.write({ inputIds: Int32Array.of(1, 2), labels: Int32Array.of(1, 2), offsets: Uint32Array.of(0, 2), positionIds: Int32Array.of(0) } as never),
+    ).toThrow(TypeError);
     w.abort();
   });
 });
@@ -202,7 +222,12 @@ describe.runIf(backends.length === 2)('native and TS writers', () => {
         w.write(format === 'bin' ? prepared : packed);
         w.finish({ same: true });
         const out = join(dir, 'out');
-        const names = format === 'jsonl' ? [out] : readdirSync(out).sort().map((f) => join(out, f));
+        const names =
+          format === 'jsonl'
+            ? [out]
+            : readdirSync(out)
+                .sort()
+                .map((f) => join(out, f));
         files[backend] = [...names, `${out}.meta.json`].map((f) => readFileSync(f));
       }
       expect(files.ts, format).toEqual(files.native);

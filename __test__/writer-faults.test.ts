@@ -25,7 +25,24 @@ function bigInput(dir: string): string {
 
 function prepareArgs(input: string, out: string, format: string, backend: string): string[] {
   const extra = format === 'npy' ? ['--length', '256'] : [];
-  return ['prepare', '--tokenizer', PACKAGED_TOKENIZERS.qwen3, '--input', input, '--shift', 'model', '--output', out, '--output-format', format, '--threads', '1', '--backend', backend, ...extra];
+  return [
+    'prepare',
+    '--tokenizer',
+    PACKAGED_TOKENIZERS.qwen3,
+    '--input',
+    input,
+    '--shift',
+    'model',
+    '--output',
+    out,
+    '--output-format',
+    format,
+    '--threads',
+    '1',
+    '--backend',
+    backend,
+    ...extra,
+  ];
 }
 
 const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;

@@ -47,7 +47,10 @@ async function measure() {
       });
       return { text, spans };
     });
-    const encodings = await official.encodeBatch(rendered.map((r) => r.text), { addSpecialTokens: false });
+    const encodings = await official.encodeBatch(
+      rendered.map((r) => r.text),
+      { addSpecialTokens: false },
+    );
     encodings.forEach((e, k) => {
       const ids = e.getIds();
       const offsets = e.getOffsets();
@@ -62,7 +65,10 @@ async function measure() {
   const rows = [];
   rows.push({ name: 'tokenshift native chat prepare', seconds: await medianFresh(fresh, (p) => p.preparer.prepare(records)) });
   rows.push({ name: 'tokenshift native chat prepareAsync', seconds: await medianFresh(fresh, (p) => p.preparer.prepareAsync(records)) });
-  rows.push({ name: '@huggingface/jinja + official binding + JS mask loop', seconds: await medianFresh(() => Official.fromFile(join(tokenizerDir, 'tokenizer.json')), jsPipeline) });
+  rows.push({
+    name: '@huggingface/jinja + official binding + JS mask loop',
+    seconds: await medianFresh(() => Official.fromFile(join(tokenizerDir, 'tokenizer.json')), jsPipeline),
+  });
   return { rows, tokens };
 }
 
@@ -72,7 +78,9 @@ async function main() {
   const { all, one, threads } = measured;
   const bytes = records.reduce((n, r) => n + r.conversations.reduce((m, c) => m + Buffer.byteLength(c.value), 0), 0);
   const sizes = { records: records.length, tokens: all.tokens, bytes };
-  console.log(`\nchat prepare: fastchat dummy_conversation.json (ShareGPT), ${records.length} conversations, ${all.tokens} tokens, TinyLlama template; ${threads} cores`);
+  console.log(
+    `\nchat prepare: fastchat dummy_conversation.json (ShareGPT), ${records.length} conversations, ${all.tokens} tokens, TinyLlama template; ${threads} cores`,
+  );
   const anchors = ['@huggingface/jinja + official binding + JS mask loop'];
   printTable(`all threads (${threads})`, all.rows, sizes, anchors);
   printTable('1 thread', one.rows, sizes, anchors);

@@ -25,15 +25,20 @@ async function measure() {
   const out = {};
   for (const [name, dir] of tokenizers) {
     // Every round on a new tokenizer (cold caches); the native 1.0 engine is loaded before the clock starts.
-    const native = (options = {}) => () => {
-      const t = Tokenizer.fromDir(dir, { backend: 'native', ...options });
-      void t.engine;
-      return t;
-    };
+    const native =
+      (options = {}) =>
+      () => {
+        const t = Tokenizer.fromDir(dir, { backend: 'native', ...options });
+        void t.engine;
+        return t;
+      };
     const rows = [];
     rows.push({ name: NATIVE, seconds: await medianFresh(native(), (t) => t.encodeBatch(texts)) });
     rows.push({ name: 'tokenshift native encodeBatchAsync', seconds: await medianFresh(native(), (t) => t.encodeBatchAsync(texts)) });
-    rows.push({ name: 'tokenshift native encodeBatch, engine 0.23', seconds: await medianFresh(native({ engine: 'tokenizers-0.23' }), (t) => t.encodeBatch(texts)) });
+    rows.push({
+      name: 'tokenshift native encodeBatch, engine 0.23',
+      seconds: await medianFresh(native({ engine: 'tokenizers-0.23' }), (t) => t.encodeBatch(texts)),
+    });
     rows.push({
       name: OFFICIAL,
       seconds: await medianFresh(
@@ -47,7 +52,8 @@ async function measure() {
     // The pure-TS tokenizer is slow enough that a fifth of the corpus gives a stable rate.
     const part = texts.slice(0, Math.ceil(texts.length / 5));
     const fraction = part.reduce((n, t) => n + Buffer.byteLength(t), 0) / corpus.bytes;
-    const hf = () => new HfTokenizer(JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')), JSON.parse(readFileSync(join(dir, 'tokenizer_config.json'), 'utf8')));
+    const hf = () =>
+      new HfTokenizer(JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')), JSON.parse(readFileSync(join(dir, 'tokenizer_config.json'), 'utf8')));
     rows.push({ name: HF, seconds: (await medianFresh(hf, (t) => part.map((text) => t.encode(text).ids), 1)) / fraction });
     const probe = native()();
     out[name] = { rows, tokens: probe.encodeBatch(texts).ids.length, engine: probe.engine };

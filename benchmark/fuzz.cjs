@@ -21,17 +21,33 @@ for (let round = 0; Date.now() < deadline; round++) {
   });
   // Per round: JS_RUNS cases per parity tokenizer (2), a quarter per fixture tokenizer, a tenth through the CLI.
   totals.jsCases += JS_RUNS * 2 + (JS_RUNS / 4) * 9 + JS_RUNS / 10;
-  if (js.status !== 0) totals.failures.push(`vitest seed ${seed}: ${(js.stdout + js.stderr).split('\n').filter((l) => /Counterexample|Error|×/.test(l)).slice(0, 6).join(' | ')}`);
+  if (js.status !== 0)
+    totals.failures.push(
+      `vitest seed ${seed}: ${(js.stdout + js.stderr)
+        .split('\n')
+        .filter((l) => /Counterexample|Error|×/.test(l))
+        .slice(0, 6)
+        .join(' | ')}`,
+    );
   const rust = spawnSync('cargo', ['test', '-q', '--profile', 'ci', '-p', 'tokenshift-core', '--test', 'fuzz_prepare', '--', '--nocapture'], {
     cwd: root,
     env: { ...process.env, FUZZ_CASES: String(RUST_CASES), FUZZ_SEED: String(seed) },
     encoding: 'utf8',
   });
   totals.rustCases += RUST_CASES * 9; // every fixture tokenizer
-  if (rust.status !== 0) totals.failures.push(`rust seed ${seed}: ${(rust.stdout + rust.stderr).split('\n').filter((l) => /panicked|assert/.test(l)).slice(0, 4).join(' | ')}`);
+  if (rust.status !== 0)
+    totals.failures.push(
+      `rust seed ${seed}: ${(rust.stdout + rust.stderr)
+        .split('\n')
+        .filter((l) => /panicked|assert/.test(l))
+        .slice(0, 4)
+        .join(' | ')}`,
+    );
   totals.rounds = round + 1;
   console.log(`round ${round + 1} (seed ${seed}): vitest ${js.status === 0 ? 'ok' : 'FAILED'}, rust ${rust.status === 0 ? 'ok' : 'FAILED'}`);
 }
-console.log(`fuzz: ${totals.rounds} rounds in ${minutes} min, ~${totals.jsCases.toLocaleString('en-US')} JS/CLI cases, ${totals.rustCases.toLocaleString('en-US')} Rust cases, ${totals.failures.length} failures`);
+console.log(
+  `fuzz: ${totals.rounds} rounds in ${minutes} min, ~${totals.jsCases.toLocaleString('en-US')} JS/CLI cases, ${totals.rustCases.toLocaleString('en-US')} Rust cases, ${totals.failures.length} failures`,
+);
 for (const f of totals.failures) console.log(`  ${f}`);
 process.exit(totals.failures.length === 0 ? 0 : 1);

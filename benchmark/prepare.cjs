@@ -35,7 +35,11 @@ async function measureOne(tokenizerDir) {
   const eos = tokenizer.special_tokens.eosId;
   const prompts = records.map(alpacaPrompt);
   const texts = records.map((r, i) => prompts[i] + r.output);
-  const hf = () => new HfTokenizer(JSON.parse(readFileSync(join(tokenizerDir, 'tokenizer.json'), 'utf8')), JSON.parse(readFileSync(join(tokenizerDir, 'tokenizer_config.json'), 'utf8')));
+  const hf = () =>
+    new HfTokenizer(
+      JSON.parse(readFileSync(join(tokenizerDir, 'tokenizer.json'), 'utf8')),
+      JSON.parse(readFileSync(join(tokenizerDir, 'tokenizer_config.json'), 'utf8')),
+    );
 
   const tokens = createPreparer(tokenizer, { shift: 'model' }).prepare(records).stats.tokens;
   const engine = tokenizer.engine;
@@ -63,32 +67,45 @@ async function measureOne(tokenizerDir) {
 
   const rows = [];
   rows.push({ name: 'tokenshift native prepare (offsets)', seconds: await medianFresh(preparer({}), (p) => p.preparer.prepare(records)) });
-  rows.push({ name: 'tokenshift native prepare (separate)', seconds: await medianFresh(preparer({ boundary: 'separate' }), (p) => p.preparer.prepare(records)) });
+  rows.push({
+    name: 'tokenshift native prepare (separate)',
+    seconds: await medianFresh(preparer({ boundary: 'separate' }), (p) => p.preparer.prepare(records)),
+  });
   rows.push({ name: 'tokenshift native prepareAsync (offsets)', seconds: await medianFresh(preparer({}), (p) => p.preparer.prepareAsync(records)) });
   rows.push({
     name: 'official binding + JS label loop (offsets)',
-    seconds: await medianFresh(() => Official.fromFile(join(tokenizerDir, 'tokenizer.json')), async (official) => {
-      const encodings = await official.encodeBatch(texts, { addSpecialTokens: true });
-      encodings.forEach((e, k) => {
-        const start = [...prompts[k]].length; // the binding reports offsets in characters
-        const offsets = e.getOffsets();
-        const sequence = e.getSequenceIds();
-        toRow(e.getIds(), offsets.map(([, end], i) => sequence[i] !== null && end > start));
-      });
-    }),
+    seconds: await medianFresh(
+      () => Official.fromFile(join(tokenizerDir, 'tokenizer.json')),
+      async (official) => {
+        const encodings = await official.encodeBatch(texts, { addSpecialTokens: true });
+        encodings.forEach((e, k) => {
+          const start = [...prompts[k]].length; // the binding reports offsets in characters
+          const offsets = e.getOffsets();
+          const sequence = e.getSequenceIds();
+          toRow(
+            e.getIds(),
+            offsets.map(([, end], i) => sequence[i] !== null && end > start),
+          );
+        });
+      },
+    ),
   });
   // The pure-TS tokenizer is slow: a fifth of the records, scaled up.
   const fifth = Math.ceil(records.length / 5);
   rows.push({
     name: '@huggingface/tokenizers + JS label loop (separate)',
     seconds:
-      (await medianFresh(hf, (t) => {
-        records.slice(0, fifth).forEach((r, k) => {
-          const p = t.encode(prompts[k]).ids;
-          const c = t.encode(r.output, { add_special_tokens: false }).ids;
-          toRow([...p, ...c], [...p.map(() => false), ...c.map(() => true)]);
-        });
-      }, 1)) *
+      (await medianFresh(
+        hf,
+        (t) => {
+          records.slice(0, fifth).forEach((r, k) => {
+            const p = t.encode(prompts[k]).ids;
+            const c = t.encode(r.output, { add_special_tokens: false }).ids;
+            toRow([...p, ...c], [...p.map(() => false), ...c.map(() => true)]);
+          });
+        },
+        1,
+      )) *
       (records.length / fifth),
   });
   return { rows, tokens, engine };
@@ -102,7 +119,9 @@ async function main() {
   const anchors = ['official binding + JS label loop (offsets)', '@huggingface/tokenizers + JS label loop (separate)'];
   for (const [name] of tokenizers) {
     const sizes = { records: records.length, tokens: all[name].tokens, bytes };
-    console.log(`\n## prepare: Alpaca en+zh, ${records.length} records, ${all[name].tokens} tokens, shift=model, ${name} (engine ${all[name].engine}); ${threads} cores`);
+    console.log(
+      `\n## prepare: Alpaca en+zh, ${records.length} records, ${all[name].tokens} tokens, shift=model, ${name} (engine ${all[name].engine}); ${threads} cores`,
+    );
     printTable(`all threads (${threads})`, all[name].rows, sizes, anchors);
     printTable('1 thread', one[name].rows, sizes, anchors);
     const scaling = one[name].rows[0].seconds / all[name].rows[0].seconds;

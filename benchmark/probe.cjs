@@ -53,17 +53,44 @@ async function workerCycles(cycles) {
   }
   const warm = Math.floor(cycles / 4);
   const perCycle = (rss[cycles - 1] - rss[warm]) / (cycles - 1 - warm);
-  rows.push([`${cycles} workers terminated mid-task (4 x 20,000 texts in flight)`, `RSS after warm-up ${mb(rss[warm])} -> ${mb(rss[cycles - 1])}: ${(perCycle / 1e6).toFixed(2)} MB per cycle`]);
+  rows.push([
+    `${cycles} workers terminated mid-task (4 x 20,000 texts in flight)`,
+    `RSS after warm-up ${mb(rss[warm])} -> ${mb(rss[cycles - 1])}: ${(perCycle / 1e6).toFixed(2)} MB per cycle`,
+  ]);
 }
 
 function bigLines(label, lines, threads) {
   const dir = mkdtempSync(join(tmpdir(), 'tokenshift-probe-'));
   const text = 'the quick brown fox jumps over the lazy dog and keeps running through the forest ';
   const input = join(dir, 'big.jsonl');
-  writeFileSync(input, lines.map((bytes) => JSON.stringify({ prompt: 'Q', completion: text.repeat(Math.ceil(bytes / text.length)).slice(0, bytes) })).join('\n') + '\n');
+  writeFileSync(
+    input,
+    lines.map((bytes) => JSON.stringify({ prompt: 'Q', completion: text.repeat(Math.ceil(bytes / text.length)).slice(0, bytes) })).join('\n') + '\n',
+  );
   const stats = join(dir, 'stats.json');
   const started = Date.now();
-  const run = spawnSync(process.execPath, [bin, 'prepare', '--tokenizer', qwen, '--input', input, '--output', join(dir, 'rows.jsonl'), '--shift', 'model', '--threads', String(threads), '--max-line-bytes', String(32 << 20), '--stats', stats], { encoding: 'utf8' });
+  const run = spawnSync(
+    process.execPath,
+    [
+      bin,
+      'prepare',
+      '--tokenizer',
+      qwen,
+      '--input',
+      input,
+      '--output',
+      join(dir, 'rows.jsonl'),
+      '--shift',
+      'model',
+      '--threads',
+      String(threads),
+      '--max-line-bytes',
+      String(32 << 20),
+      '--stats',
+      stats,
+    ],
+    { encoding: 'utf8' },
+  );
   if (run.status !== 0) throw new Error(run.stderr);
   const peak = JSON.parse(readFileSync(stats, 'utf8')).peakRssBytes;
   rows.push([label, `peak RSS ${mb(peak)} (${((Date.now() - started) / 1000).toFixed(1)} s)`]);
@@ -77,7 +104,10 @@ function manyTurns(turns) {
     const started = Date.now();
     const batch = createPreparer(t, { shift: 'model', onError: 'skip' }).prepare([{ messages }]);
     const reason = batch.stats.skipped.invalid[0]?.reason ?? 'kept';
-    rows.push([`${turns}-turn conversation (${mb(bytes)}), ${backend}`, `${reason.includes('work limit') ? 'refused by its work budget' : reason} after ${((Date.now() - started) / 1000).toFixed(2)} s`]);
+    rows.push([
+      `${turns}-turn conversation (${mb(bytes)}), ${backend}`,
+      `${reason.includes('work limit') ? 'refused by its work budget' : reason} after ${((Date.now() - started) / 1000).toFixed(2)} s`,
+    ]);
   }
 }
 

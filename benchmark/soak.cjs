@@ -45,11 +45,27 @@ async function main() {
   const size = statSync(input).size;
   console.log(`soak: ${(size / 1e9).toFixed(2)} GB, ${expected.toLocaleString('en-US')} records -> ${output}`);
   const tokenizer = join(shared, 'fixtures', 'llama2', 'tinyllama-1.1b-chat-v1.0');
-  const args = [join(root, 'bin', 'tokenshift.cjs'), 'prepare', '--tokenizer', tokenizer, '--input', input, '--output', output, '--shift', 'model', '--stats', stats, '--no-progress'];
+  const args = [
+    join(root, 'bin', 'tokenshift.cjs'),
+    'prepare',
+    '--tokenizer',
+    tokenizer,
+    '--input',
+    input,
+    '--output',
+    output,
+    '--shift',
+    'model',
+    '--stats',
+    stats,
+    '--no-progress',
+  ];
   // GNU time reports the peak RSS of the whole process as the kernel saw it (KiB).
   const timed = existsSync('/usr/bin/time');
   const started = Date.now();
-  const run = timed ? spawnSync('/usr/bin/time', ['-f', 'maxrss_kib=%M', process.execPath, ...args], { encoding: 'utf8' }) : spawnSync(process.execPath, args, { encoding: 'utf8' });
+  const run = timed
+    ? spawnSync('/usr/bin/time', ['-f', 'maxrss_kib=%M', process.execPath, ...args], { encoding: 'utf8' })
+    : spawnSync(process.execPath, args, { encoding: 'utf8' });
   const seconds = (Date.now() - started) / 1000;
   process.stderr.write(run.stderr);
   if (run.status !== 0) throw new Error(`tokenshift prepare failed with status ${run.status}`);

@@ -71,7 +71,11 @@ async function main() {
   const rows = [];
 
   // Warm-up (thread pools, page cache).
-  createPreparer(tokenizer, options).prepareJsonLines(readFileSync(file, 'utf8').slice(0, 1e6).replace(/\n[^\n]*$/, ''));
+  createPreparer(tokenizer, options).prepareJsonLines(
+    readFileSync(file, 'utf8')
+      .slice(0, 1e6)
+      .replace(/\n[^\n]*$/, ''),
+  );
 
   const inMemory = await observed(async () => createPreparer(tokenizer, options).prepareJsonLines(readFileSync(file, 'utf8')).stats);
   rows.push({ name: 'in-memory prepareJsonLines (read whole file, one call)', ...inMemory, tokens: inMemory.result.tokens });
@@ -83,18 +87,29 @@ async function main() {
   rows.push({ name: 'prepareIter(createReadStream(file))', ...iter, tokens: iter.result.tokens });
   const stream = await observed(async () => {
     let tokens = 0;
-    await pipeline(createReadStream(file), prepareStream(tokenizer, options), new Writable({ objectMode: true, write: (b, _e, done) => ((tokens += b.stats.tokens), done()) }));
+    await pipeline(
+      createReadStream(file),
+      prepareStream(tokenizer, options),
+      new Writable({ objectMode: true, write: (b, _e, done) => ((tokens += b.stats.tokens), done()) }),
+    );
     return { tokens };
   });
   rows.push({ name: 'createReadStream | prepareStream | sink', ...stream, tokens: stream.result.tokens });
 
   // The JS pipelines on a slice of the same records (they are far slower); only their responsiveness is compared.
-  const slice = readFileSync(file, 'utf8').split('\n').slice(0, 3000).filter(Boolean).map((l) => JSON.parse(l));
+  const slice = readFileSync(file, 'utf8')
+    .split('\n')
+    .slice(0, 3000)
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
   const { Tokenizer: Official } = require('tokenizers');
   const official = Official.fromFile(join(tokenizerDir, 'tokenizer.json'));
   const officialRun = await observed(async () => {
     const prompts = slice.map(alpacaPrompt);
-    const encodings = await official.encodeBatch(slice.map((r, i) => prompts[i] + r.output), { addSpecialTokens: true });
+    const encodings = await official.encodeBatch(
+      slice.map((r, i) => prompts[i] + r.output),
+      { addSpecialTokens: true },
+    );
     let tokens = 0;
     encodings.forEach((e, k) => {
       const start = [...prompts[k]].length;
@@ -108,7 +123,10 @@ async function main() {
   });
   rows.push({ name: `official binding + JS label loop (${slice.length} records)`, ...officialRun, tokens: officialRun.result.tokens });
   const { Tokenizer: HfTokenizer } = require('@huggingface/tokenizers');
-  const hf = new HfTokenizer(JSON.parse(readFileSync(join(tokenizerDir, 'tokenizer.json'), 'utf8')), JSON.parse(readFileSync(join(tokenizerDir, 'tokenizer_config.json'), 'utf8')));
+  const hf = new HfTokenizer(
+    JSON.parse(readFileSync(join(tokenizerDir, 'tokenizer.json'), 'utf8')),
+    JSON.parse(readFileSync(join(tokenizerDir, 'tokenizer_config.json'), 'utf8')),
+  );
   const hfRun = await observed(async () => {
     let tokens = 0;
     for (const r of slice) tokens += hf.encode(alpacaPrompt(r)).ids.length + hf.encode(r.output, { add_special_tokens: false }).ids.length;
@@ -122,7 +140,9 @@ async function main() {
   const base = rows[0];
   for (const r of rows) {
     const ratio = r.tokens === base.tokens ? (base.seconds / r.seconds).toFixed(2) : '-';
-    console.log(`| ${r.name} | ${r.seconds.toFixed(2)} | ${Math.round(r.tokens / r.seconds).toLocaleString('en-US')} | ${ratio} | ${r.p99.toFixed(1)} | ${r.max.toFixed(1)} |`);
+    console.log(
+      `| ${r.name} | ${r.seconds.toFixed(2)} | ${Math.round(r.tokens / r.seconds).toLocaleString('en-US')} | ${ratio} | ${r.p99.toFixed(1)} | ${r.max.toFixed(1)} |`,
+    );
   }
 }
 

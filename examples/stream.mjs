@@ -1,4 +1,4 @@
-// Streaming prepare into Parquet, then the same data through a Node Transform with packing.
+// Streaming prepare into Parquet, then the same data through a Node Duplex with packing.
 // Run from the package root: node examples/stream.mjs
 import { createReadStream } from 'node:fs';
 import { Writable } from 'node:stream';
@@ -17,7 +17,7 @@ for await (const batch of prepareIter(createReadStream('examples/alpaca-sample.j
 }
 console.log(writer.finish({ shift: 'model' }).output);
 
-// Node Transform: write bytes or record objects, read batches; backpressure and errors as any stream.
+// Node Duplex: write bytes or record objects, read batches; backpressure and errors as any stream.
 const stream = prepareStream(tokenizer, { shift: 'model', onError: 'skip', pack: { mode: 'bfd', blockSize: 512 } });
 await pipeline(createReadStream('examples/alpaca-sample.jsonl'), stream, new Writable({ objectMode: true, write: (_batch, _e, done) => done() }));
 console.log(stream.report.totals.records, 'records,', stream.report.packing.rows, 'packed rows, balanced:', stream.report.totals.balanced);

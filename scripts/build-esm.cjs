@@ -5,7 +5,9 @@ const { join } = require('node:path');
 
 const root = join(__dirname, '..');
 const cjs = require(join(root, 'dist', 'cjs', 'index.js'));
-const names = Object.keys(cjs).filter((name) => name !== '__esModule').sort();
+const names = Object.keys(cjs)
+  .filter((name) => name !== '__esModule')
+  .sort();
 const outDir = join(root, 'dist', 'esm');
 mkdirSync(outDir, { recursive: true });
 writeFileSync(

@@ -23,7 +23,24 @@ const napi = join(require.resolve('@napi-rs/cli/package.json', { paths: [root] }
 const profile = process.env.TOKENSHIFT_RELEASE_PROFILE || 'release';
 const build = spawnSync(
   process.execPath,
-  [napi, 'build', '--platform', '--no-js', '--target', TARGET, '--cross-compile', '--strip', '--profile', profile, '--manifest-path', 'crates/tokenshift-node/Cargo.toml', '--package-json-path', 'package.json', '--output-dir', OUT],
+  [
+    napi,
+    'build',
+    '--platform',
+    '--no-js',
+    '--target',
+    TARGET,
+    '--cross-compile',
+    '--strip',
+    '--profile',
+    profile,
+    '--manifest-path',
+    'crates/tokenshift-node/Cargo.toml',
+    '--package-json-path',
+    'package.json',
+    '--output-dir',
+    OUT,
+  ],
   { cwd: root, stdio: 'inherit' },
 );
 if (build.status !== 0) fail(`the build failed (exit ${build.status ?? build.signal})`);
@@ -36,5 +53,7 @@ const versions = [...symbols.stdout.matchAll(/GLIBC_(\d+)\.(\d+)(?:\.(\d+))?/g)]
 const highest = versions.reduce((a, b) => (b[0] > a[0] || (b[0] === a[0] && b[1] > a[1]) ? b : a), [0, 0]);
 const size = statSync(BINARY).size;
 console.log(`build:release: ${BINARY}`);
-console.log(`build:release: highest GLIBC symbol version ${highest.join('.')} (must be <= ${MAX_GLIBC.join('.')}), size ${(size / 1e6).toFixed(2)} MB stripped`);
+console.log(
+  `build:release: highest GLIBC symbol version ${highest.join('.')} (must be <= ${MAX_GLIBC.join('.')}), size ${(size / 1e6).toFixed(2)} MB stripped`,
+);
 if (highest[0] > MAX_GLIBC[0] || (highest[0] === MAX_GLIBC[0] && highest[1] > MAX_GLIBC[1])) fail(`the binary needs GLIBC_${highest.join('.')}`);

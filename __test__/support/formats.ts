@@ -21,7 +21,15 @@ export function readNpy(path: string): { descr: string; shape: number[]; values:
     .replace(/'/g, '"')
     .replace(/False/g, 'false')
     .replace(/True/g, 'true')
-    .replace(/\(([^)]*)\)/, (_, inner: string) => `[${inner.split(',').map((s) => s.trim()).filter(Boolean).join(',')}]`)
+    .replace(
+      /\(([^)]*)\)/,
+      (_, inner: string) =>
+        `[${inner
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+          .join(',')}]`,
+    )
     .replace(/,\s*}/, '}');
   const dict = JSON.parse(json) as { descr: string; fortran_order: boolean; shape: number[] };
   if (dict.fortran_order) throw new Error('fortran order');

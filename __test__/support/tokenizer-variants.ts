@@ -81,8 +81,21 @@ export function rewritingNormalizerVariants(prefix: string, base: { tokenizer: J
     ['NFKC', { type: 'NFKC' }],
     ['NFD', { type: 'NFD' }],
     ['NFKD + StripAccents + Lowercase', { type: 'Sequence', normalizers: [{ type: 'NFKD' }, { type: 'StripAccents' }, { type: 'Lowercase' }] }],
-    ['Strip + Replace regex', { type: 'Sequence', normalizers: [{ type: 'Strip', strip_left: true, strip_right: true }, { type: 'Replace', pattern: { Regex: ' {2,}' }, content: ' ' }] }],
+    [
+      'Strip + Replace regex',
+      {
+        type: 'Sequence',
+        normalizers: [
+          { type: 'Strip', strip_left: true, strip_right: true },
+          { type: 'Replace', pattern: { Regex: ' {2,}' }, content: ' ' },
+        ],
+      },
+    ],
     ['BertNormalizer', { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true }],
   ];
-  return normalizers.map(([name, normalizer]) => ({ name: `${prefix} ${name}`, tokenizer: { ...structuredClone(base.tokenizer), normalizer }, config: base.config }));
+  return normalizers.map(([name, normalizer]) => ({
+    name: `${prefix} ${name}`,
+    tokenizer: { ...structuredClone(base.tokenizer), normalizer },
+    config: base.config,
+  }));
 }

@@ -109,7 +109,8 @@ async function measureByThreads(script, measure) {
     return null;
   }
   const threads = require('node:os').availableParallelism();
-  const run = (env) => JSON.parse(execFileSync(process.execPath, [script, '--child'], { env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 26 }));
+  const run = (env) =>
+    JSON.parse(execFileSync(process.execPath, [script, '--child'], { env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 26 }));
   const all = run({ TOKENSHIFT_NUM_THREADS: String(threads), RAYON_NUM_THREADS: String(threads) });
   const one = run({ TOKENSHIFT_NUM_THREADS: '1', RAYON_NUM_THREADS: '1', TOKENIZERS_PARALLELISM: 'false' });
   return { all, one, threads };

@@ -15,6 +15,7 @@ export function loadNativeAddon(): { addon: NativeAddon } | { error: Error } {
     try {
       // The generated loader lives at <package root>/native/index.js and picks the .node file for this platform.
       const modulePath = join(packageRoot(), 'native', 'index.js');
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the path is only known at run time
       loaded = { addon: require(modulePath) as NativeAddon };
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);

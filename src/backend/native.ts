@@ -1,8 +1,8 @@
 import { TokenizerLoadError } from '../errors.js';
 import { typedNativeError } from './native-errors.js';
-import type { ChatRenderContext } from '../chat/template.js';
-import type { NormalizedPrepareOptions } from '../prepare/options.js';
-import type { RawPrepared } from '../prepare/status.js';
+import type { ChatRenderContext } from '../twin/chat/template.js';
+import type { NormalizedPrepareOptions } from '../twin/prepare/options.js';
+import type { RawPrepared } from '../twin/prepare/stats.js';
 import type { NativeAddon } from './native-addon.js';
 import type { AddedTokenInfo, EngineName, PreparerBackend, RawEncoding, SpecialTokenInfo, TokenBatch, TokenizerBackend, TokenizerSource } from './types.js';
 
@@ -133,7 +133,16 @@ export class NativeBackend implements TokenizerBackend {
       prepareBytesAsync: (bytes, firstRecordNumber, oversized, threads, signal) => {
         const cancel = this.cancelOn(signal);
         return settle(
-          inner.prepareJsonLinesBytesAsync(bytes, firstRecordNumber, Uint32Array.from(oversized.lines, ([line]) => line), oversized.lines.map(([, n]) => n), oversized.limit, threads, signal, cancel),
+          inner.prepareJsonLinesBytesAsync(
+            bytes,
+            firstRecordNumber,
+            Uint32Array.from(oversized.lines, ([line]) => line),
+            oversized.lines.map(([, n]) => n),
+            oversized.limit,
+            threads,
+            signal,
+            cancel,
+          ),
           signal,
         );
       },

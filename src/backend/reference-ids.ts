@@ -21,14 +21,17 @@ export function modelShapeDefect(tokenizer: unknown): string | null {
   const { type, vocab } = model as { type?: unknown; vocab?: unknown };
   if (type !== undefined && !MODEL_TYPES.includes(type as string)) return `model.type ${JSON.stringify(type)} is not one of ${MODEL_TYPES.join(', ')}`;
   if (type === 'Unigram' || (type === undefined && Array.isArray(vocab))) {
-    if (!Array.isArray(vocab) || !vocab.every((e) => Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'number')) return 'model.vocab must be a list of [piece, score] pairs';
+    if (!Array.isArray(vocab) || !vocab.every((e) => Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'number'))
+      return 'model.vocab must be a list of [piece, score] pairs';
     if (vocab.length > MAX_TOKEN_ID) return `model.vocab has ids of 2^31 and above (labels are int32)`;
     return null;
   }
   if (vocab === null || typeof vocab !== 'object' || Array.isArray(vocab)) return 'model.vocab must be an object of token → id';
   for (const [token, id] of Object.entries(vocab)) {
-    if (!Number.isInteger(id) || (id as number) < 0 || (id as number) > 0xffffffff) return `model.vocab[${JSON.stringify(token)}] must be a whole number id, got ${JSON.stringify(id)}`;
-    if ((id as number) > MAX_TOKEN_ID) return `model.vocab[${JSON.stringify(token)}] = ${id as number}: ids of 2^31 and above are not supported (labels are int32)`;
+    if (!Number.isInteger(id) || (id as number) < 0 || (id as number) > 0xffffffff)
+      return `model.vocab[${JSON.stringify(token)}] must be a whole number id, got ${JSON.stringify(id)}`;
+    if ((id as number) > MAX_TOKEN_ID)
+      return `model.vocab[${JSON.stringify(token)}] = ${id as number}: ids of 2^31 and above are not supported (labels are int32)`;
   }
   return null;
 }
@@ -40,7 +43,8 @@ export function withReferenceAddedTokenIds(tokenizer: Record<string, unknown>): 
   if (!Array.isArray(added) || model === undefined) return tokenizer;
   const vocab = model.vocab;
   const modelIds = new Map<string, number>();
-  if (Array.isArray(vocab)) vocab.forEach((entry, id) => Array.isArray(entry) && typeof entry[0] === 'string' && !modelIds.has(entry[0]) && modelIds.set(entry[0], id));
+  if (Array.isArray(vocab))
+    vocab.forEach((entry, id) => Array.isArray(entry) && typeof entry[0] === 'string' && !modelIds.has(entry[0]) && modelIds.set(entry[0], id));
   else if (vocab !== null && typeof vocab === 'object') for (const [token, id] of Object.entries(vocab)) if (typeof id === 'number') modelIds.set(token, id);
   const vocabSize = Array.isArray(vocab) ? vocab.length : modelIds.size;
   const addedIds = new Map<string, number>();

@@ -63,7 +63,10 @@ function surfaceRules(tokenizer: Json): SurfaceRules {
     byteLevel: [...preTokenizers, ...decoders].some((c) => c.type === 'ByteLevel'),
     byteFallback: model.byte_fallback === true,
     metaspace: [...preTokenizers, ...decoders].some((c) => c.type === 'Metaspace') || normalizers.some((c) => c.type === 'Replace' && c.content === '▁'),
-    insertsPrefix: preTokenizers.some((c) => (c.type === 'Metaspace' && c.prepend_scheme !== 'never' && c.add_prefix_space !== false) || (c.type === 'ByteLevel' && c.add_prefix_space === true)),
+    insertsPrefix: preTokenizers.some(
+      (c) =>
+        (c.type === 'Metaspace' && c.prepend_scheme !== 'never' && c.add_prefix_space !== false) || (c.type === 'ByteLevel' && c.add_prefix_space === true),
+    ),
     dropsWhitespace: preTokenizers.some((c) => c.type === 'BertPreTokenizer' || c.type === 'Whitespace' || c.type === 'WhitespaceSplit'),
     continuingPrefix: typeof model.continuing_subword_prefix === 'string' ? model.continuing_subword_prefix : '',
     endOfWordSuffix: typeof model.end_of_word_suffix === 'string' ? model.end_of_word_suffix : '',
@@ -113,7 +116,12 @@ export class TsTextPipeline {
     const normalized: [string, AddedTokenRule][] = [];
     for (const entry of Array.isArray(tokenizer.added_tokens) ? (tokenizer.added_tokens as Json[]) : []) {
       if (typeof entry.content !== 'string') continue;
-      const rule: AddedTokenRule = { content: entry.content, lstrip: entry.lstrip === true, rstrip: entry.rstrip === true, singleWord: entry.single_word === true };
+      const rule: AddedTokenRule = {
+        content: entry.content,
+        lstrip: entry.lstrip === true,
+        rstrip: entry.rstrip === true,
+        singleWord: entry.single_word === true,
+      };
       // The crate's default: a token is matched in normalized text unless it says otherwise.
       if (entry.normalized === false || (entry.normalized === undefined && entry.special === true)) raw.push([entry.content, rule]);
       else normalized.push([this.normalizeText(entry.content), rule]);
@@ -143,7 +151,9 @@ export class TsTextPipeline {
       }
       const section = slice(original, piece);
       if (typeof this.steps === 'string') {
-        throw new TokenizeError(`the TS backend cannot follow this tokenizer's ${this.steps} normalizer through the text; use the native backend or boundary: 'separate'`);
+        throw new TokenizeError(
+          `the TS backend cannot follow this tokenizer's ${this.steps} normalizer through the text; use the native backend or boundary: 'separate'`,
+        );
       }
       const normalized = applySteps(this.steps, section);
       out.unprovable.push(...normalized.unprovable);
@@ -167,7 +177,10 @@ export class TsTextPipeline {
   private pushSection(out: TextEncoding, section: AlignedText, withSpans: boolean): void {
     if (section.chars.length === 0) return;
     // The crate's Metaspace "first" scheme prepends only to the section at the very start of the text.
-    const words = this.stages.pre_tokenizer === null ? [section.chars.join('')] : this.stages.pre_tokenizer(section.chars.join(''), { section_index: section.starts[0] === 0 ? 0 : 1 });
+    const words =
+      this.stages.pre_tokenizer === null
+        ? [section.chars.join('')]
+        : this.stages.pre_tokenizer(section.chars.join(''), { section_index: section.starts[0] === 0 ? 0 : 1 });
     if (!withSpans) {
       out.tokens.push(...this.stages.model(words));
       return;
@@ -188,7 +201,9 @@ export class TsTextPipeline {
     }
     if (this.rules.dropsWhitespace) while (pos < laid.bytes.length && laid.whitespace[pos] === 1) pos++;
     if (pos !== laid.bytes.length) {
-      throw new TokenizeError(`the TS backend mapped only ${pos} of ${laid.bytes.length} bytes of a section to tokens; use the native backend or boundary: 'separate'`);
+      throw new TokenizeError(
+        `the TS backend mapped only ${pos} of ${laid.bytes.length} bytes of a section to tokens; use the native backend or boundary: 'separate'`,
+      );
     }
   }
 
@@ -220,7 +235,9 @@ export class TsTextPipeline {
   }
 
   private unmapped(token: string, at: number): TokenizeError {
-    return new TokenizeError(`the TS backend cannot map token ${JSON.stringify(token)} back to the text at byte ${at} of its section; use the native backend or boundary: 'separate'`);
+    return new TokenizeError(
+      `the TS backend cannot map token ${JSON.stringify(token)} back to the text at byte ${at} of its section; use the native backend or boundary: 'separate'`,
+    );
   }
 
   private layText(section: AlignedText): LaidText {
@@ -244,8 +261,10 @@ export class TsTextPipeline {
   /** The bytes a pre-tokenized word or a token stands for. */
   private surfaceOf(token: string, kind: 'word' | 'token' | 'continuation'): Uint8Array {
     let text = token;
-    if (kind === 'continuation' && this.rules.continuingPrefix !== '' && text.startsWith(this.rules.continuingPrefix)) text = text.slice(this.rules.continuingPrefix.length);
-    if (kind !== 'word' && this.rules.endOfWordSuffix !== '' && text.endsWith(this.rules.endOfWordSuffix)) text = text.slice(0, -this.rules.endOfWordSuffix.length);
+    if (kind === 'continuation' && this.rules.continuingPrefix !== '' && text.startsWith(this.rules.continuingPrefix))
+      text = text.slice(this.rules.continuingPrefix.length);
+    if (kind !== 'word' && this.rules.endOfWordSuffix !== '' && text.endsWith(this.rules.endOfWordSuffix))
+      text = text.slice(0, -this.rules.endOfWordSuffix.length);
     if (kind !== 'word' && this.rules.byteFallback) {
       const m = BYTE_FALLBACK.exec(text);
       if (m) return Uint8Array.of(parseInt(m[1] as string, 16));
@@ -265,7 +284,12 @@ export class TsTextPipeline {
 }
 
 function slice(text: AlignedText, piece: Piece): AlignedText {
-  return { chars: text.chars.slice(piece.from, piece.to), starts: text.starts.slice(piece.from, piece.to), ends: text.ends.slice(piece.from, piece.to), unprovable: [] };
+  return {
+    chars: text.chars.slice(piece.from, piece.to),
+    starts: text.starts.slice(piece.from, piece.to),
+    ends: text.ends.slice(piece.from, piece.to),
+    unprovable: [],
+  };
 }
 
 /** tokenizers' `process_offsets` (ByteLevel `trim_offsets`): spans lose leading and trailing spaces ("Ġ" or whitespace). */

@@ -3,15 +3,16 @@
 
 import { Tokenizer as HfTokenizer, type Encoding as HfEncoding } from '@huggingface/tokenizers';
 
-import { parseTokenizerConfig, type ParsedTokenizerConfig } from '../config.js';
+import { parseTokenizerConfig, type ParsedTokenizerConfig } from '../twin/tokenizer/config.js';
 import { OptionError, TokenizeError, TokenizerLoadError, errorMessage } from '../errors.js';
-import type { NormalizedPrepareOptions } from '../prepare/options.js';
-import { TsChatTemplate, type ChatRenderContext } from '../chat/template.js';
-import { prepareRecords, type ChatSetup, type RecordsInput } from '../prepare/pipeline.js';
-import type { SpanEncoder } from '../prepare/trainable.js';
-import { diagnoseModel } from './diagnose.js';
+import type { NormalizedPrepareOptions } from '../twin/prepare/options.js';
+import { TsChatTemplate, type ChatRenderContext } from '../twin/chat/template.js';
+import { prepareRecords, type ChatSetup, type RecordsInput } from '../twin/prepare/mod.js';
+import type { SpanEncoder } from '../twin/prepare/trainable.js';
+import { diagnoseModel } from '../twin/tokenizer/diagnose.js';
 import { modelShapeDefect, withReferenceAddedTokenIds } from './reference-ids.js';
 import { TsTextPipeline, type LibraryStages } from './ts-spans.js';
+import { flatten } from '../twin/rows.js';
 import type { AddedTokenInfo, PreparerBackend, RawEncoding, SpecialTokenInfo, TokenBatch, TokenizerBackend, TokenizerSource, EngineName } from './types.js';
 
 /** The private steps of @huggingface/tokenizers used here (pinned version, see package.json). */
@@ -375,14 +376,7 @@ function wrap<T>(call: () => T): T {
 }
 
 export function toBatch(rows: Uint32Array[]): TokenBatch {
-  const offsets = new Uint32Array(rows.length + 1);
-  let total = 0;
-  rows.forEach((row, r) => {
-    total += row.length;
-    offsets[r + 1] = total;
-  });
-  const ids = new Uint32Array(total);
-  rows.forEach((row, r) => ids.set(row, offsets[r]));
+  const { values: ids, offsets } = flatten(rows, (n) => new Uint32Array(n));
   return { ids, offsets };
 }
 

@@ -1,8 +1,8 @@
 // The contract both backends implement. The facade (`../tokenizer.ts`) only talks to this.
 
-import type { ChatRenderContext } from '../chat/template.js';
-import type { NormalizedPrepareOptions } from '../prepare/options.js';
-import type { RawPrepared } from '../prepare/status.js';
+import type { ChatRenderContext } from '../twin/chat/template.js';
+import type { NormalizedPrepareOptions } from '../twin/prepare/options.js';
+import type { RawPrepared } from '../twin/prepare/stats.js';
 
 export type BackendKind = 'native' | 'ts';
 

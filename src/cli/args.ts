@@ -1,11 +1,15 @@
-// Command-line options shared by `prepare` and `inspect`, parsed with node:util's parseArgs.
+// The options of `prepare` and `inspect`: those both take (tokenizer, input, how records become rows) and
+// each one's own, parsed with node:util's parseArgs and validated once, before any work.
 
+import { readFileSync } from 'node:fs';
+
+import type { BackendChoice } from '../backend/dispatch.js';
 import type { EnginePreference } from '../backend/types.js';
-import { OptionError } from '../errors.js';
-import type { PrepareOptions } from '../prepare/options.js';
+import { OptionError, errorMessage } from '../errors.js';
+import { normalizePrepareOptions, type NormalizedPrepareOptions, type PrepareOptions } from '../twin/prepare/options.js';
 import { MAX_CHUNK_TOKENS, MAX_ROW_TOKENS } from '../limits.js';
 import { MAX_SHARDS } from './output-names.js';
-import { parseCommandArgs } from './parse-args.js';
+import { intOption, parseCommandArgs } from './parse-args.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../write/options.js';
 
 export const USAGE = `tokenshift — training-ready rows for causal language models
@@ -76,32 +80,108 @@ const INT_RANGES = {
   n: [0, 1_000_000],
 } as const;
 
-export interface CliArgs {
-  command: 'prepare' | 'inspect' | 'help';
+/** What `prepare` and `inspect` both take. */
+export interface RecordArgs {
   tokenizer: string;
   input: string;
-  output: string | null;
-  stats: string | null;
-  n: number;
-  color: boolean | null;
-  backend: 'native' | 'ts' | 'auto' | undefined;
+  backend: BackendChoice | undefined;
   engine: EnginePreference;
   promptTemplateFile: string | null;
   chatTemplateFile: string | null;
-  pack: { mode: 'bfd' | 'wrapped'; blockSize: number; tail: 'drop' | 'pad'; window: number } | null;
+  /** The prepare options as given (templates read in), already validated; `normalized` is what they mean. */
   prepare: PrepareOptions;
+  normalized: NormalizedPrepareOptions;
+  maxLineBytes: number | null;
+}
+
+export interface PrepareArgs extends RecordArgs {
+  output: string;
+  stats: string | null;
+  pack: { mode: 'bfd' | 'wrapped'; blockSize: number; tail: 'drop' | 'pad'; window: number } | null;
+  progress: boolean | null;
+  overwrite: boolean;
   outputFormat: OutputFormat | null;
+  /** npy */
   length: number | null;
   dtype: 'int32' | 'int64';
   padSide: 'right' | 'left';
   padId: number | null;
+  /** bin */
   chunkSize: number | null;
-  maxLineBytes: number | null;
-  progress: boolean | null;
-  overwrite: boolean;
 }
 
-function packArgs(mode: string | undefined, blockSize: number | undefined, tail: string | undefined, window: number | undefined): CliArgs['pack'] {
+export interface InspectArgs extends RecordArgs {
+  n: number;
+  color: boolean | null;
+}
+
+const RECORD_OPTIONS = {
+  tokenizer: { type: 'string' },
+  input: { type: 'string' },
+  shift: { type: 'string' },
+  'max-length': { type: 'string' },
+  truncation: { type: 'string' },
+  boundary: { type: 'string' },
+  format: { type: 'string' },
+  'prompt-template': { type: 'string' },
+  'train-on': { type: 'string' },
+  'chat-template': { type: 'string' },
+  'no-eos': { type: 'boolean' },
+  'ignore-index': { type: 'string' },
+  threads: { type: 'string' },
+  backend: { type: 'string' },
+  engine: { type: 'string' },
+  'on-error': { type: 'string' },
+  'max-line-bytes': { type: 'string' },
+  shard: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const PREPARE_OPTIONS = {
+  ...RECORD_OPTIONS,
+  output: { type: 'string' },
+  stats: { type: 'string' },
+  pack: { type: 'string' },
+  'block-size': { type: 'string' },
+  tail: { type: 'string' },
+  'pack-window': { type: 'string' },
+  'output-format': { type: 'string' },
+  length: { type: 'string' },
+  dtype: { type: 'string' },
+  'pad-side': { type: 'string' },
+  'pad-id': { type: 'string' },
+  'chunk-size': { type: 'string' },
+  overwrite: { type: 'boolean' },
+  progress: { type: 'boolean' },
+  'no-progress': { type: 'boolean' },
+} as const;
+
+const INSPECT_OPTIONS = {
+  ...RECORD_OPTIONS,
+  n: { type: 'string' },
+  color: { type: 'boolean' },
+  'no-color': { type: 'boolean' },
+} as const;
+
+type Values = Record<string, string | boolean | undefined>;
+
+const int = (name: keyof typeof INT_RANGES, raw: string | boolean | undefined): number | undefined =>
+  intOption(`--${name}`, typeof raw === 'string' ? raw : undefined, INT_RANGES[name]);
+
+const str = (values: Values, name: string): string | undefined => {
+  const v = values[name];
+  return typeof v === 'string' ? v : undefined;
+};
+
+function readOption(flag: string, file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new OptionError(`${flag} ${file}: ${errorMessage(error)}`);
+  }
+}
+
+function packArgs(mode: string | undefined, blockSize: number | undefined, tail: string | undefined, window: number | undefined): PrepareArgs['pack'] {
   if (mode === undefined) {
     if (blockSize !== undefined || tail !== undefined || window !== undefined) throw new OptionError('--block-size, --tail and --pack-window go with --pack');
     return null;
@@ -113,71 +193,23 @@ function packArgs(mode: string | undefined, blockSize: number | undefined, tail:
   return { mode, blockSize, tail: tail ?? 'drop', window: window ?? 20_000 };
 }
 
-export function parseCli(argv: string[]): CliArgs {
-  const { values, positionals } = parseCommandArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      tokenizer: { type: 'string' },
-      input: { type: 'string' },
-      output: { type: 'string' },
-      shift: { type: 'string' },
-      'max-length': { type: 'string' },
-      truncation: { type: 'string' },
-      boundary: { type: 'string' },
-      format: { type: 'string' },
-      'prompt-template': { type: 'string' },
-      'train-on': { type: 'string' },
-      'chat-template': { type: 'string' },
-      'no-eos': { type: 'boolean' },
-      'ignore-index': { type: 'string' },
-      threads: { type: 'string' },
-      backend: { type: 'string' },
-      engine: { type: 'string' },
-      stats: { type: 'string' },
-      pack: { type: 'string' },
-      'block-size': { type: 'string' },
-      tail: { type: 'string' },
-      'pack-window': { type: 'string' },
-      'output-format': { type: 'string' },
-      length: { type: 'string' },
-      dtype: { type: 'string' },
-      'pad-side': { type: 'string' },
-      'pad-id': { type: 'string' },
-      'chunk-size': { type: 'string' },
-      overwrite: { type: 'boolean' },
-      'on-error': { type: 'string' },
-      'max-line-bytes': { type: 'string' },
-      shard: { type: 'string' },
-      progress: { type: 'boolean' },
-      'no-progress': { type: 'boolean' },
-      n: { type: 'string' },
-      color: { type: 'boolean' },
-      'no-color': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  const command = positionals[0];
-  if (values.help || command === undefined || command === 'help') return { command: 'help' } as CliArgs;
-  if (command !== 'prepare' && command !== 'inspect') throw new OptionError(`unknown command ${JSON.stringify(command)}; use prepare, inspect, lint, merge-stats or doctor`);
-  if (positionals.length > 1) throw new OptionError(`unexpected argument ${JSON.stringify(positionals[1])}`);
+function parse(argv: string[], options: typeof PREPARE_OPTIONS | typeof INSPECT_OPTIONS): { values: Values } | 'help' {
+  const { values, positionals } = parseCommandArgs({ args: argv, allowPositionals: true, strict: true, options });
+  if (values.help) return 'help';
+  if (positionals.length > 0) throw new OptionError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  return { values: values as Values };
+}
+
+function recordArgs(values: Values): RecordArgs {
   const need = (name: 'tokenizer' | 'input' | 'shift'): string => {
-    const v = values[name];
+    const v = str(values, name);
     if (v === undefined) throw new OptionError(`--${name} is required${name === 'shift' ? ' (model or data; see --help)' : ''}`);
     return v;
   };
-  const int = (name: keyof typeof INT_RANGES, raw: string | undefined): number | undefined => {
-    if (raw === undefined) return undefined;
-    if (!/^-?\d+$/.test(raw)) throw new OptionError(`--${name} must be a whole number, got ${JSON.stringify(raw)}`);
-    const [min, max] = INT_RANGES[name];
-    const value = Number(raw);
-    if (value < min || value > max) throw new OptionError(`--${name} must be between ${min} and ${max}, got ${raw}`);
-    return value;
-  };
-  const backend = values.backend;
-  if (backend !== undefined && backend !== 'native' && backend !== 'ts' && backend !== 'auto') throw new OptionError(`--backend must be native, ts or auto, got ${JSON.stringify(backend)}`);
-  const engine = values.engine ?? 'auto';
+  const backend = str(values, 'backend');
+  if (backend !== undefined && backend !== 'native' && backend !== 'ts' && backend !== 'auto')
+    throw new OptionError(`--backend must be native, ts or auto, got ${JSON.stringify(backend)}`);
+  const engine = str(values, 'engine') ?? 'auto';
   if (engine !== 'auto' && engine !== 'tokenizers-0.23') throw new OptionError(`--engine must be auto or tokenizers-0.23, got ${JSON.stringify(engine)}`);
   const prepare: Record<string, unknown> = { shift: need('shift') };
   const set = (key: string, value: unknown) => {
@@ -192,41 +224,71 @@ export function parseCli(argv: string[]): CliArgs {
   set('threads', int('threads', values.threads));
   if (values['no-eos']) prepare.addEos = false;
   set('onError', values['on-error']);
-  if (values.shard !== undefined) {
-    const m = /^(\d+)\/(\d+)$/.exec(values.shard);
-    if (m === null || Number(m[1]) >= Number(m[2]) || Number(m[2]) > MAX_SHARDS) throw new OptionError(`--shard must be I/N with 0 <= I < N <= ${MAX_SHARDS} (e.g. 0/4), got ${JSON.stringify(values.shard)}`);
+  const shard = str(values, 'shard');
+  if (shard !== undefined) {
+    const m = /^(\d+)\/(\d+)$/.exec(shard);
+    if (m === null || Number(m[1]) >= Number(m[2]) || Number(m[2]) > MAX_SHARDS)
+      throw new OptionError(`--shard must be I/N with 0 <= I < N <= ${MAX_SHARDS} (e.g. 0/4), got ${JSON.stringify(shard)}`);
     prepare.shard = { index: Number(m[1]), count: Number(m[2]) };
   }
-  const outputFormat = values['output-format'];
-  if (outputFormat !== undefined && !(OUTPUT_FORMATS as readonly string[]).includes(outputFormat)) throw new OptionError(`--output-format must be one of ${OUTPUT_FORMATS.join(', ')}, got ${JSON.stringify(outputFormat)}`);
-  const dtype = values.dtype ?? 'int32';
-  if (dtype !== 'int32' && dtype !== 'int64') throw new OptionError(`--dtype must be int32 or int64, got ${JSON.stringify(dtype)}`);
-  const padSide = values['pad-side'] ?? 'right';
-  if (padSide !== 'right' && padSide !== 'left') throw new OptionError(`--pad-side must be right or left, got ${JSON.stringify(padSide)}`);
-  const output = values.output ?? null;
-  if (command === 'prepare' && output === null) throw new OptionError('--output is required (a file, or - for stdout)');
+  const promptTemplateFile = str(values, 'prompt-template') ?? null;
+  if (promptTemplateFile !== null) {
+    try {
+      prepare.promptTemplate = JSON.parse(readOption('--prompt-template', promptTemplateFile)) as PrepareOptions['promptTemplate'];
+    } catch (error) {
+      throw new OptionError(`--prompt-template ${promptTemplateFile}: ${errorMessage(error)}`);
+    }
+  }
+  const chatTemplateFile = str(values, 'chat-template') ?? null;
+  if (chatTemplateFile !== null) prepare.chatTemplate = readOption('--chat-template', chatTemplateFile);
+  const options = prepare as unknown as PrepareOptions;
   return {
-    command,
     tokenizer: need('tokenizer'),
     input: need('input'),
-    output,
-    stats: values.stats ?? null,
-    n: int('n', values.n) ?? 3,
-    color: values['no-color'] ? false : values.color ? true : null,
     backend,
     engine,
-    promptTemplateFile: values['prompt-template'] ?? null,
-    chatTemplateFile: values['chat-template'] ?? null,
-    pack: packArgs(values.pack, int('block-size', values['block-size']), values.tail, int('pack-window', values['pack-window'])),
-    prepare: prepare as unknown as PrepareOptions,
+    promptTemplateFile,
+    chatTemplateFile,
+    prepare: options,
+    // Validated here, once: a bad option fails before any input is read.
+    normalized: normalizePrepareOptions(options),
+    maxLineBytes: int('max-line-bytes', values['max-line-bytes']) ?? null,
+  };
+}
+
+export function parsePrepareArgs(argv: string[]): PrepareArgs | 'help' {
+  const parsed = parse(argv, PREPARE_OPTIONS);
+  if (parsed === 'help') return parsed;
+  const { values } = parsed;
+  const records = recordArgs(values);
+  const outputFormat = str(values, 'output-format');
+  if (outputFormat !== undefined && !(OUTPUT_FORMATS as readonly string[]).includes(outputFormat))
+    throw new OptionError(`--output-format must be one of ${OUTPUT_FORMATS.join(', ')}, got ${JSON.stringify(outputFormat)}`);
+  const dtype = str(values, 'dtype') ?? 'int32';
+  if (dtype !== 'int32' && dtype !== 'int64') throw new OptionError(`--dtype must be int32 or int64, got ${JSON.stringify(dtype)}`);
+  const padSide = str(values, 'pad-side') ?? 'right';
+  if (padSide !== 'right' && padSide !== 'left') throw new OptionError(`--pad-side must be right or left, got ${JSON.stringify(padSide)}`);
+  const output = str(values, 'output');
+  if (output === undefined) throw new OptionError('--output is required (a file, or - for stdout)');
+  return {
+    ...records,
+    output,
+    stats: str(values, 'stats') ?? null,
+    pack: packArgs(str(values, 'pack'), int('block-size', values['block-size']), str(values, 'tail'), int('pack-window', values['pack-window'])),
+    progress: values['no-progress'] ? false : values.progress ? true : null,
+    overwrite: values.overwrite === true,
     outputFormat: (outputFormat as OutputFormat | undefined) ?? null,
     length: int('length', values.length) ?? null,
     dtype,
     padSide,
     padId: int('pad-id', values['pad-id']) ?? null,
     chunkSize: int('chunk-size', values['chunk-size']) ?? null,
-    maxLineBytes: int('max-line-bytes', values['max-line-bytes']) ?? null,
-    progress: values['no-progress'] ? false : values.progress ? true : null,
-    overwrite: values.overwrite === true,
   };
+}
+
+export function parseInspectArgs(argv: string[]): InspectArgs | 'help' {
+  const parsed = parse(argv, INSPECT_OPTIONS);
+  if (parsed === 'help') return parsed;
+  const { values } = parsed;
+  return { ...recordArgs(values), n: int('n', values.n) ?? 3, color: values['no-color'] ? false : values.color ? true : null };
 }

@@ -5,7 +5,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { loadNativeAddon } from '../backend/native-addon.js';
-import { requestedBackend } from '../backend/select.js';
+import type { Command } from './command.js';
+import { parseCommandArgs } from './parse-args.js';
+import { requestedBackend } from '../backend/dispatch.js';
 import { table } from './progress.js';
 
 export const DOCTOR_USAGE = `Usage: tokenshift doctor
@@ -34,16 +36,24 @@ function nativeBinary(root: string): string {
   return 'none found';
 }
 
-export function runDoctor(argv: string[]): number {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(DOCTOR_USAGE);
-    return 0;
-  }
+function parseDoctorArgs(argv: string[]): Record<string, never> | 'help' {
+  const { values } = parseCommandArgs({ args: argv, strict: true, options: { help: { type: 'boolean', short: 'h' } } });
+  return values.help ? 'help' : {};
+}
+
+function runDoctor(): number {
   const root = join(__dirname, '..', '..', '..');
   const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
   const native = loadNativeAddon();
   const choice = requestedBackend(undefined);
-  const backend = choice === 'ts' ? 'ts (TOKENSHIFT_BACKEND=ts)' : 'addon' in native ? 'native' : choice === 'native' ? 'none: TOKENSHIFT_BACKEND=native but the addon does not load' : 'ts (fallback: the addon does not load)';
+  const backend =
+    choice === 'ts'
+      ? 'ts (TOKENSHIFT_BACKEND=ts)'
+      : 'addon' in native
+        ? 'native'
+        : choice === 'native'
+          ? 'none: TOKENSHIFT_BACKEND=native but the addon does not load'
+          : 'ts (fallback: the addon does not load)';
   const rows: [string, string | number][] = [
     ['tokenshift', version],
     ['backend', backend],
@@ -53,10 +63,15 @@ export function runDoctor(argv: string[]): number {
     ['C library', process.platform === 'linux' ? glibcVersion() : 'system'],
     ['node', process.version],
     ['threads', 'addon' in native ? native.addon.availableThreads() : 'n/a (TypeScript runs on the JS thread)'],
-    ['engines', 'addon' in native ? `${native.addon.engineVersions().join(', ')} (1.0 wherever it gives 0.23's output; docs/engine.md)` : 'ts (@huggingface/tokenizers)'],
+    [
+      'engines',
+      'addon' in native ? `${native.addon.engineVersions().join(', ')} (1.0 wherever it gives 0.23's output; docs/engine.md)` : 'ts (@huggingface/tokenizers)',
+    ],
     ['TOKENSHIFT_BACKEND', process.env.TOKENSHIFT_BACKEND ?? '(unset: auto)'],
     ['TOKENSHIFT_NUM_THREADS', process.env.TOKENSHIFT_NUM_THREADS ?? '(unset: all cores)'],
   ];
   process.stdout.write(`${table(rows)}\n`);
   return 'addon' in native ? 0 : 1;
 }
+
+export const doctorCommand: Command<Record<string, never>> = { name: 'doctor', usage: DOCTOR_USAGE, parse: parseDoctorArgs, run: runDoctor };

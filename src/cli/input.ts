@@ -81,4 +81,3 @@ export function loadTokenizer(path: string, options: TokenizerOptions): LoadedTo
   const tokenizer = isDir || basename(path) === 'tokenizer.json' ? Tokenizer.fromDir(isDir ? path : dirname(path), options) : Tokenizer.fromFile(path, options);
   return { tokenizer, file, sha256: createHash('sha256').update(readFileSync(file)).digest('hex') };
 }
-

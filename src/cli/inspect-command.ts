@@ -3,9 +3,9 @@
 
 import { checkAlignment } from '../align/check.js';
 import type { PreparedBatch } from '../prepare/preparer.js';
-import type { PrepareOptions } from '../prepare/options.js';
 import { Tokenizer } from '../tokenizer.js';
-import type { CliArgs } from './args.js';
+import { parseInspectArgs, USAGE, type InspectArgs } from './args.js';
+import type { Command } from './command.js';
 import { loadTokenizer } from './input.js';
 import { prepareBatches } from '../stream/prepare-stream.js';
 import { openRecords } from './prepare-command.js';
@@ -20,7 +20,8 @@ function show(tokenizer: Tokenizer, id: number): string {
   return JSON.stringify(token).slice(1, -1);
 }
 
-export async function runInspect(args: CliArgs, options: PrepareOptions): Promise<void> {
+async function runInspect(args: InspectArgs): Promise<number> {
+  const options = args.prepare;
   const { tokenizer } = loadTokenizer(args.tokenizer, { engine: args.engine, ...(args.backend === undefined ? {} : { backend: args.backend }) });
   const color = args.color ?? process.stdout.isTTY === true;
   const ignore = options.ignoreIndex ?? -100;
@@ -36,7 +37,10 @@ export async function runInspect(args: CliArgs, options: PrepareOptions): Promis
   }
   if ('destroy' in input.source && typeof input.source.destroy === 'function') (input.source as { destroy(): void }).destroy();
   const out: string[] = [];
-  const rule = options.shift === 'model' ? 'labels[i] = input_ids[i] where trained; the model shifts' : 'labels[i] = input_ids[i+1] where that token is trained; last label ignored';
+  const rule =
+    options.shift === 'model'
+      ? 'labels[i] = input_ids[i] where trained; the model shifts'
+      : 'labels[i] = input_ids[i+1] where that token is trained; last label ignored';
   out.push(`shift=${options.shift} (${rule}); ignore index ${ignore}; ${color ? `${GREEN}green${RESET}` : '*'} = trained position`);
   let shown = 0;
   for (const batch of batches) {
@@ -74,4 +78,7 @@ export async function runInspect(args: CliArgs, options: PrepareOptions): Promis
     );
   }
   process.stdout.write(`${out.join('\n')}\n`);
+  return 0;
 }
+
+export const inspectCommand: Command<InspectArgs> = { name: 'inspect', usage: USAGE, parse: parseInspectArgs, run: runInspect };

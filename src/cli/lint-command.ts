@@ -1,13 +1,13 @@
 // `tokenshift lint <dataset>`: the checks of src/lint/checks.ts, as a report on stdout (or --json).
 // Exit status 1 when a problem is found.
 
-
 import { OptionError } from '../errors.js';
 import { MAX_ROW_TOKENS } from '../limits.js';
 import { lintDataset, type LintIssue } from '../lint/checks.js';
-import type { Shift } from '../prepare/options.js';
+import type { Shift } from '../twin/prepare/options.js';
 import { loadTokenizer, vocabSize } from './input.js';
-import { parseCommandArgs } from './parse-args.js';
+import type { Command } from './command.js';
+import { intOption, parseCommandArgs } from './parse-args.js';
 import { table } from './progress.js';
 
 function describeIssue(issue: LintIssue): string {
@@ -28,37 +28,53 @@ Options:
   -h, --help             this help
 `;
 
-export async function runLint(argv: string[]): Promise<number> {
+interface LintArgs {
+  dataset: string;
+  shift: Shift | undefined;
+  ignoreIndex: number | undefined;
+  blockSize: number | undefined;
+  json: boolean;
+  tokenizer: string | undefined;
+}
+
+function parseLintArgs(argv: string[]): LintArgs | 'help' {
   const { values, positionals } = parseCommandArgs({
     args: argv,
     allowPositionals: true,
     strict: true,
-    options: { shift: { type: 'string' }, 'ignore-index': { type: 'string' }, 'block-size': { type: 'string' }, json: { type: 'boolean' }, tokenizer: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      shift: { type: 'string' },
+      'ignore-index': { type: 'string' },
+      'block-size': { type: 'string' },
+      json: { type: 'boolean' },
+      tokenizer: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
-  if (values.help) {
-    process.stdout.write(LINT_USAGE);
-    return 0;
-  }
+  if (values.help) return 'help';
   if (positionals.length !== 1) throw new OptionError('lint takes one dataset: tokenshift lint <file.jsonl|file.parquet|dir.npy|dir.bin>');
   const shift = values.shift;
   if (shift !== undefined && shift !== 'model' && shift !== 'data') throw new OptionError(`--shift must be model or data, got ${JSON.stringify(shift)}`);
-  const int = (name: string, raw: string | undefined, min: number, max: number) => {
-    if (raw === undefined) return undefined;
-    if (!/^-?\d+$/.test(raw)) throw new OptionError(`--${name} must be a whole number, got ${JSON.stringify(raw)}`);
-    const value = Number(raw);
-    if (value < min || value > max) throw new OptionError(`--${name} must be between ${min} and ${max}, got ${raw}`);
-    return value;
+  return {
+    dataset: positionals[0] as string,
+    shift,
+    ignoreIndex: intOption('--ignore-index', values['ignore-index'], [-(2 ** 31), 2 ** 31 - 1]),
+    blockSize: intOption('--block-size', values['block-size'], [1, MAX_ROW_TOKENS]),
+    json: values.json === true,
+    tokenizer: values.tokenizer,
   };
-  const ignoreIndex = int('ignore-index', values['ignore-index'], -(2 ** 31), 2 ** 31 - 1);
-  const blockSize = int('block-size', values['block-size'], 1, MAX_ROW_TOKENS);
-  const vocab = values.tokenizer === undefined ? undefined : vocabSize(loadTokenizer(values.tokenizer, {}).tokenizer);
-  const report = await lintDataset(positionals[0] as string, {
-    ...(shift !== undefined ? { shift: shift as Shift } : {}),
+}
+
+async function runLint(args: LintArgs): Promise<number> {
+  const { shift, ignoreIndex, blockSize } = args;
+  const vocab = args.tokenizer === undefined ? undefined : vocabSize(loadTokenizer(args.tokenizer, {}).tokenizer);
+  const report = await lintDataset(args.dataset, {
+    ...(shift !== undefined ? { shift } : {}),
     ...(ignoreIndex !== undefined ? { ignoreIndex } : {}),
     ...(blockSize !== undefined ? { blockSize } : {}),
     ...(vocab !== undefined ? { vocabSize: vocab } : {}),
   });
-  if (values.json) {
+  if (args.json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } else {
     const c = report.convention;
@@ -79,10 +95,15 @@ export async function runLint(argv: string[]): Promise<number> {
       ['positions not restarting', describeIssue(report.positionsNotRestarting)],
       ['fully masked rows', describeIssue(report.fullyMasked)],
       ['ids outside the vocabulary', vocab === undefined ? 'not checked (pass --tokenizer)' : describeIssue(report.idsOutOfVocab)],
-      ['pack efficiency', report.packEfficiency === null ? 'n/a (rows are not fixed-length; pass --block-size)' : `${(100 * report.packEfficiency).toFixed(2)}%`],
+      [
+        'pack efficiency',
+        report.packEfficiency === null ? 'n/a (rows are not fixed-length; pass --block-size)' : `${(100 * report.packEfficiency).toFixed(2)}%`,
+      ],
     ];
     if (report.chunks !== null) rows.push(['chunks', `${report.chunks.files} x ${report.chunks.chunkSize} tokens (${report.chunks.dtype})`]);
     process.stdout.write(`tokenshift lint ${report.path}\n${table(rows)}\n${report.ok ? 'ok' : report.problems.map((p) => `problem: ${p}`).join('\n')}\n`);
   }
   return report.ok ? 0 : 1;
 }
+
+export const lintCommand: Command<LintArgs> = { name: 'lint', usage: LINT_USAGE, parse: parseLintArgs, run: runLint };

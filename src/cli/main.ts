@@ -1,53 +1,20 @@
-// Entry point of the `tokenshift` command. Exit status: 0 success, 2 invalid usage or options,
-// 1 anything else (unreadable input, a bad record, a broken tokenizer).
-
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// Entry point of the `tokenshift` command: the command table, and one mapping from errors to exit statuses:
+// 0 success, 2 invalid usage or options (OptionError, TypeError), 1 anything else (unreadable input, a bad
+// record, a broken tokenizer; lint's findings).
 
 import { OptionError, TokenshiftError, errorMessage } from '../errors.js';
-import { normalizePrepareOptions, type PrepareOptions } from '../prepare/options.js';
-import { parseCli, USAGE, type CliArgs } from './args.js';
-import { runDoctor } from './doctor-command.js';
-import { runInspect } from './inspect-command.js';
-import { runLint } from './lint-command.js';
-import { runMergeStats } from './merge-stats-command.js';
-import { runPrepare } from './prepare-command.js';
+import { USAGE } from './args.js';
+import type { AnyCommand } from './command.js';
+import { doctorCommand } from './doctor-command.js';
+import { inspectCommand } from './inspect-command.js';
+import { lintCommand } from './lint-command.js';
+import { mergeStatsCommand } from './merge-stats-command.js';
+import { prepareCommand } from './prepare-command.js';
 
-function version(): string {
-  return (JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
-}
+const COMMANDS = [prepareCommand, inspectCommand, lintCommand, mergeStatsCommand, doctorCommand] as unknown as AnyCommand[];
 
-function readOption(flag: string, file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new OptionError(`${flag} ${file}: ${errorMessage(error)}`);
-  }
-}
-
-/** Adds the templates named by --prompt-template (JSON) and --chat-template (Jinja) to the options. */
-function withTemplates(args: CliArgs): PrepareOptions {
-  const options = { ...args.prepare };
-  if (args.promptTemplateFile !== null) {
-    try {
-      options.promptTemplate = JSON.parse(readOption('--prompt-template', args.promptTemplateFile)) as PrepareOptions['promptTemplate'];
-    } catch (error) {
-      throw new OptionError(`--prompt-template ${args.promptTemplateFile}: ${errorMessage(error)}`);
-    }
-  }
-  if (args.chatTemplateFile !== null) options.chatTemplate = readOption('--chat-template', args.chatTemplateFile);
-  return options;
-}
-
-/** `lint` and `merge-stats` take files as arguments and share no options with prepare/inspect. */
-async function runFileCommand(command: string, argv: string[]): Promise<number> {
-  try {
-    return command === 'lint' ? await runLint(argv) : runMergeStats(argv);
-  } catch (error) {
-    process.stderr.write(`tokenshift ${command}: ${describeFailure(error)}\n`);
-    if (!(error instanceof TokenshiftError) && process.env.TOKENSHIFT_DEBUG) console.error(error);
-    return error instanceof OptionError || error instanceof TypeError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1;
-  }
+function isUsageError(error: unknown): boolean {
+  return error instanceof OptionError || error instanceof TypeError;
 }
 
 /** The message for the user; a bare engine error (RangeError: Invalid string length) says what it means. */
@@ -58,31 +25,38 @@ function describeFailure(error: unknown): string {
   return errorMessage(error);
 }
 
+/** Reports `error` on stderr (with the usage when the arguments were wrong) and returns the exit status. */
+function fail(command: string, error: unknown, usage: string | null): number {
+  const usageError = isUsageError(error);
+  process.stderr.write(`${command}: ${describeFailure(error)}\n${usageError && usage !== null ? `\n${usage}` : ''}`);
+  if (!(error instanceof TokenshiftError) && !usageError && process.env.TOKENSHIFT_DEBUG) console.error(error);
+  return usageError ? 2 : 1;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  if (argv[0] === 'doctor') return runDoctor(argv.slice(1));
-  if (argv[0] === 'lint' || argv[0] === 'merge-stats') return runFileCommand(argv[0], argv.slice(1));
-  let args: CliArgs;
-  let options: PrepareOptions;
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (command === undefined) {
+    const names = COMMANDS.map((c) => c.name).join(', ');
+    return fail('tokenshift', new OptionError(`unknown command ${JSON.stringify(name)}; use ${names}`), USAGE);
+  }
+  let args: unknown;
   try {
-    args = parseCli(argv);
-    if (args.command === 'help') {
-      process.stdout.write(USAGE);
-      return 0;
-    }
-    options = withTemplates(args);
-    normalizePrepareOptions(options); // fail on bad options before reading any input
+    args = command.parse(rest);
   } catch (error) {
-    process.stderr.write(`tokenshift: ${errorMessage(error)}\n\n${USAGE}`);
-    return 2;
+    return fail(`tokenshift ${name}`, error, command.usage);
+  }
+  if (args === 'help') {
+    process.stdout.write(command.usage);
+    return 0;
   }
   try {
-    if (args.command === 'prepare') await runPrepare(args, options, version());
-    else await runInspect(args, options);
-    return 0;
+    return await command.run(args as never);
   } catch (error) {
-    const usage = error instanceof OptionError || error instanceof TypeError;
-    process.stderr.write(`tokenshift ${args.command}: ${describeFailure(error)}\n`);
-    if (!(error instanceof TokenshiftError) && !usage && process.env.TOKENSHIFT_DEBUG) console.error(error);
-    return usage ? 2 : 1;
+    return fail(`tokenshift ${name}`, error, null);
   }
 }

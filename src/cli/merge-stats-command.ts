@@ -7,6 +7,7 @@ import { OptionError, TokenshiftError, errorMessage } from '../errors.js';
 import { mergeTotals, type StreamTotals } from '../stream/totals.js';
 import type { PackTotals } from '../stream/window-packer.js';
 import { MAX_SHARDS } from './output-names.js';
+import type { Command } from './command.js';
 import { parseCommandArgs } from './parse-args.js';
 import { checkNoOverlap } from './path-safety.js';
 import { table } from './progress.js';
@@ -57,9 +58,28 @@ export function mergeStats(files: string[]): Record<string, unknown> {
     const sum = (k: keyof PackTotals) => packs.reduce((n, p) => n + (p[k] ?? 0), 0); // stats from before a counter existed lack it
     const tokens = sum('tokens');
     const pad = sum('padTokens');
-    packing = { examples: sum('examples'), rows: sum('rows'), tokens, padTokens: pad, truncatedExamples: sum('truncatedExamples'), droppedExamples: sum('droppedExamples'), fullyMaskedExamples: sum('fullyMaskedExamples'), droppedTailTokens: sum('droppedTailTokens'), efficiency: tokens + pad === 0 ? 0 : tokens / (tokens + pad) };
+    packing = {
+      examples: sum('examples'),
+      rows: sum('rows'),
+      tokens,
+      padTokens: pad,
+      truncatedExamples: sum('truncatedExamples'),
+      droppedExamples: sum('droppedExamples'),
+      fullyMaskedExamples: sum('fullyMaskedExamples'),
+      droppedTailTokens: sum('droppedTailTokens'),
+      efficiency: tokens + pad === 0 ? 0 : tokens / (tokens + pad),
+    };
   }
-  return { tool: 'tokenshift', merged: files, shards: { count, present: [...seen.keys()].sort((a, b) => a - b), missing }, tokenizer: first.tokenizer, shift: first.shift, options: { ...first.options, shard: null }, ...totals, packing };
+  return {
+    tool: 'tokenshift',
+    merged: files,
+    shards: { count, present: [...seen.keys()].sort((a, b) => a - b), missing },
+    tokenizer: first.tokenizer,
+    shift: first.shift,
+    options: { ...first.options, shard: null },
+    ...totals,
+    packing,
+  };
 }
 
 export const MERGE_STATS_USAGE = `Usage: tokenshift merge-stats <stats.json|output.meta.json ...> [--output merged.json]
@@ -69,17 +89,33 @@ with the same tokenizer, shift and options, and names missing shards. Exit 1 whe
 counters do not balance.
 `;
 
-export function runMergeStats(argv: string[]): number {
-  const { values, positionals } = parseCommandArgs({ args: argv, allowPositionals: true, strict: true, options: { output: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
-  if (values.help) {
-    process.stdout.write(MERGE_STATS_USAGE);
-    return 0;
-  }
-  if (values.output !== undefined) checkNoOverlap(positionals.map((path) => ({ flag: 'stats file', path })), [{ flag: '--output', path: values.output }]);
-  if (positionals.length === 0) throw new OptionError('merge-stats needs the stats files of the shards: tokenshift merge-stats a.json b.json ... [--output merged.json]');
+interface MergeStatsArgs {
+  files: string[];
+  output: string | undefined;
+}
+
+function parseMergeStatsArgs(argv: string[]): MergeStatsArgs | 'help' {
+  const { values, positionals } = parseCommandArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: { output: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) return 'help';
+  if (values.output !== undefined)
+    checkNoOverlap(
+      positionals.map((path) => ({ flag: 'stats file', path })),
+      [{ flag: '--output', path: values.output }],
+    );
+  if (positionals.length === 0)
+    throw new OptionError('merge-stats needs the stats files of the shards: tokenshift merge-stats a.json b.json ... [--output merged.json]');
+  return { files: positionals, output: values.output };
+}
+
+function runMergeStats({ files: positionals, output }: MergeStatsArgs): number {
   const merged = mergeStats(positionals) as ReturnType<typeof mergeStats> & StreamTotals & { shards: { missing: number[] } };
   const text = `${JSON.stringify(merged, null, 2)}\n`;
-  if (values.output !== undefined) writeFileSync(values.output, text);
+  if (output !== undefined) writeFileSync(output, text);
   else process.stdout.write(text);
   process.stderr.write(
     `tokenshift merge-stats: ${positionals.length} shards\n${table([
@@ -93,3 +129,5 @@ export function runMergeStats(argv: string[]): number {
   );
   return merged.balanced && merged.shards.missing.length === 0 ? 0 : 1;
 }
+
+export const mergeStatsCommand: Command<MergeStatsArgs> = { name: 'merge-stats', usage: MERGE_STATS_USAGE, parse: parseMergeStatsArgs, run: runMergeStats };

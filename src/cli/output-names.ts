@@ -3,7 +3,7 @@
 
 import { basename, dirname, join } from 'node:path';
 
-import type { Shard } from '../prepare/options.js';
+import type { Shard } from '../twin/prepare/options.js';
 
 export function shardName(path: string, shard: Shard | null | undefined): string {
   if (shard === null || shard === undefined || path === '-') return path;

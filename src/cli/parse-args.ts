@@ -3,6 +3,8 @@
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
+import { OptionError } from '../errors.js';
+
 export function joinNegativeValues(argv: readonly string[], options: ParseArgsConfig['options']): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -17,6 +19,21 @@ export function joinNegativeValues(argv: readonly string[], options: ParseArgsCo
   return out;
 }
 
+/** parseArgs, its errors (unknown or malformed flags) as OptionError: usage errors, exit status 2. */
 export function parseCommandArgs<T extends ParseArgsConfig>(config: T & { args: string[] }): ReturnType<typeof parseArgs<T>> {
-  return parseArgs({ ...config, args: joinNegativeValues(config.args, config.options) }) as ReturnType<typeof parseArgs<T>>;
+  try {
+    return parseArgs({ ...config, args: joinNegativeValues(config.args, config.options) }) as ReturnType<typeof parseArgs<T>>;
+  } catch (error) {
+    if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw new OptionError((error as Error).message, { cause: error });
+    throw error;
+  }
+}
+
+/** A whole-number flag within `[min, max]`, or undefined when absent. */
+export function intOption(flag: string, raw: string | undefined, [min, max]: readonly [number, number]): number | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^-?\d+$/.test(raw)) throw new OptionError(`${flag} must be a whole number, got ${JSON.stringify(raw)}`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new OptionError(`${flag} must be between ${min} and ${max}, got ${raw}`);
+  return value;
 }

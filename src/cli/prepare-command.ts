@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import type { EngineRecords } from '../backend/types.js';
 import { OptionError, TokenshiftError, errorMessage } from '../errors.js';
 import { PackedBatch } from '../pack/pack.js';
-import type { NormalizedPrepareOptions, PrepareOptions } from '../prepare/options.js';
-import { normalizePrepareOptions } from '../prepare/options.js';
+import type { NormalizedPrepareOptions } from '../twin/prepare/options.js';
 import type { PreparedBatch } from '../prepare/preparer.js';
 import { prepareBatches, type StreamReport } from '../stream/prepare-stream.js';
 import type { RecordSource } from '../stream/engine.js';
@@ -18,7 +17,8 @@ import { formatFromPath, type OutputFormat, type WriterOptions } from '../write/
 import { rowJson } from '../write/ts/jsonl.js';
 import { PendingPath } from '../write/ts/pending.js';
 import { createDatasetWriter, withoutTrailingSeparators, type DatasetWriter } from '../write/writer.js';
-import type { CliArgs } from './args.js';
+import { parsePrepareArgs, USAGE, type PrepareArgs } from './args.js';
+import type { Command } from './command.js';
 import { loadTokenizer, openInputStream, vocabSize, type LoadedTokenizer } from './input.js';
 import { shardName } from './output-names.js';
 import { checkNoOverlap, checkWritableFile, type NamedPath } from './path-safety.js';
@@ -53,17 +53,29 @@ export async function openRecords(path: string): Promise<InputRecords> {
   return { source: input.stream, name: input.name, totalBytes: input.totalBytes, bytesRead: input.bytesRead };
 }
 
-function writerOptions(args: CliArgs, format: OutputFormat, options: NormalizedPrepareOptions, loaded: LoadedTokenizer): WriterOptions {
+function writerOptions(args: PrepareArgs, format: OutputFormat, options: NormalizedPrepareOptions, loaded: LoadedTokenizer): WriterOptions {
   const special = loaded.tokenizer.special_tokens;
-  const base: WriterOptions = { format, ignoreIndex: options.ignoreIndex, overwrite: args.overwrite, ...(args.backend === 'ts' || args.backend === 'native' ? { backend: args.backend } : {}) };
+  const base: WriterOptions = {
+    format,
+    ignoreIndex: options.ignoreIndex,
+    overwrite: args.overwrite,
+    ...(args.backend === undefined ? {} : { backend: args.backend }),
+  };
   if (format === 'npy') {
     const length = args.length ?? args.pack?.blockSize ?? options.maxLength;
-    if (length === null) throw new OptionError('--output-format npy writes [rows, length] arrays: give --length N (or --pack with --block-size, or --max-length)');
+    if (length === null)
+      throw new OptionError('--output-format npy writes [rows, length] arrays: give --length N (or --pack with --block-size, or --max-length)');
     return { ...base, length, padId: args.padId ?? special.padId ?? special.eosId ?? 0, side: args.padSide, dtype: args.dtype };
   }
   if (format === 'bin') {
     if (args.pack !== null) throw new OptionError('--output-format bin holds the token stream and lit-gpt cuts the windows itself: drop --pack');
-    return { ...base, shift: options.shift, vocabSize: vocabSize(loaded.tokenizer), chunkSize: args.chunkSize ?? DEFAULT_BIN_CHUNK, sepId: special.bosId ?? special.eosId ?? 0 };
+    return {
+      ...base,
+      shift: options.shift,
+      vocabSize: vocabSize(loaded.tokenizer),
+      chunkSize: args.chunkSize ?? DEFAULT_BIN_CHUNK,
+      sepId: special.bosId ?? special.eosId ?? 0,
+    };
   }
   return base;
 }
@@ -97,7 +109,7 @@ function writerSink(writer: DatasetWriter): RowSink {
 }
 
 /** What `prepare` reads and writes, named as the user named them, for the overlap check. */
-function plannedPaths(args: CliArgs, output: string | null, statsPath: string | null): { inputs: NamedPath[]; outputs: NamedPath[] } {
+function plannedPaths(args: PrepareArgs, output: string | null, statsPath: string | null): { inputs: NamedPath[]; outputs: NamedPath[] } {
   const inputs: NamedPath[] = [];
   if (args.input !== '-') inputs.push({ flag: '--input', path: args.input });
   let tokenizerIsDir = false;
@@ -106,7 +118,9 @@ function plannedPaths(args: CliArgs, output: string | null, statsPath: string | 
   } catch {
     // Reported by loadTokenizer.
   }
-  const tokenizerFiles = tokenizerIsDir ? ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json'].map((f) => join(args.tokenizer, f)) : [args.tokenizer];
+  const tokenizerFiles = tokenizerIsDir
+    ? ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json'].map((f) => join(args.tokenizer, f))
+    : [args.tokenizer];
   inputs.push(...tokenizerFiles.map((path) => ({ flag: '--tokenizer', path })));
   if (args.chatTemplateFile !== null) inputs.push({ flag: '--chat-template', path: args.chatTemplateFile });
   if (args.promptTemplateFile !== null) inputs.push({ flag: '--prompt-template', path: args.promptTemplateFile });
@@ -116,10 +130,11 @@ function plannedPaths(args: CliArgs, output: string | null, statsPath: string | 
   return { inputs, outputs };
 }
 
-export async function runPrepare(args: CliArgs, rawOptions: PrepareOptions, version: string): Promise<void> {
-  const options = normalizePrepareOptions(rawOptions);
+async function runPrepare(args: PrepareArgs): Promise<number> {
+  const rawOptions = args.prepare;
+  const options = args.normalized;
   const toStdout = args.output === '-';
-  const output = shardName(withoutTrailingSeparators(args.output as string), options.shard);
+  const output = shardName(withoutTrailingSeparators(args.output), options.shard);
   const statsPath = args.stats === null ? null : shardName(args.stats, options.shard);
   // Refused before the tokenizer is even read: no run may destroy its own inputs, and a stats path that
   // cannot be written must fail now, not after the dataset was committed.
@@ -128,7 +143,10 @@ export async function runPrepare(args: CliArgs, rawOptions: PrepareOptions, vers
   if (statsPath !== null) checkWritableFile('--stats', statsPath);
   const loaded = loadTokenizer(args.tokenizer, { engine: args.engine, ...(args.backend === undefined ? {} : { backend: args.backend }) });
   const format = args.outputFormat ?? (toStdout ? 'jsonl' : formatFromPath(output));
-  if (format === null) throw new OptionError(`cannot tell the output format from ${JSON.stringify(output)}: name it .jsonl or .parquet, or pass --output-format jsonl|parquet|npy|bin`);
+  if (format === null)
+    throw new OptionError(
+      `cannot tell the output format from ${JSON.stringify(output)}: name it .jsonl or .parquet, or pass --output-format jsonl|parquet|npy|bin`,
+    );
   if (toStdout && format !== 'jsonl') throw new OptionError('only JSON lines can go to stdout (--output -)');
   const writeOptions = toStdout ? null : writerOptions(args, format, options, loaded);
   const input = await openRecords(args.input);
@@ -140,7 +158,18 @@ export async function runPrepare(args: CliArgs, rawOptions: PrepareOptions, vers
     const run = prepareBatches(loaded.tokenizer, input.source, {
       ...rawOptions,
       ...(args.maxLineBytes !== null ? { maxLineBytes: args.maxLineBytes } : {}),
-      ...(args.pack !== null ? { pack: { mode: args.pack.mode, blockSize: args.pack.blockSize, tail: args.pack.tail, truncation: options.truncation, padId: loaded.tokenizer.special_tokens.padId ?? 0, window: args.pack.window } } : {}),
+      ...(args.pack !== null
+        ? {
+            pack: {
+              mode: args.pack.mode,
+              blockSize: args.pack.blockSize,
+              tail: args.pack.tail,
+              truncation: options.truncation,
+              padId: loaded.tokenizer.special_tokens.padId ?? 0,
+              window: args.pack.window,
+            },
+          }
+        : {}),
     });
     report = run.report;
     for await (const batch of run.batches) {
@@ -155,10 +184,14 @@ export async function runPrepare(args: CliArgs, rawOptions: PrepareOptions, vers
     throw error;
   }
   const { totals, packing } = report;
-  if (!totals.balanced) throw new TokenshiftError('INTERNAL', `counters do not balance: ${totals.records} records, ${totals.rows} rows, ${totals.skipped.count} skipped (please report)`);
+  if (!totals.balanced)
+    throw new TokenshiftError(
+      'INTERNAL',
+      `counters do not balance: ${totals.records} records, ${totals.rows} rows, ${totals.skipped.count} skipped (please report)`,
+    );
   const metadata = {
     tool: 'tokenshift',
-    version,
+    version: packageVersion(),
     input: input.name,
     tokenizer: { file: loaded.file, sha256: loaded.sha256, ...loaded.tokenizer.special_tokens, chat_template: undefined },
     backend: loaded.tokenizer.backend,
@@ -200,8 +233,14 @@ export async function runPrepare(args: CliArgs, rawOptions: PrepareOptions, vers
     rows.push(['packed rows', packing.rows], ['pack efficiency', `${(100 * packing.efficiency).toFixed(2)}%`]);
     if (packing.fullyMaskedExamples > 0) rows.push(['  fully masked, left out', packing.fullyMaskedExamples]);
   }
-  rows.push(['output', toStdout ? 'stdout' : `${output} (${format})`], ['time', `${seconds.toFixed(2)} s, ${Math.round(totals.tokens / Math.max(seconds, 1e-9)).toLocaleString('en-US')} tok/s`]);
-  process.stderr.write(`tokenshift prepare: ${totals.records} records -> ${totals.rows} rows (records = rows + skipped: ${totals.balanced ? 'balanced' : 'NOT balanced'})\n${table(rows)}\n`);
+  rows.push(
+    ['output', toStdout ? 'stdout' : `${output} (${format})`],
+    ['time', `${seconds.toFixed(2)} s, ${Math.round(totals.tokens / Math.max(seconds, 1e-9)).toLocaleString('en-US')} tok/s`],
+  );
+  process.stderr.write(
+    `tokenshift prepare: ${totals.records} records -> ${totals.rows} rows (records = rows + skipped: ${totals.balanced ? 'balanced' : 'NOT balanced'})\n${table(rows)}\n`,
+  );
+  return 0;
 }
 
 /** "tokenizers-1.0: 1,443 records, tokenizers-0.23: 4 records": which engines tokenized the input. */
@@ -210,3 +249,9 @@ function engineSummary(engines: EngineRecords): string {
   if (used.length === 0) return 'none (nothing was tokenized)';
   return used.map(([name, n]) => `${name}: ${n.toLocaleString('en-US')} records`).join(', ');
 }
+
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+export const prepareCommand: Command<PrepareArgs> = { name: 'prepare', usage: USAGE, parse: parsePrepareArgs, run: runPrepare };

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 
 import { checkAlignment, type AlignmentReport } from '../align/check.js';
-import type { Shift } from '../prepare/options.js';
+import type { Shift } from '../twin/prepare/options.js';
 import { readDataset, type DatasetKind, type DatasetRow } from './readers.js';
 
 /** Rows given to `checkAlignment` for the convention verdict. */
@@ -158,12 +158,15 @@ export async function lintDataset(path: string, options: LintOptions = {}): Prom
   else if (kind !== 'bin' && fixedLength && report.rows > 0) report.packEfficiency = 1;
   const problems = report.problems;
   if (report.convention !== null) {
-    if (shift === null) problems.push(`no expected convention (pass --shift, or keep the ${path}.meta.json sidecar); the labels look like shift=${report.convention.detected}`);
+    if (shift === null)
+      problems.push(`no expected convention (pass --shift, or keep the ${path}.meta.json sidecar); the labels look like shift=${report.convention.detected}`);
     else if (report.convention.detected !== shift) problems.push(`labels follow ${report.convention.detected}, expected shift=${shift}`);
   }
   if (report.crossExampleLabels.count > 0) problems.push(`${report.crossExampleLabels.count} rows have a label that makes one packed example predict the next`);
-  if (report.positionsNotRestarting.count > 0) problems.push(`${report.positionsNotRestarting.count} rows have position ids that do not restart at 0 for each example`);
-  if (report.idsOutOfVocab.count > 0) problems.push(`${report.idsOutOfVocab.count} rows hold token ids outside the vocabulary of ${options.vocabSize} (made with another tokenizer?)`);
+  if (report.positionsNotRestarting.count > 0)
+    problems.push(`${report.positionsNotRestarting.count} rows have position ids that do not restart at 0 for each example`);
+  if (report.idsOutOfVocab.count > 0)
+    problems.push(`${report.idsOutOfVocab.count} rows hold token ids outside the vocabulary of ${options.vocabSize} (made with another tokenizer?)`);
   if (report.fullyMasked.count > 0) problems.push(`${report.fullyMasked.count} rows have no trained label`);
   report.ok = problems.length === 0;
   return report;

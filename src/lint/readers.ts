@@ -27,7 +27,10 @@ export function datasetKind(path: string): DatasetKind {
     if (files.includes('input_ids.npy')) return 'npy';
     if (files.some((f) => f.endsWith('.bin'))) return 'bin';
   }
-  throw new TokenshiftError('INPUT', `${path}: not a dataset tokenshift can read (a .jsonl or .parquet file, or a directory of .npy columns or lit-gpt .bin chunks)`);
+  throw new TokenshiftError(
+    'INPUT',
+    `${path}: not a dataset tokenshift can read (a .jsonl or .parquet file, or a directory of .npy columns or lit-gpt .bin chunks)`,
+  );
 }
 
 async function* jsonlRows(path: string): AsyncGenerator<DatasetRow> {
@@ -88,11 +91,17 @@ export function npyHeader(path: string): { dtype: '<i4' | '<i8'; shape: number[]
     const descr = /'descr':\s*'([^']+)'/.exec(dict)?.[1];
     const shapeText = /'shape':\s*\(([^)]*)\)/.exec(dict)?.[1];
     if (/'fortran_order':\s*True/.test(dict)) throw new TokenshiftError('INPUT', `${path}: Fortran-order arrays are not supported`);
-    if ((descr !== '<i4' && descr !== '<i8') || shapeText === undefined) throw new TokenshiftError('INPUT', `${path}: expected a little-endian int32 or int64 array, got ${descr}`);
-    const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
+    if ((descr !== '<i4' && descr !== '<i8') || shapeText === undefined)
+      throw new TokenshiftError('INPUT', `${path}: expected a little-endian int32 or int64 array, got ${descr}`);
+    const shape = shapeText
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '')
+      .map(Number);
     if (shape.length !== 2 || !shape.every((n) => Number.isSafeInteger(n) && n >= 0)) throw bad(`shape (${shapeText}) is not [rows, length]`);
     const dataBytes = (shape[0] as number) * (shape[1] as number) * (descr === '<i4' ? 4 : 8);
-    if (start + headerLength + dataBytes !== size) throw bad(`shape (${shapeText}) needs ${dataBytes} bytes of data, the file holds ${size - start - headerLength}`);
+    if (start + headerLength + dataBytes !== size)
+      throw bad(`shape (${shapeText}) needs ${dataBytes} bytes of data, the file holds ${size - start - headerLength}`);
     return { dtype: descr, shape, dataOffset: start + headerLength };
   } finally {
     closeSync(fd);
@@ -164,7 +173,9 @@ export function readLitChunk(path: string): { version: number; dtype: 'uint16' |
 }
 
 async function* binRows(dir: string): AsyncGenerator<DatasetRow> {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.bin')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.bin'))
+    .sort();
   for (const f of files) yield { input_ids: readLitChunk(join(dir, f)).tokens, labels: null };
 }
 

@@ -1,13 +1,16 @@
 // The public `pack(batch, options)`: prepared rows into rows of `blockSize` tokens, natively when the
-// addon loads (crates/tokenshift-core/src/pack), else with the TS twin (./algorithms.ts).
+// addon loads (crates/tokenshift-core/src/pack), else with the TS twin (src/twin/pack).
 
 import { MAX_ROW_TOKENS } from '../limits.js';
-import { loadNativeAddon } from '../backend/native-addon.js';
+import { nativeAddonFor, type BackendChoice } from '../backend/dispatch.js';
 import { typedNativeError } from '../backend/native-errors.js';
 import { OptionError } from '../errors.js';
-import type { Shift, Truncation } from '../prepare/options.js';
+import type { Shift, Truncation } from '../twin/prepare/options.js';
 import { describe } from '../validate.js';
-import { packBfd, packWrapped } from './algorithms.js';
+import { packBfd } from '../twin/pack/bfd.js';
+import type { NormalizedPackOptions, RawPacked } from '../twin/pack/mod.js';
+import { packWrapped } from '../twin/pack/wrapped.js';
+import { validateRows } from '../twin/rows.js';
 
 export interface PackOptions {
   /** `'bfd'`: whole examples, best-fit decreasing (fine-tuning). `'wrapped'`: one stream cut into windows (pretraining). */
@@ -22,27 +25,7 @@ export interface PackOptions {
   tail?: 'drop' | 'pad';
   /** wrapped with `tail: 'pad'`: the pad id (default 0). */
   padId?: number;
-  backend?: 'native' | 'ts';
-}
-
-export interface NormalizedPackOptions {
-  mode: 'bfd' | 'wrapped';
-  blockSize: number;
-  shift: Shift;
-  ignoreIndex: number;
-  truncation: Truncation;
-  tail: 'drop' | 'pad';
-  padId: number;
-}
-
-export interface RawPacked {
-  inputIds: Int32Array;
-  labels: Int32Array;
-  positionIds: Int32Array;
-  offsets: Uint32Array;
-  seqLens: Uint32Array;
-  seqOffsets: Uint32Array;
-  stats: { examples: number; rows: number; tokens: number; padTokens: number; truncatedExamples: number; droppedExamples: number; fullyMaskedExamples: number; droppedTailTokens: number };
+  backend?: BackendChoice;
 }
 
 /** Packed rows: `inputIds[offsets[r]..offsets[r+1]]` (same for labels and positionIds); row r holds examples of lengths `seqLens[seqOffsets[r]..seqOffsets[r+1]]`. */
@@ -100,7 +83,8 @@ export function normalizePackOptions(options: unknown, batch: PackInput): Normal
   const o = options as PackOptions;
   const bad = (name: string, message: string) => new OptionError(`invalid option \`${name}\`: ${message}`);
   if (o.mode !== 'bfd' && o.mode !== 'wrapped') throw bad('mode', `must be 'bfd' or 'wrapped', got ${describe(o.mode)}`);
-  if (!Number.isInteger(o.blockSize) || o.blockSize < 2 || o.blockSize > MAX_ROW_TOKENS) throw bad('blockSize', `must be a whole number between 2 and ${MAX_ROW_TOKENS}, got ${describe(o.blockSize)}`);
+  if (!Number.isInteger(o.blockSize) || o.blockSize < 2 || o.blockSize > MAX_ROW_TOKENS)
+    throw bad('blockSize', `must be a whole number between 2 and ${MAX_ROW_TOKENS}, got ${describe(o.blockSize)}`);
   const shift = o.shift ?? batch.shift;
   if (shift !== 'model' && shift !== 'data') throw bad('shift', `is required for rows without one: 'model' or 'data', got ${describe(shift)}`);
   if (o.truncation !== undefined && !['right', 'left', 'drop'].includes(o.truncation)) throw bad('truncation', `must be 'right', 'left' or 'drop'`);
@@ -122,16 +106,16 @@ export function pack(batch: PackInput, options: PackOptions): PackedBatch {
     throw new TypeError('batch must have inputIds and labels (Int32Array) and offsets (Uint32Array), e.g. a PreparedBatch');
   }
   const normalized = normalizePackOptions(options, batch);
-  const native = options.backend === 'ts' ? undefined : loadNativeAddon();
+  const addon = nativeAddonFor(options.backend, 'pack');
   let raw: RawPacked;
-  if (native !== undefined && 'addon' in native) {
+  if (addon !== null) {
     try {
-      raw = native.addon.pack(batch.inputIds, batch.labels, batch.offsets, JSON.stringify(normalized));
+      raw = addon.pack(batch.inputIds, batch.labels, batch.offsets, JSON.stringify(normalized));
     } catch (error) {
       throw typedNativeError(error, OptionError);
     }
   } else {
-    if (options.backend === 'native') throw new OptionError('backend: native was asked for but the addon did not load');
+    validateRows(batch);
     raw = normalized.mode === 'bfd' ? packBfd(batch, normalized) : packWrapped(batch, normalized);
   }
   return new PackedBatch(raw, normalized);

@@ -4,10 +4,11 @@
 import { OptionError } from '../errors.js';
 import type { EngineRecords, OversizedLines, PreparerBackend } from '../backend/types.js';
 import { resolveThreads } from '../threads.js';
-import { backendOf, type Tokenizer } from '../tokenizer.js';
+import { backendOf } from '../backend/registry.js';
+import type { Tokenizer } from '../tokenizer.js';
 import { describe } from '../validate.js';
-import { normalizePrepareOptions, type NormalizedPrepareOptions, type PrepareOptions } from './options.js';
-import { RECORD_STATUS, type RawPrepared, type RecordStatusName } from './status.js';
+import { normalizePrepareOptions, type NormalizedPrepareOptions, type PrepareOptions } from '../twin/prepare/options.js';
+import { RECORD_STATUS, type RawPrepared, type RecordStatusName } from '../twin/prepare/stats.js';
 
 /** One training row, as trainers take it. */
 export interface TrainingRow {
@@ -164,10 +165,14 @@ export class Preparer {
    * Each line is checked for UTF-8 on its own. `oversized`: lines a reader left out (as blank lines) for their
    * size; they are unreadable records, failing or skipped per `onError`.
    */
-  async prepareJsonLinesBytes(bytes: Uint8Array, options?: { firstRecordNumber?: number; signal?: AbortSignal; oversized?: OversizedLines }): Promise<PreparedBatch> {
+  async prepareJsonLinesBytes(
+    bytes: Uint8Array,
+    options?: { firstRecordNumber?: number; signal?: AbortSignal; oversized?: OversizedLines },
+  ): Promise<PreparedBatch> {
     if (!(bytes instanceof Uint8Array)) throw new TypeError(`bytes must be a Uint8Array or Buffer, got ${describe(bytes)}`);
     const first = options?.firstRecordNumber ?? this.options.firstRecordNumber;
-    if (!Number.isInteger(first) || first < 1 || first > 0xffffffff) throw new TypeError(`firstRecordNumber must be a whole number from 1, got ${describe(first)}`);
+    if (!Number.isInteger(first) || first < 1 || first > 0xffffffff)
+      throw new TypeError(`firstRecordNumber must be a whole number from 1, got ${describe(first)}`);
     options?.signal?.throwIfAborted();
     const raw = await this.backend.prepareBytesAsync(bytes, first, options?.oversized ?? { lines: [], limit: 0 }, this.threads, options?.signal);
     return new PreparedBatch(raw, { ...this.options, firstRecordNumber: first });
@@ -190,7 +195,9 @@ export const MAX_RECORDS_PER_CALL = 2 ** 22;
 function recordLines(records: readonly unknown[]): string {
   if (!Array.isArray(records)) throw new TypeError(`records must be an array, got ${describe(records)}`);
   if (records.length > MAX_RECORDS_PER_CALL) {
-    throw new OptionError(`invalid option \`records\`: one call takes at most ${MAX_RECORDS_PER_CALL} records, got ${records.length}: stream larger inputs (prepareIter, prepareStream, or the CLI)`);
+    throw new OptionError(
+      `invalid option \`records\`: one call takes at most ${MAX_RECORDS_PER_CALL} records, got ${records.length}: stream larger inputs (prepareIter, prepareStream, or the CLI)`,
+    );
   }
   const lines = new Array<string>(records.length);
   for (let i = 0; i < records.length; i++) lines[i] = JSON.stringify(records[i]) ?? 'null';

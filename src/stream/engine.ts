@@ -51,7 +51,13 @@ export function checkChunking(options: ChunkingOptions): Required<Omit<ChunkingO
 }
 
 /** Line chunks of a source, with the bytes consumed. */
-async function* lineChunks(source: RecordSource, chunkBytes: number, maxLineBytes: number, progress: ChunkProgress, stopAtOversized: boolean): AsyncGenerator<LineChunk> {
+async function* lineChunks(
+  source: RecordSource,
+  chunkBytes: number,
+  maxLineBytes: number,
+  progress: ChunkProgress,
+  stopAtOversized: boolean,
+): AsyncGenerator<LineChunk> {
   const chunker = new LineChunker(chunkBytes, maxLineBytes, stopAtOversized);
   let bytes: boolean | null = null;
   for await (const item of source as AsyncIterable<unknown>) {
@@ -70,7 +76,12 @@ async function* lineChunks(source: RecordSource, chunkBytes: number, maxLineByte
  * Prepared batches of `source`, in input order. Record numbers are line numbers (one object = one line).
  * At most `inflight` chunks are held at once, so memory is bounded when the consumer is slow.
  */
-export async function* preparedBatches(preparer: Preparer, source: RecordSource, options: ChunkingOptions = {}, progress: ChunkProgress = { bytes: 0 }): AsyncGenerator<PreparedBatch> {
+export async function* preparedBatches(
+  preparer: Preparer,
+  source: RecordSource,
+  options: ChunkingOptions = {},
+  progress: ChunkProgress = { bytes: 0 },
+): AsyncGenerator<PreparedBatch> {
   const { chunkBytes, maxLineBytes, inflight } = checkChunking(options);
   const signal = options.signal;
   const queue: Promise<PreparedBatch>[] = [];
@@ -88,4 +99,3 @@ export async function* preparedBatches(preparer: Preparer, source: RecordSource,
   }
   while (queue.length > 0) yield await (queue.shift() as Promise<PreparedBatch>);
 }
-

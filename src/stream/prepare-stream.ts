@@ -1,11 +1,11 @@
 // The public streaming API: `prepareIter(source, options)` (async iterable) and
-// `prepareStream(tokenizer, options)` (a Node Transform). Both yield PreparedBatch objects (many rows
+// `prepareStream(tokenizer, options)` (a Node Duplex). Both yield PreparedBatch objects (many rows
 // as flat typed arrays), or PackedBatch objects with `pack`, in input order.
 
-import { Transform, type TransformCallback } from 'node:stream';
+import { Duplex } from 'node:stream';
 
 import type { PackedBatch, PackOptions } from '../pack/pack.js';
-import type { PrepareOptions } from '../prepare/options.js';
+import type { PrepareOptions } from '../twin/prepare/options.js';
 import { createPreparer, type PreparedBatch } from '../prepare/preparer.js';
 import type { Tokenizer } from '../tokenizer.js';
 import { checkChunking, preparedBatches, type ChunkingOptions, type ChunkProgress, type RecordSource } from './engine.js';
@@ -42,11 +42,18 @@ function split(options: StreamPrepareOptions): { prepare: PrepareOptions; chunki
 }
 
 /** Batches of `source` (JSON-lines bytes/strings, or record objects) with a live report. */
-export function prepareBatches(tokenizer: Tokenizer, source: RecordSource, options: StreamPrepareOptions): { batches: AsyncGenerator<PreparedBatch | PackedBatch>; report: StreamReport } {
+export function prepareBatches(
+  tokenizer: Tokenizer,
+  source: RecordSource,
+  options: StreamPrepareOptions,
+): { batches: AsyncGenerator<PreparedBatch | PackedBatch>; report: StreamReport } {
   const { prepare, chunking, pack } = split(options);
   const preparer = createPreparer(tokenizer, prepare);
   const progress: ChunkProgress = { bytes: 0 };
-  const packer = pack === undefined ? null : new WindowPacker({ ...pack, shift: preparer.options.shift, ignoreIndex: pack.ignoreIndex ?? preparer.options.ignoreIndex }, pack.window);
+  const packer =
+    pack === undefined
+      ? null
+      : new WindowPacker({ ...pack, shift: preparer.options.shift, ignoreIndex: pack.ignoreIndex ?? preparer.options.ignoreIndex }, pack.window);
   const report: StreamReport = { totals: emptyTotals(), packing: packer?.totals ?? null, bytes: 0 };
   async function* run(): AsyncGenerator<PreparedBatch | PackedBatch> {
     for await (const batch of preparedBatches(preparer, source, chunking, progress)) {
@@ -71,78 +78,25 @@ export function prepareIter(source: RecordSource, options: PrepareIterOptions): 
 }
 
 /**
- * A Transform: write JSON-lines bytes/strings or record objects, read PreparedBatch (or PackedBatch)
- * objects in order. Backpressure holds: at most `inflight` chunks are prepared ahead of a slow reader.
- * Errors (naming the record's line number) reach the `error` event; `signal` aborts. `report` holds
- * the counters; it is complete when the stream ends.
+ * A Duplex (`Duplex.from` over an async generator): write JSON-lines bytes/strings or record objects, read
+ * PreparedBatch (or PackedBatch) objects in order. Backpressure is Node's own: a written item is taken only
+ * when the generator asks for the next one, so at most `inflight` chunks are prepared ahead of a slow reader.
+ * Errors (naming the record's line number) reach the `error` event; `signal` aborts. `report` holds the
+ * counters; it is complete when the stream ends.
  */
-export function prepareStream(tokenizer: Tokenizer, options: StreamPrepareOptions): Transform & { report: StreamReport } {
-  // Records are handed from the writable side to the generator through a small queue.
-  const waiting: { item: unknown; done: () => void }[] = [];
-  let wake: (() => void) | null = null;
-  let ended = false;
-  async function* source(): AsyncGenerator<unknown> {
-    for (;;) {
-      const next = waiting.shift();
-      if (next !== undefined) {
-        next.done();
-        yield next.item;
-      } else if (ended) {
-        return;
-      } else {
-        await new Promise<void>((resolve) => (wake = resolve));
-      }
-    }
-  }
-  const notify = () => {
-    const w = wake;
-    wake = null;
-    w?.();
-  };
-  const { batches, report } = prepareBatches(tokenizer, source(), options);
-  let pump: Promise<void> | null = null;
-  const stream = new Transform({
-    writableObjectMode: true,
-    readableObjectMode: true,
-    writableHighWaterMark: 16,
-    readableHighWaterMark: 1,
-    transform(item: unknown, _encoding: BufferEncoding, callback: TransformCallback) {
-      // The callback runs when the generator takes the item, so a slow reader stalls the writer.
-      waiting.push({ item, done: () => callback() });
-      notify();
-      pump ??= run();
-    },
-    flush(callback: TransformCallback) {
-      ended = true;
-      notify();
-      void (pump ??= run()).then(() => {
-        if (!stream.destroyed) callback();
-      });
-    },
-    destroy(error, callback) {
-      ended = true;
-      notify();
-      void batches.return(undefined);
-      callback(error);
-    },
-  });
-  /** Moves batches to the readable side; never rejects (a failure destroys the stream instead). */
-  async function run(): Promise<void> {
+export function prepareStream(tokenizer: Tokenizer, options: StreamPrepareOptions): Duplex & { report: StreamReport } {
+  let written: AsyncIterable<unknown> | null = null;
+  // The engine starts iterating its source on the first read, by which time Duplex.from has handed us the writable side.
+  const source: AsyncIterable<unknown> = { [Symbol.asyncIterator]: () => (written as AsyncIterable<unknown>)[Symbol.asyncIterator]() };
+  const { batches, report } = prepareBatches(tokenizer, source, options);
+  const stream = Duplex.from(async function* (input: AsyncIterable<unknown>) {
+    written = input;
     try {
-      for await (const batch of batches) {
-        if (stream.destroyed) return;
-        if (!stream.push(batch)) await new Promise<void>((resolve) => stream.once('drain-readable', resolve));
-      }
-    } catch (error) {
-      stream.destroy(error instanceof Error ? error : new Error(String(error)));
+      yield* batches;
+    } finally {
+      await batches.return(undefined);
     }
-  }
-  // Transform has no 'drain' on its readable side; `_read` is called when the reader wants more.
-  const read = stream._read.bind(stream);
-  stream._read = (size: number) => {
-    stream.emit('drain-readable');
-    read(size);
-  };
+  });
   options.signal?.addEventListener('abort', () => stream.destroy(options.signal?.reason as Error), { once: true });
   return Object.assign(stream, { report });
 }

@@ -4,12 +4,7 @@
 // window, so the rows are exactly those of packing the whole stream at once.
 
 import { pack, type PackedBatch, type PackOptions } from '../pack/pack.js';
-
-interface Csr {
-  inputIds: Int32Array;
-  labels: Int32Array;
-  offsets: Uint32Array;
-}
+import { concatRows, type CsrRows } from '../twin/rows.js';
 
 export interface PackTotals {
   examples: number;
@@ -24,29 +19,21 @@ export interface PackTotals {
   efficiency: number;
 }
 
-/** Rows of several batches as one CSR batch. */
-export function concatRows(batches: readonly Csr[]): Csr {
-  const rows = batches.reduce((n, b) => n + b.offsets.length - 1, 0);
-  const tokens = batches.reduce((n, b) => n + b.inputIds.length, 0);
-  const out = { inputIds: new Int32Array(tokens), labels: new Int32Array(tokens), offsets: new Uint32Array(rows + 1) };
-  let row = 0;
-  let at = 0;
-  for (const b of batches) {
-    out.inputIds.set(b.inputIds, at);
-    out.labels.set(b.labels, at);
-    const n = b.offsets.length - 1;
-    for (let r = 1; r <= n; r++) out.offsets[row + r] = at + (b.offsets[r] as number);
-    row += n;
-    at += b.inputIds.length;
-  }
-  return out;
-}
-
 export class WindowPacker {
-  private buffered: Csr[] = [];
+  private buffered: CsrRows[] = [];
   private examples = 0;
-  private carry: Csr | null = null;
-  readonly totals: PackTotals = { examples: 0, rows: 0, tokens: 0, padTokens: 0, truncatedExamples: 0, droppedExamples: 0, fullyMaskedExamples: 0, droppedTailTokens: 0, efficiency: 0 };
+  private carry: CsrRows | null = null;
+  readonly totals: PackTotals = {
+    examples: 0,
+    rows: 0,
+    tokens: 0,
+    padTokens: 0,
+    truncatedExamples: 0,
+    droppedExamples: 0,
+    fullyMaskedExamples: 0,
+    droppedTailTokens: 0,
+    efficiency: 0,
+  };
 
   constructor(
     private readonly options: PackOptions & { shift: NonNullable<PackOptions['shift']> },
@@ -54,7 +41,7 @@ export class WindowPacker {
     private readonly window = 20_000,
   ) {}
 
-  push(batch: Csr): PackedBatch[] {
+  push(batch: CsrRows): PackedBatch[] {
     if (batch.offsets.length <= 1) return [];
     this.buffered.push(batch);
     this.examples += batch.offsets.length - 1;

@@ -1,7 +1,8 @@
 // Options of `createDatasetWriter`: the output format and what each format needs to know.
 
+import type { BackendChoice } from '../backend/dispatch.js';
 import { OptionError } from '../errors.js';
-import type { Shift } from '../prepare/options.js';
+import type { Shift } from '../twin/prepare/options.js';
 import { MAX_CHUNK_TOKENS, MAX_ROW_TOKENS } from '../limits.js';
 import { describe } from '../validate.js';
 
@@ -31,7 +32,7 @@ export interface WriterOptions {
   shift?: Shift;
   /** npy, bin: write into a non-empty directory that no tokenshift run wrote (only files of the new names are replaced). */
   overwrite?: boolean;
-  backend?: 'native' | 'ts';
+  backend?: BackendChoice;
 }
 
 /** What the writers receive: every field present, as the Rust core's `WriterOptions` takes it. */
@@ -63,18 +64,27 @@ export function normalizeWriterOptions(path: string, options: WriterOptions): No
   if (format === null) throw bad('format', `cannot tell the format from ${JSON.stringify(path)}: pass one of ${OUTPUT_FORMATS.join(', ')}`);
   if (!OUTPUT_FORMATS.includes(format)) throw bad('format', `must be one of ${OUTPUT_FORMATS.join(', ')}, got ${describe(format)}`);
   const whole = (name: string, v: unknown, min: number, max = Number.MAX_SAFE_INTEGER) => {
-    if (v !== undefined && (!Number.isSafeInteger(v) || (v as number) < min || (v as number) > max)) throw bad(name, max === Number.MAX_SAFE_INTEGER ? `must be a whole number of at least ${min}, got ${describe(v)}` : `must be between ${min} and ${max}, got ${describe(v)}`);
+    if (v !== undefined && (!Number.isSafeInteger(v) || (v as number) < min || (v as number) > max))
+      throw bad(
+        name,
+        max === Number.MAX_SAFE_INTEGER
+          ? `must be a whole number of at least ${min}, got ${describe(v)}`
+          : `must be between ${min} and ${max}, got ${describe(v)}`,
+      );
   };
   whole('length', options.length, 1, MAX_ROW_TOKENS);
   whole('vocabSize', options.vocabSize, 1);
   whole('chunkSize', options.chunkSize, 1, MAX_CHUNK_TOKENS);
   whole('sepId', options.sepId, 0);
-  if (options.overwrite !== undefined && typeof options.overwrite !== 'boolean') throw bad('overwrite', `must be true or false, got ${describe(options.overwrite)}`);
+  if (options.overwrite !== undefined && typeof options.overwrite !== 'boolean')
+    throw bad('overwrite', `must be true or false, got ${describe(options.overwrite)}`);
   if (options.side !== undefined && options.side !== 'right' && options.side !== 'left') throw bad('side', "must be 'right' or 'left'");
   if (options.dtype !== undefined && options.dtype !== 'int32' && options.dtype !== 'int64') throw bad('dtype', "must be 'int32' or 'int64'");
   if (options.shift !== undefined && options.shift !== 'model' && options.shift !== 'data') throw bad('shift', "must be 'model' or 'data'");
-  if (options.prefix !== undefined && (typeof options.prefix !== 'string' || !/^[\w.-]+$/.test(options.prefix))) throw bad('prefix', 'must be a file-name prefix (letters, digits, _ . -)');
-  if (format === 'npy' && options.length === undefined) throw bad('length', 'npy arrays are rectangular: give the row length (CLI: --length N; packed rows use the block size)');
+  if (options.prefix !== undefined && (typeof options.prefix !== 'string' || !/^[\w.-]+$/.test(options.prefix)))
+    throw bad('prefix', 'must be a file-name prefix (letters, digits, _ . -)');
+  if (format === 'npy' && options.length === undefined)
+    throw bad('length', 'npy arrays are rectangular: give the row length (CLI: --length N; packed rows use the block size)');
   if (format === 'bin') {
     if (options.vocabSize === undefined) throw bad('vocabSize', 'the bin format needs the vocabulary size to pick uint16 or int32');
     if (options.sepId === undefined) throw bad('sepId', 'the bin format fills the last chunk with a separator id (TinyLlama: BOS)');

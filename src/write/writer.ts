@@ -4,11 +4,12 @@
 
 import { writeFileSync } from 'node:fs';
 
-import { loadNativeAddon, type NativeAddon } from '../backend/native-addon.js';
+import { nativeAddonFor } from '../backend/dispatch.js';
+import type { NativeAddon } from '../backend/native-addon.js';
 import { typedNativeError } from '../backend/native-errors.js';
 import { NativeUnavailableError, TokenshiftError, WriteError } from '../errors.js';
 import { normalizeWriterOptions, type NormalizedWriterOptions, type WriterOptions } from './options.js';
-import { checkRowColumns, validateRows, type RowColumns } from './rows.js';
+import { checkRowColumns, validateRows, type RowColumns } from '../twin/rows.js';
 import type { FormatWriter, WriteSummary } from './ts/format-writer.js';
 import { JsonlWriter } from './ts/jsonl.js';
 import { LitBinWriter } from './ts/litbin.js';
@@ -171,8 +172,6 @@ export function createDatasetWriter(path: string, options: WriterOptions = {}): 
   // `out/` and `out` are the same output, and its sidecar is `out.meta.json` beside it, not inside it.
   path = withoutTrailingSeparators(path);
   const normalized = normalizeWriterOptions(path, options);
-  const native = options.backend === 'ts' ? undefined : loadNativeAddon();
-  if (native !== undefined && 'addon' in native) return new NativeDatasetWriter(path, normalized, native.addon);
-  if (options.backend === 'native') throw new NativeUnavailableError('backend: native was asked for but the addon did not load');
-  return new TsDatasetWriter(path, normalized);
+  const addon = nativeAddonFor(options.backend, 'createDatasetWriter');
+  return addon === null ? new TsDatasetWriter(path, normalized) : new NativeDatasetWriter(path, normalized, addon);
 }

@@ -78,6 +78,15 @@ impl Error {
     }
 }
 
+/// A bad record: its number, the field at fault and what is wrong with it.
+pub fn record_error(record: u32, field: &str, message: &str) -> Error {
+    Error::Record {
+        record,
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Error;

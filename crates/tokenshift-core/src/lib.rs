@@ -2,7 +2,8 @@
 //!
 //! Data flows one way, one module per stage:
 //! `tokenizer` (load + encode) → `batch` (flat CSR buffers across threads) → `prepare` (records →
-//! trainable tokens → labels → truncation) → `align` (checking a dataset's label convention).
+//! trainable tokens → labels → truncation) → `pack` → `collate` → `write`, all on `rows` (CSR rows);
+//! `align` checks a dataset's label convention. ARCHITECTURE.md has the whole map.
 //! Nothing here knows about Node; the `tokenshift-node` crate only converts types.
 
 pub mod align;
@@ -13,6 +14,7 @@ pub mod error;
 pub mod limits;
 pub mod pack;
 pub mod prepare;
+pub mod rows;
 pub mod threads;
 pub mod tokenizer;
 pub mod write;

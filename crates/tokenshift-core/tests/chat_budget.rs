@@ -7,8 +7,9 @@ use common::{fixture_files, shared_dir};
 use std::path::Path;
 
 use serde_json::Value;
+use tokenshift_core::chat::budget::{input_bytes, RenderBudget};
 use tokenshift_core::chat::conversation::conversation_from_record;
-use tokenshift_core::chat::template::{input_bytes, RenderBudget, RenderInput};
+use tokenshift_core::chat::template::RenderInput;
 use tokenshift_core::chat::turns::{trained_spans_within, TrainOn};
 use tokenshift_core::chat::ChatTemplate;
 use tokenshift_core::TokenizerCore;

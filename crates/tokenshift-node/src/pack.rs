@@ -2,7 +2,8 @@ use napi::bindgen_prelude::{BigInt64Array, Int32Array, Uint32Array};
 use napi::Either;
 use napi_derive::napi;
 use tokenshift_core::collate::{collate as collate_rows, CollateOptions};
-use tokenshift_core::pack::{pack as pack_rows, PackOptions, Rows};
+use tokenshift_core::pack::{pack as pack_rows, PackOptions};
+use tokenshift_core::rows::Rows;
 
 use crate::guard::guard;
 

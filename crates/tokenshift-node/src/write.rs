@@ -4,10 +4,8 @@ use std::sync::{Arc, Mutex};
 use napi::bindgen_prelude::{AsyncTask, Int32Array, Uint32Array};
 use napi::{Env, Task};
 use napi_derive::napi;
-use tokenshift_core::pack::Rows;
-use tokenshift_core::write::{
-    create_writer, sidecar, DatasetWriter, PackedColumns, RowBatch, WriterOptions,
-};
+use tokenshift_core::rows::{PackedColumns, RowBatch, Rows};
+use tokenshift_core::write::{create_writer, sidecar, DatasetWriter, WriterOptions};
 use tokenshift_core::Error;
 
 use crate::guard::guard;

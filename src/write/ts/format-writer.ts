@@ -1,6 +1,6 @@
 // What every TypeScript format writer implements (twin of the Rust `DatasetWriter` trait).
 
-import type { PackedColumns, RowColumns } from '../rows.js';
+import type { PackedColumns, RowColumns } from '../../twin/rows.js';
 
 export interface WriteSummary {
   format: string;

@@ -5,7 +5,7 @@ import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { writeAll } from './write-all.js';
 import { basename } from 'node:path';
 
-import type { PackedColumns, RowColumns } from '../rows.js';
+import type { PackedColumns, RowColumns } from '../../twin/rows.js';
 import type { FormatWriter, WriteSummary } from './format-writer.js';
 import { PendingPath } from './pending.js';
 

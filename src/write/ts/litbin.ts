@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 import { OptionError } from '../../errors.js';
 import type { NormalizedWriterOptions } from '../options.js';
-import type { PackedColumns, RowColumns } from '../rows.js';
+import type { PackedColumns, RowColumns } from '../../twin/rows.js';
 import type { FormatWriter, WriteSummary } from './format-writer.js';
 import { PendingPath } from './pending.js';
 
@@ -70,7 +70,10 @@ export class LitBinWriter implements FormatWriter {
       const ids = rows.inputIds.subarray(a, b);
       if (this.uint16) {
         const wide = ids.find((id) => id < 0 || id > 0xffff);
-        if (wide !== undefined) throw new OptionError(`invalid option \`vocabSize\`: token id ${wide} in row ${this.rows + r} does not fit uint16; pass the tokenizer's vocabulary size`);
+        if (wide !== undefined)
+          throw new OptionError(
+            `invalid option \`vocabSize\`: token id ${wide} in row ${this.rows + r} does not fit uint16; pass the tokenizer's vocabulary size`,
+          );
       }
       let masked = 0;
       for (let i = a; i < b; i++) if (rows.labels[i] === this.options.ignoreIndex) masked++;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 import { collate } from '../../collate/collate.js';
 import type { NormalizedWriterOptions } from '../options.js';
-import type { PackedColumns, RowColumns } from '../rows.js';
+import type { PackedColumns, RowColumns } from '../../twin/rows.js';
 import type { FormatWriter, WriteSummary } from './format-writer.js';
 import { PendingPath } from './pending.js';
 
@@ -64,8 +64,20 @@ export class NpyWriter implements FormatWriter {
       const b = rows.offsets[last] as number;
       const offsets = rows.offsets.slice(first, last + 1).map((o) => o - a);
       const c = collate(
-        { inputIds: rows.inputIds.subarray(a, b), labels: rows.labels.subarray(a, b), offsets, ...(packed ? { positionIds: packed.positionIds.subarray(a, b) } : {}) },
-        { length: this.length, side: this.options.side, padId: this.options.padId, ignoreIndex: this.options.ignoreIndex, dtype: this.options.dtype, backend: 'ts' },
+        {
+          inputIds: rows.inputIds.subarray(a, b),
+          labels: rows.labels.subarray(a, b),
+          offsets,
+          ...(packed ? { positionIds: packed.positionIds.subarray(a, b) } : {}),
+        },
+        {
+          length: this.length,
+          side: this.options.side,
+          padId: this.options.padId,
+          ignoreIndex: this.options.ignoreIndex,
+          dtype: this.options.dtype,
+          backend: 'ts',
+        },
       );
       [c.input_ids, c.labels, c.attention_mask, c.position_ids].forEach((values, i) => writeAll(this.fds[i] as number, littleEndianBytes(values)));
       this.rows += c.shape[0];

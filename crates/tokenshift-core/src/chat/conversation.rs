@@ -3,8 +3,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::error::record_error;
 use crate::error::Result;
-use crate::prepare::records::record_error;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Conversation {

@@ -1,7 +1,10 @@
 //! Chat conversations: rendering with the model's Jinja chat template, as Transformers renders it.
 
+pub mod budget;
 pub mod conversation;
+mod strftime;
 pub mod template;
+mod tojson;
 pub mod turns;
 
 pub use template::{ChatTemplate, RenderInput};

@@ -11,6 +11,9 @@ use minijinja::value::Serde;
 use minijinja::{Environment, Error as JinjaError, ErrorKind, Value};
 use serde_json::Value as Json;
 
+use super::budget::{input_bytes, RenderBudget, RENDER_FUEL_BASE, RENDER_FUEL_PER_INPUT_BYTE};
+use super::strftime::strftime_now;
+use super::tojson::tojson;
 use crate::error::{Error, Result};
 
 const NAME: &str = "chat_template";
@@ -26,37 +29,9 @@ pub struct RenderInput<'a> {
     pub special_tokens: Vec<(&'static str, String)>,
 }
 
-/// Work a template may do for one record, in minijinja fuel (one instruction, or 64 bytes of data
-/// produced or visited): `RENDER_FUEL_BASE + RENDER_FUEL_PER_INPUT_BYTE * bytes of the conversation`,
-/// shared by all renders of the record (the full conversation and one prefix per trained turn). The
-/// bundled templates use under 1/8 of it on every shared conversation (tested); a template that doubles
-/// a string in a loop, nests loops or recurses runs out and fails with an error naming the record,
-/// instead of taking the process down. Memory is bounded with it: at most 64 bytes per fuel.
-/// Twin: `src/chat/template.ts` (same numbers, its own accounting).
-pub const RENDER_FUEL_BASE: u64 = 1 << 20;
-pub const RENDER_FUEL_PER_INPUT_BYTE: u64 = 64;
-
 /// minijinja's fuel is set per environment, so the template is compiled once per budget tier and each
 /// render runs in the largest tier its record's remaining budget covers (the smallest at least).
 const FUEL_TIERS: [u64; 5] = [1 << 20, 1 << 22, 1 << 24, 1 << 26, 1 << 28];
-
-/// What is left of one record's template work budget.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RenderBudget {
-    pub total: u64,
-    pub remaining: u64,
-}
-
-impl RenderBudget {
-    pub fn for_input(input_bytes: u64) -> Self {
-        let total =
-            RENDER_FUEL_BASE.saturating_add(RENDER_FUEL_PER_INPUT_BYTE.saturating_mul(input_bytes));
-        Self {
-            total,
-            remaining: total,
-        }
-    }
-}
 
 pub struct ChatTemplate {
     source: String,
@@ -204,30 +179,6 @@ impl RenderValues {
     }
 }
 
-/// The size a template's work budget scales with: the conversation's text and structure.
-pub fn input_bytes(input: &RenderInput) -> u64 {
-    let special: usize = input.special_tokens.iter().map(|(_, v)| v.len()).sum();
-    json_bytes(input.messages)
-        + input.tools.map_or(0, json_bytes)
-        + input.documents.map_or(0, json_bytes)
-        + special as u64
-}
-
-/// Bytes of strings and keys plus a few per value: close to the JSON text's length, without writing it.
-pub fn json_bytes(value: &Json) -> u64 {
-    match value {
-        Json::String(s) => s.len() as u64 + 2,
-        Json::Array(items) => 2 + items.iter().map(|v| 1 + json_bytes(v)).sum::<u64>(),
-        Json::Object(map) => {
-            2 + map
-                .iter()
-                .map(|(k, v)| k.len() as u64 + 4 + json_bytes(v))
-                .sum::<u64>()
-        }
-        _ => 8,
-    }
-}
-
 fn out_of_fuel(budget: &RenderBudget) -> Error {
     template_error_text(&format!(
         "exceeded its work limit ({} fuel for this record: {RENDER_FUEL_BASE} + {RENDER_FUEL_PER_INPUT_BYTE} per byte of the conversation); a template that loops, recurses or builds large strings this much is not a chat template",
@@ -292,166 +243,6 @@ fn raise_exception(message: String) -> std::result::Result<Value, JinjaError> {
     Err(JinjaError::new(ErrorKind::InvalidOperation, message))
 }
 
-/// `strftime_now(format)` with the current UTC time; supports the directives chat templates use.
-fn strftime_now(format: String) -> std::result::Result<Value, JinjaError> {
-    let seconds = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    Ok(Value::from(format_utc(seconds, &format)))
-}
-
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-const DAYS: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
-
-/// Formats a Unix time as UTC with a subset of `strftime` (%Y %m %d %B %b %A %a %H %M %S %%).
-pub fn format_utc(seconds: i64, format: &str) -> String {
-    let days = seconds.div_euclid(86_400);
-    let secs = seconds.rem_euclid(86_400);
-    // Civil-from-days (Howard Hinnant), valid for the proleptic Gregorian calendar.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let weekday = (days + 3).rem_euclid(7) as usize; // 1970-01-01 was a Thursday
-    let month_name = MONTHS[(month - 1) as usize];
-    let mut out = String::new();
-    let mut chars = format.chars();
-    while let Some(c) = chars.next() {
-        if c != '%' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('Y') => {
-                let _ = write!(out, "{year}");
-            }
-            Some('m') => {
-                let _ = write!(out, "{month:02}");
-            }
-            Some('d') => {
-                let _ = write!(out, "{day:02}");
-            }
-            Some('B') => out.push_str(month_name),
-            Some('b') => out.push_str(&month_name[..3]),
-            Some('A') => out.push_str(DAYS[weekday]),
-            Some('a') => out.push_str(&DAYS[weekday][..3]),
-            Some('H') => {
-                let _ = write!(out, "{:02}", secs / 3600);
-            }
-            Some('M') => {
-                let _ = write!(out, "{:02}", secs / 60 % 60);
-            }
-            Some('S') => {
-                let _ = write!(out, "{:02}", secs % 60);
-            }
-            Some('%') => out.push('%'),
-            Some(other) => {
-                out.push('%');
-                out.push(other);
-            }
-            None => out.push('%'),
-        }
-    }
-    out
-}
-
-/// Python's `json.dumps(value, ensure_ascii=False, indent=indent)`: `", "` and `": "` separators,
-/// keys in insertion order, no HTML escaping (minijinja's own `tojson` escapes `<`, `>`, `&`, `'`).
-fn tojson(value: Value, indent: Option<Value>) -> std::result::Result<Value, JinjaError> {
-    let json: Json = serde_json::to_value(&value)
-        .map_err(|e| JinjaError::new(ErrorKind::InvalidOperation, format!("tojson: {e}")))?;
-    let indent = match indent {
-        Some(v) if !v.is_none() && !v.is_undefined() => Some(usize::try_from(v).map_err(|_| {
-            JinjaError::new(
-                ErrorKind::InvalidOperation,
-                "tojson: indent must be a whole number",
-            )
-        })?),
-        _ => None,
-    };
-    let mut out = String::new();
-    write_python_json(&json, indent, 0, &mut out);
-    Ok(Value::from_safe_string(out))
-}
-
-pub fn write_python_json(value: &Json, indent: Option<usize>, depth: usize, out: &mut String) {
-    let newline = |out: &mut String, depth: usize| {
-        if let Some(width) = indent {
-            out.push('\n');
-            out.push_str(&" ".repeat(width * depth));
-        }
-    };
-    let (item_sep, key_sep) = if indent.is_some() {
-        (",", ": ")
-    } else {
-        (", ", ": ")
-    };
-    match value {
-        Json::Array(items) if !items.is_empty() => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(item_sep);
-                }
-                newline(out, depth + 1);
-                write_python_json(item, indent, depth + 1, out);
-            }
-            newline(out, depth);
-            out.push(']');
-        }
-        Json::Object(map) if !map.is_empty() => {
-            out.push('{');
-            for (i, (key, item)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(item_sep);
-                }
-                newline(out, depth + 1);
-                out.push_str(&Json::String(key.clone()).to_string());
-                out.push_str(key_sep);
-                write_python_json(item, indent, depth + 1, out);
-            }
-            newline(out, depth);
-            out.push('}');
-        }
-        Json::Number(n) if n.is_f64() => {
-            // Python prints floats with a fractional part ("1.0"); serde_json agrees except for integral values.
-            let text = n.to_string();
-            out.push_str(&text);
-            if !text.contains(['.', 'e', 'E']) {
-                out.push_str(".0");
-            }
-        }
-        other => out.push_str(&other.to_string()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -499,15 +290,6 @@ mod tests {
         assert!(
             err.to_string().contains("only user/assistant roles"),
             "{err}"
-        );
-    }
-
-    #[test]
-    fn strftime_subset() {
-        assert_eq!(format_utc(0, "%d %b %Y %H:%M"), "01 Jan 1970 00:00");
-        assert_eq!(
-            format_utc(1_732_752_000, "%Y-%m-%d %A %B"),
-            "2024-11-28 Thursday November"
         );
     }
 

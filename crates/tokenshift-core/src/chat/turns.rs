@@ -10,8 +10,9 @@
 
 use serde_json::Value;
 
+use super::budget::{input_bytes, RenderBudget};
 use super::conversation::Conversation;
-use super::template::{input_bytes, ChatTemplate, RenderBudget, RenderInput, RenderValues};
+use super::template::{ChatTemplate, RenderInput, RenderValues};
 use crate::error::Result;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]

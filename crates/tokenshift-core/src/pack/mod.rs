@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::prepare::{Shift, Truncation};
+use crate::rows::Rows;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -113,50 +114,6 @@ impl PackedBatch {
         self.offsets.push(self.input_ids.len() as u32);
         self.seq_offsets.push(self.seq_lens.len() as u32);
         self.stats.rows += 1;
-    }
-}
-
-/// Rows of a prepared batch in CSR form.
-pub struct Rows<'a> {
-    pub input_ids: &'a [i32],
-    pub labels: &'a [i32],
-    pub offsets: &'a [u32],
-}
-
-impl Rows<'_> {
-    pub fn len(&self) -> usize {
-        self.offsets.len().saturating_sub(1)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    pub fn row(&self, r: usize) -> (&[i32], &[i32]) {
-        let (a, b) = (self.offsets[r] as usize, self.offsets[r + 1] as usize);
-        (&self.input_ids[a..b], &self.labels[a..b])
-    }
-
-    pub(crate) fn validate(&self) -> Result<()> {
-        let bad = |message: String| Error::InvalidOption {
-            option: "rows".into(),
-            message,
-        };
-        if self.input_ids.len() != self.labels.len() {
-            return Err(bad("input_ids and labels differ in length".into()));
-        }
-        if self.offsets.first().is_some_and(|&o| o != 0)
-            || self.offsets.windows(2).any(|w| w[0] > w[1])
-            || self
-                .offsets
-                .last()
-                .is_some_and(|&o| o as usize != self.input_ids.len())
-        {
-            return Err(bad(
-                "offsets must start at 0, never decrease and end at the number of tokens".into(),
-            ));
-        }
-        Ok(())
     }
 }
 

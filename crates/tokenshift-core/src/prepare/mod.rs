@@ -2,6 +2,8 @@
 //! `records` (record → prompt/completion) → `trainable` (ids + trainable mask) → `labels` (the shift)
 //! → `truncate` → rows in a flat batch, with `stats` counting everything skipped or cut.
 
+mod chat_setup;
+mod input;
 pub mod labels;
 pub mod memory_gate;
 pub mod options;
@@ -15,10 +17,12 @@ use serde_json::Value;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use crate::chat::{conversation, turns, ChatTemplate};
-use crate::error::{Error, Result};
+use crate::error::{record_error, Error, Result};
 use crate::threads;
 use crate::tokenizer::{Engine, TokenizerCore};
+use chat_setup::{ChatSetup, ChatSkip};
+pub use input::OversizedLine;
+use input::RecordSource;
 pub use options::{Boundary, OnError, PrepareOptions, RecordFormat, Shard, Shift, Truncation};
 pub use stats::{PrepareStats, RecordStatus};
 
@@ -48,36 +52,6 @@ struct Outcome {
     engine: Option<Engine>,
 }
 
-enum RecordSource<'a> {
-    Parsed(&'a Value),
-    JsonLine(&'a [u8]),
-    /// A line the reader dropped for its size: a record that cannot be read.
-    Oversized(&'a OversizedLine),
-}
-
-impl RecordSource<'_> {
-    /// What a record's memory scales with (see `memory_gate`).
-    fn input_bytes(&self) -> usize {
-        match self {
-            Self::Parsed(value) => crate::chat::template::json_bytes(value) as usize,
-            Self::JsonLine(bytes) => bytes.len(),
-            Self::Oversized(_) => 0,
-        }
-    }
-}
-
-/// A line over the reader's size limit, left out of the bytes (as a blank line) but still a record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct OversizedLine {
-    /// Its record number (line number).
-    pub record: u32,
-    /// Its length, or 0 when reading stopped at the limit (`onError: 'fail'` does not read on).
-    pub bytes: u64,
-    pub limit: u64,
-}
-
-const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
-
 /// Built once per job and cloned per call (a clone shares the tokenizer and the compiled template).
 #[derive(Clone)]
 pub struct Preparer {
@@ -87,49 +61,6 @@ pub struct Preparer {
     chat: Arc<ChatSetup>,
     /// Set by the caller to stop between records (a render is bounded by its work budget).
     cancel: Option<Arc<AtomicBool>>,
-}
-
-/// What chat records need, prepared once: the compiled template (or why there is none), the
-/// special-token variables templates read, and the special tokens that can end a turn.
-struct ChatSetup {
-    template: std::result::Result<ChatTemplate, String>,
-    variables: Vec<(&'static str, String)>,
-    special_tokens: Vec<String>,
-    special_ids: Vec<i32>,
-    bos: Option<i32>,
-}
-
-impl ChatSetup {
-    fn new(tokenizer: &TokenizerCore, options: &PrepareOptions) -> Result<Self> {
-        let template = match (&options.chat_template, &tokenizer.config().chat_template) {
-            // A template passed explicitly must compile now.
-            (Some(source), _) => Ok(ChatTemplate::new(source)?),
-            (None, Some(source)) => ChatTemplate::new(source).map_err(|e| e.to_string()),
-            (None, None) => Err("the tokenizer config has no chat_template; pass chatTemplate (CLI: --chat-template FILE)".to_owned()),
-        };
-        let special = &tokenizer.config().special;
-        let variables = [
-            ("bos_token", &special.bos),
-            ("eos_token", &special.eos),
-            ("pad_token", &special.pad),
-            ("unk_token", &special.unk),
-        ]
-        .into_iter()
-        .filter_map(|(name, value)| value.clone().map(|v| (name, v)))
-        .collect();
-        let added: Vec<_> = tokenizer
-            .added_tokens()
-            .into_iter()
-            .filter(|t| t.special)
-            .collect();
-        Ok(Self {
-            template,
-            variables,
-            special_tokens: added.iter().map(|t| t.content.clone()).collect(),
-            special_ids: added.iter().map(|t| t.id as i32).collect(),
-            bos: tokenizer.bos_id().map(|id| id as i32),
-        })
-    }
 }
 
 impl Preparer {
@@ -188,15 +119,9 @@ impl Preparer {
 
     /// Records numbered from `first_record_number` in order.
     pub fn prepare_values(&self, records: &[Value], threads: usize) -> Result<PreparedBatch> {
-        crate::limits::check_record_count(records.len())?;
-        let first = self.options.first_record_number;
-        let mut items = Vec::with_capacity(records.len());
-        for (i, record) in records.iter().enumerate() {
-            let number = record_number(first, i)?;
-            if self.in_shard(number) {
-                items.push((number, RecordSource::Parsed(record)));
-            }
-        }
+        let items = input::value_items(records, self.options.first_record_number, |n| {
+            self.in_shard(n)
+        })?;
         self.run(&items, threads)
     }
 
@@ -228,26 +153,7 @@ impl Preparer {
         threads: usize,
     ) -> Result<PreparedBatch> {
         let first = self.options.first_record_number;
-        let mut items = Vec::new();
-        let mut dropped = oversized.iter().peekable();
-        for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
-            crate::limits::check_record_count(i + 1)?;
-            let number = record_number(first, i)?;
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            // A byte-order mark opens files saved on Windows: ignored at the start of the input.
-            let line = match line.strip_prefix(UTF8_BOM) {
-                Some(rest) if number == 1 => rest,
-                _ => line,
-            };
-            let source = match dropped.next_if(|o| o.record == number) {
-                Some(o) => RecordSource::Oversized(o),
-                None if line.iter().all(u8::is_ascii_whitespace) => continue,
-                None => RecordSource::JsonLine(line),
-            };
-            if self.in_shard(number) {
-                items.push((number, source));
-            }
-        }
+        let items = input::json_line_items(bytes, oversized, first, |n| self.in_shard(n))?;
         self.run(&items, threads)
     }
 
@@ -319,10 +225,10 @@ impl Preparer {
             RecordSource::Parsed(value) => *value,
             RecordSource::JsonLine(bytes) => {
                 let line = std::str::from_utf8(bytes).map_err(|e| {
-                    records::record_error(number, "(json)", &format!("is not valid UTF-8: {e}"))
+                    record_error(number, "(json)", &format!("is not valid UTF-8: {e}"))
                 })?;
                 parsed = serde_json::from_str::<Value>(line).map_err(|e| {
-                    records::record_error(number, "(json)", &format!("is not valid JSON: {e}"))
+                    record_error(number, "(json)", &format!("is not valid JSON: {e}"))
                 })?;
                 &parsed
             }
@@ -332,7 +238,7 @@ impl Preparer {
                 } else {
                     format!("is {} bytes, over the limit", o.bytes)
                 };
-                return Err(records::record_error(
+                return Err(record_error(
                     number,
                     "(line)",
                     &format!("{size} of {} bytes (maxLineBytes)", o.limit),
@@ -342,7 +248,7 @@ impl Preparer {
         let options = &self.options;
         let format = records::record_format(record, number, options.format)?;
         let example = if format == RecordFormat::Chat {
-            match self.chat_example(record, number)? {
+            match self.chat.example(record, number, self.options.train_on)? {
                 Ok(example) => example,
                 Err(ChatSkip::Turn(reason)) => {
                     return Ok(Outcome::skipped(
@@ -429,50 +335,6 @@ impl Preparer {
             engine: Some(tokens.engine),
         })
     }
-
-    /// A chat record rendered with trained spans, or the reason it must be skipped.
-    fn chat_example(
-        &self,
-        record: &Value,
-        number: u32,
-    ) -> Result<std::result::Result<records::Example, ChatSkip>> {
-        let template = self.chat.template.as_ref().map_err(|why| {
-            records::record_error(number, "messages", &format!("cannot be rendered: {why}"))
-        })?;
-        let Value::Object(map) = record else {
-            return Err(records::record_error(
-                number,
-                "(record)",
-                "must be a JSON object",
-            ));
-        };
-        let conversation = conversation::conversation_from_record(map, number)?;
-        let rendered = turns::trained_spans(
-            template,
-            &conversation,
-            &self.chat.variables,
-            &self.chat.special_tokens,
-            self.options.train_on,
-        )
-        .map_err(|e| records::record_error(number, "messages", &e.to_string()))?;
-        Ok(match rendered {
-            Err(reason) => Err(ChatSkip::Turn(reason)),
-            Ok(chat) if !chat.has_content => Err(ChatSkip::Empty),
-            Ok(chat) => Ok(records::Example {
-                kind: records::ExampleKind::Chat(chat.spans),
-                prompt: String::new(),
-                completion: chat.text,
-            }),
-        })
-    }
-}
-
-/// Why a conversation gives no row before tokenization.
-enum ChatSkip {
-    /// A trained turn could not be located (the reason names the message).
-    Turn(String),
-    /// Every trained assistant turn is empty.
-    Empty,
 }
 
 impl Outcome {
@@ -492,14 +354,4 @@ impl Outcome {
             engine: None,
         }
     }
-}
-
-fn record_number(first: u32, index: usize) -> Result<u32> {
-    u32::try_from(index)
-        .ok()
-        .and_then(|i| first.checked_add(i))
-        .ok_or_else(|| Error::InvalidOption {
-            option: "records".into(),
-            message: "more than 2^32 records in one batch; split the input".into(),
-        })
 }

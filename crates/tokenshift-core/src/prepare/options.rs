@@ -1,5 +1,5 @@
 //! Options of `prepare`, validated once at the boundary. The TS facade validates the same schema
-//! (src/prepare/options.ts) and sends the normalised JSON, so both backends read identical options.
+//! (src/twin/prepare/options.ts) and sends the normalised JSON, so both backends read identical options.
 
 use serde::Deserialize;
 

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::options::{PromptTemplate, RecordFormat};
-use crate::error::{Error, Result};
+use crate::error::{record_error, Result};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ExampleKind {
@@ -214,14 +214,6 @@ fn type_name(value: &Value) -> &'static str {
         Value::String(_) => "a string",
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
-    }
-}
-
-pub fn record_error(record: u32, field: &str, message: &str) -> Error {
-    Error::Record {
-        record,
-        field: field.into(),
-        message: message.into(),
     }
 }
 

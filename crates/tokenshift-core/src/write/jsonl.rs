@@ -8,8 +8,9 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use super::atomic::PendingPath;
-use super::{io_error, DatasetWriter, RowBatch, WriteSummary};
+use super::{io_error, DatasetWriter, WriteSummary};
 use crate::error::Result;
+use crate::rows::RowBatch;
 
 pub struct JsonlWriter {
     pending: PendingPath,

@@ -11,8 +11,9 @@ use std::io::Write;
 use std::path::Path;
 
 use super::atomic::PendingPath;
-use super::{io_error, DatasetWriter, RowBatch, WriteSummary, WriterOptions};
+use super::{io_error, DatasetWriter, WriteSummary, WriterOptions};
 use crate::error::{Error, Result};
+use crate::rows::RowBatch;
 
 pub const MAGIC: &[u8; 7] = b"LITPKDS";
 pub const VERSION: u64 = 1;
@@ -201,8 +202,9 @@ impl DatasetWriter for LitBinWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pack::Rows;
-    use crate::write::{create_writer, Format, RowBatch};
+    use crate::rows::RowBatch;
+    use crate::rows::Rows;
+    use crate::write::{create_writer, Format};
 
     fn options(vocab_size: u32) -> WriterOptions {
         WriterOptions {

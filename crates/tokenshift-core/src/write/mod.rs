@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::collate::Side;
 use crate::error::{Error, Result};
-use crate::pack::Rows;
+use crate::rows::RowBatch;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -93,60 +93,6 @@ impl WriterOptions {
         serde_json::from_str(text).map_err(|e| Error::InvalidOption {
             option: "writer options".into(),
             message: e.to_string(),
-        })
-    }
-}
-
-/// Columns that only packed rows have.
-pub struct PackedColumns<'a> {
-    /// Restart at 0 for each example.
-    pub position_ids: &'a [i32],
-    /// Example lengths of all rows; row `r`'s are `seq_lens[seq_offsets[r]..seq_offsets[r+1]]`.
-    pub seq_lens: &'a [u32],
-    pub seq_offsets: &'a [u32],
-}
-
-/// One batch of rows, in output order.
-pub struct RowBatch<'a> {
-    pub rows: Rows<'a>,
-    pub packed: Option<PackedColumns<'a>>,
-}
-
-impl RowBatch<'_> {
-    pub(crate) fn validate(&self) -> Result<()> {
-        self.rows.validate()?;
-        if let Some(p) = &self.packed {
-            let bad = |message: &str| Error::InvalidOption {
-                option: "packed rows".into(),
-                message: message.into(),
-            };
-            if p.position_ids.len() != self.rows.input_ids.len() {
-                return Err(bad("position_ids must have one entry per token"));
-            }
-            if p.seq_offsets.len() != self.rows.offsets.len()
-                || p.seq_offsets.first().is_some_and(|&o| o != 0)
-                || p.seq_offsets.windows(2).any(|w| w[0] > w[1])
-                || p.seq_offsets
-                    .last()
-                    .is_some_and(|&o| o as usize != p.seq_lens.len())
-            {
-                return Err(bad("seq_offsets must hold rows + 1 non-decreasing entries from 0 to the number of seq_lens"));
-            }
-        }
-        Ok(())
-    }
-
-    /// Packed row `r`'s positions and example lengths.
-    pub(crate) fn packed_row(&self, r: usize) -> Option<(&[i32], &[u32])> {
-        self.packed.as_ref().map(|p| {
-            let (a, b) = (
-                self.rows.offsets[r] as usize,
-                self.rows.offsets[r + 1] as usize,
-            );
-            (
-                &p.position_ids[a..b],
-                &p.seq_lens[p.seq_offsets[r] as usize..p.seq_offsets[r + 1] as usize],
-            )
         })
     }
 }

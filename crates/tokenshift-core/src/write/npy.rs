@@ -9,10 +9,11 @@ use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use super::atomic::PendingPath;
-use super::{io_error, DatasetWriter, Dtype, RowBatch, WriteSummary, WriterOptions};
+use super::{io_error, DatasetWriter, Dtype, WriteSummary, WriterOptions};
 use crate::collate::{collate, CollateOptions};
 use crate::error::{Error, Result};
-use crate::pack::Rows;
+use crate::rows::RowBatch;
+use crate::rows::Rows;
 
 pub const COLUMNS: [&str; 4] = ["input_ids", "labels", "attention_mask", "position_ids"];
 /// Magic (6) + version (2) + header length (2) + header, a multiple of 64 as the format asks.

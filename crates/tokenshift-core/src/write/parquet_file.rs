@@ -15,8 +15,9 @@ use parquet::schema::parser::parse_message_type;
 
 use super::atomic::PendingPath;
 use super::jsonl::file_name;
-use super::{io_error, DatasetWriter, RowBatch, WriteSummary};
+use super::{io_error, DatasetWriter, WriteSummary};
 use crate::error::Result;
+use crate::rows::RowBatch;
 
 const ROW_GROUP_TOKENS: usize = 2 << 20;
 

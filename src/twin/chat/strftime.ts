@@ -1,4 +1,4 @@
-// Twin of `format_utc` in crates/tokenshift-core/src/chat/template.rs: `strftime_now(format)` in UTC, with
+// Twin of crates/tokenshift-core/src/chat/strftime.rs: `strftime_now(format)` in UTC, with
 // the directives chat templates use (%Y %m %d %B %b %A %a %H %M %S %%), so both backends render the same
 // date whatever the machine's time zone.
 

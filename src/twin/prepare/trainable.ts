@@ -1,7 +1,7 @@
 // Twin of crates/tokenshift-core/src/prepare/trainable.rs: ids plus the trainable mask
 // (1 = learn to produce this token). Offsets are UTF-8 byte spans, as in the Rust core.
 
-import { TokenizeError } from '../errors.js';
+import { TokenizeError } from '../../errors.js';
 import type { Boundary } from './options.js';
 import type { Example } from './records.js';
 
@@ -24,7 +24,9 @@ function requireExactAt(encoded: SpannedEncoding, boundaries: number[]): void {
   for (const [start, end] of encoded.unprovable ?? []) {
     const inside = boundaries.find((b) => b > start && b < end);
     if (inside !== undefined) {
-      throw new TokenizeError(`the TS backend cannot place the trainable boundary at byte ${inside}: the normalizer rewrites bytes ${start}..${end} as a whole; use the native backend`);
+      throw new TokenizeError(
+        `the TS backend cannot place the trainable boundary at byte ${inside}: the normalizer rewrites bytes ${start}..${end} as a whole; use the native backend`,
+      );
     }
   }
 }

@@ -1,6 +1,6 @@
 // Twin of crates/tokenshift-core/src/tokenizer/config.rs: the facts tokenizer_config.json holds.
 
-import { TokenizerLoadError } from './errors.js';
+import { TokenizerLoadError } from '../../errors.js';
 
 export interface ParsedTokenizerConfig {
   bos: string | null;

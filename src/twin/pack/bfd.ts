@@ -1,36 +1,6 @@
-// Twins of crates/tokenshift-core/src/pack/{bfd,wrapped}.rs, for the TS backend.
+// Twin of crates/tokenshift-core/src/pack/bfd.rs: whole examples, best-fit decreasing.
 
-import type { NormalizedPackOptions, RawPacked } from './pack.js';
-
-interface CsrRows {
-  inputIds: Int32Array;
-  labels: Int32Array;
-  offsets: Uint32Array;
-}
-
-function emptyPacked(): { ids: number[]; labels: number[]; positions: number[]; offsets: number[]; seqLens: number[]; seqOffsets: number[]; stats: RawPacked['stats'] } {
-  return {
-    ids: [],
-    labels: [],
-    positions: [],
-    offsets: [0],
-    seqLens: [],
-    seqOffsets: [0],
-    stats: { examples: 0, rows: 0, tokens: 0, padTokens: 0, truncatedExamples: 0, droppedExamples: 0, fullyMaskedExamples: 0, droppedTailTokens: 0 },
-  };
-}
-
-function finish(p: ReturnType<typeof emptyPacked>): RawPacked {
-  return {
-    inputIds: Int32Array.from(p.ids),
-    labels: Int32Array.from(p.labels),
-    positionIds: Int32Array.from(p.positions),
-    offsets: Uint32Array.from(p.offsets),
-    seqLens: Uint32Array.from(p.seqLens),
-    seqOffsets: Uint32Array.from(p.seqOffsets),
-    stats: p.stats,
-  };
-}
+import { emptyPacked, finishPacked, type CsrRows, type NormalizedPackOptions, type RawPacked } from './mod.js';
 
 /** Best-fit decreasing; ties by input order; the tightest open row, lowest index first. */
 export function packBfd(rows: CsrRows, o: NormalizedPackOptions): RawPacked {
@@ -96,41 +66,5 @@ export function packBfd(rows: CsrRows, o: NormalizedPackOptions): RawPacked {
     p.seqOffsets.push(p.seqLens.length);
     p.stats.rows += 1;
   }
-  return finish(p);
-}
-
-/** One stream cut into windows: `data` windows of blockSize + 1 (stride blockSize), `model` of blockSize. */
-export function packWrapped(rows: CsrRows, o: NormalizedPackOptions): RawPacked {
-  const p = emptyPacked();
-  const block = o.blockSize;
-  const stream = rows.inputIds;
-  p.stats.examples = rows.offsets.length - 1;
-  const lookahead = o.shift === 'data' ? 1 : 0;
-  let start = 0;
-  const pushWindow = (inputs: number, pad: number) => {
-    for (let i = 0; i < inputs; i++) {
-      p.ids.push(stream[start + i] as number);
-      p.labels.push(stream[start + i + lookahead] as number);
-    }
-    for (let i = 0; i < pad; i++) {
-      p.ids.push(o.padId);
-      p.labels.push(o.ignoreIndex);
-    }
-    for (let i = 0; i < block; i++) p.positions.push(i);
-    p.seqLens.push(inputs);
-    p.stats.tokens += inputs;
-    p.stats.padTokens += pad;
-    p.offsets.push(p.ids.length);
-    p.seqOffsets.push(p.seqLens.length);
-    p.stats.rows += 1;
-  };
-  while (start + block + lookahead <= stream.length) {
-    pushWindow(block, 0);
-    start += block;
-  }
-  const rest = Math.max(0, stream.length - start);
-  const usable = Math.max(0, rest - lookahead);
-  if (o.tail === 'pad' && usable > 0) pushWindow(usable, block - usable);
-  else p.stats.droppedTailTokens = rest;
-  return finish(p);
+  return finishPacked(p);
 }

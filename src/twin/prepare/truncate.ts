@@ -4,7 +4,12 @@ import type { Truncation } from './options.js';
 
 export type Fit = 'fits' | 'truncated' | 'too-long';
 
-export function truncate(ids: Int32Array, labels: Int32Array, maxLength: number | null, truncation: Truncation): { fit: Fit; ids: Int32Array; labels: Int32Array } {
+export function truncate(
+  ids: Int32Array,
+  labels: Int32Array,
+  maxLength: number | null,
+  truncation: Truncation,
+): { fit: Fit; ids: Int32Array; labels: Int32Array } {
   if (maxLength === null || ids.length <= maxLength) return { fit: 'fits', ids, labels };
   switch (truncation) {
     case 'right':

@@ -1,8 +1,8 @@
 // Twin of crates/tokenshift-core/src/chat/conversation.rs: {messages} or ShareGPT {conversations} become
 // one list of template messages, tools/documents, and per-message train flags.
 
-import { RecordError } from '../errors.js';
-import { isWhitespaceOnly } from '../validate.js';
+import { RecordError } from '../../errors.js';
+import { isWhitespaceOnly } from '../../validate.js';
 
 export interface Conversation {
   messages: Record<string, unknown>[];

@@ -2,8 +2,9 @@
 // Spans are UTF-8 byte offsets, like the Rust core's.
 
 import type { Conversation } from './conversation.js';
-import { isWhitespaceOnly, trimStartWhiteSpace, trimWhiteSpace } from '../validate.js';
-import { contextBytes, RenderBudget, type ChatRenderContext, type TsChatTemplate } from './template.js';
+import { isWhitespaceOnly, trimStartWhiteSpace, trimWhiteSpace } from '../../validate.js';
+import { contextBytes, RenderBudget } from './budget.js';
+import type { ChatRenderContext, TsChatTemplate } from './template.js';
 
 export type TrainOn = 'assistant' | 'last' | 'all';
 
@@ -25,7 +26,13 @@ export function trainedSpans(
   trainOn: TrainOn,
 ): TrainedChat | string {
   const { messages } = conversation;
-  const context = (upto: number, addGenerationPrompt: boolean): ChatRenderContext => ({ ...variables, messages: messages.slice(0, upto), add_generation_prompt: addGenerationPrompt, tools: conversation.tools, documents: conversation.documents });
+  const context = (upto: number, addGenerationPrompt: boolean): ChatRenderContext => ({
+    ...variables,
+    messages: messages.slice(0, upto),
+    add_generation_prompt: addGenerationPrompt,
+    tools: conversation.tools,
+    documents: conversation.documents,
+  });
   // One budget for every render of this record, as in the Rust core: prefix renders grow with the square
   // of the turns, and the budget stops a conversation of thousands of turns from running for minutes.
   const budget = RenderBudget.forInput(contextBytes(context(messages.length, false)));

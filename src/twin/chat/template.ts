@@ -10,21 +10,16 @@
 
 import { Environment, Interpreter, Template } from '@huggingface/jinja';
 
-import { OptionError, errorMessage } from '../errors.js';
+import { OptionError, errorMessage } from '../../errors.js';
+import { contextBytes, RECORD_TIME_LIMIT_MS, RenderBudget, RENDER_FUEL_BASE, RENDER_FUEL_PER_INPUT_BYTE } from './budget.js';
 import { formatUtc } from './strftime.js';
-import { WHITE_SPACE_CLASS } from '../validate.js';
+import { WHITE_SPACE_CLASS } from '../../validate.js';
 
-/** Same numbers as the native engine (`RENDER_FUEL_BASE`, `RENDER_FUEL_PER_INPUT_BYTE`). */
-export const RENDER_FUEL_BASE = 2 ** 20;
-export const RENDER_FUEL_PER_INPUT_BYTE = 64;
 /** Bytes of data one unit of fuel pays for, and the cost of one list slot (minijinja's accounting). */
 const BYTES_PER_FUEL = 64;
 const SLOT_BYTES = 24;
 /** minijinja refuses larger ranges; so does this twin. */
 const MAX_RANGE = 100_000;
-/** Template work for one record that takes longer than this has no business in a data pipeline. */
-const RECORD_TIME_LIMIT_MS = 10_000;
-
 export interface ChatRenderContext {
   messages: unknown[];
   add_generation_prompt: boolean;
@@ -34,38 +29,6 @@ export interface ChatRenderContext {
   eos_token?: string;
   pad_token?: string;
   unk_token?: string;
-}
-
-/** What is left of one record's template work budget (twin of the Rust `RenderBudget`). */
-export class RenderBudget {
-  remaining: number;
-  /** This interpreter is several times slower than minijinja: a wall-clock limit per record as well. */
-  readonly deadline = Date.now() + RECORD_TIME_LIMIT_MS;
-
-  constructor(readonly total: number) {
-    this.remaining = total;
-  }
-
-  static forInput(inputBytes: number): RenderBudget {
-    return new RenderBudget(RENDER_FUEL_BASE + RENDER_FUEL_PER_INPUT_BYTE * inputBytes);
-  }
-}
-
-/** Twin of the Rust `json_bytes`: close to the JSON text's length, without writing it. */
-export function jsonBytes(value: unknown): number {
-  if (typeof value === 'string') return Buffer.byteLength(value) + 2;
-  if (Array.isArray(value)) return 2 + value.reduce((n: number, v) => n + 1 + jsonBytes(v), 0);
-  if (value !== null && typeof value === 'object') {
-    return 2 + Object.entries(value).reduce((n, [k, v]) => n + Buffer.byteLength(k) + 4 + jsonBytes(v), 0);
-  }
-  return 8;
-}
-
-/** Twin of the Rust `input_bytes`. */
-export function contextBytes(context: ChatRenderContext): number {
-  const special = [context.bos_token, context.eos_token, context.pad_token, context.unk_token].reduce((n, t) => n + (t === undefined ? 0 : Buffer.byteLength(t)), 0);
-  const optional = (v: unknown) => (v === undefined || v === null ? 0 : jsonBytes(v));
-  return jsonBytes(context.messages) + optional(context.tools) + optional(context.documents) + special;
 }
 
 class OutOfFuel extends Error {}
@@ -99,13 +62,24 @@ class BoundedInterpreter extends Interpreter {
    * the statement is not one of those.
    */
   private rustTrim(statement: Statement, environment: Environment): RuntimeValue | null {
-    const node = statement as unknown as { type?: string; operand?: Statement; filter?: { type: string; value?: string }; callee?: { type: string; object: Statement; property: { type: string; value?: string }; computed: boolean }; args?: Statement[] };
+    const node = statement as unknown as {
+      type?: string;
+      operand?: Statement;
+      filter?: { type: string; value?: string };
+      callee?: { type: string; object: Statement; property: { type: string; value?: string }; computed: boolean };
+      args?: Statement[];
+    };
     let target: Statement | undefined;
     let side: 'strip' | 'lstrip' | 'rstrip' | undefined;
     let args: Statement[] = [];
     if (node?.type === 'FilterExpression' && node.filter?.type === 'Identifier' && node.filter.value === 'trim') {
       [target, side] = [node.operand, 'strip'];
-    } else if (node?.type === 'CallExpression' && node.callee?.type === 'MemberExpression' && !node.callee.computed && node.callee.property.type === 'Identifier') {
+    } else if (
+      node?.type === 'CallExpression' &&
+      node.callee?.type === 'MemberExpression' &&
+      !node.callee.computed &&
+      node.callee.property.type === 'Identifier'
+    ) {
       const name = node.callee.property.value;
       if (name === 'strip' || name === 'lstrip' || name === 'rstrip') [target, side, args] = [node.callee.object, name, node.args ?? []];
     }
@@ -125,7 +99,8 @@ class BoundedInterpreter extends Interpreter {
   override evaluate(statement: Statement, environment: Environment): RuntimeValue {
     if (statement?.type === PRECOMPUTED) return (statement as unknown as { value: RuntimeValue }).value;
     this.charge(1);
-    if (++this.steps % 1024 === 0 && Date.now() > this.budget.deadline) throw new Error(`its work for this record took longer than ${RECORD_TIME_LIMIT_MS / 1000} s`);
+    if (++this.steps % 1024 === 0 && Date.now() > this.budget.deadline)
+      throw new Error(`its work for this record took longer than ${RECORD_TIME_LIMIT_MS / 1000} s`);
     const trimmed = this.rustTrim(statement, environment);
     if (trimmed !== null) return trimmed;
     let result: RuntimeValue;
@@ -139,7 +114,15 @@ class BoundedInterpreter extends Interpreter {
     } else result = super.evaluate(statement, environment);
     // Values a node creates are paid for by size, as minijinja charges them.
     const type = statement?.type;
-    if (type === 'BinaryExpression' || type === 'FilterExpression' || type === 'CallExpression' || type === 'For' || type === 'ArrayLiteral' || type === 'CallStatement' || type === 'FilterStatement') {
+    if (
+      type === 'BinaryExpression' ||
+      type === 'FilterExpression' ||
+      type === 'CallExpression' ||
+      type === 'For' ||
+      type === 'ArrayLiteral' ||
+      type === 'CallStatement' ||
+      type === 'FilterStatement'
+    ) {
       if (typeof result.value === 'string') this.charge(result.value.length / BYTES_PER_FUEL);
       else if (Array.isArray(result.value)) this.charge((result.value.length * SLOT_BYTES) / BYTES_PER_FUEL);
     }
@@ -197,7 +180,8 @@ export class TsChatTemplate {
       strftime_now: (format: string) => formatUtc(Math.floor(Date.now() / 1000), format),
     };
     for (const [key, value] of Object.entries(globals)) env.set(key, value);
-    for (const [key, value] of Object.entries(context)) if (value !== undefined && !((key === 'tools' || key === 'documents') && value === null)) env.set(key, value);
+    for (const [key, value] of Object.entries(context))
+      if (value !== undefined && !((key === 'tools' || key === 'documents') && value === null)) env.set(key, value);
     try {
       return String(new BoundedInterpreter(env, budget).run(this.template.parsed).value);
     } catch (error) {

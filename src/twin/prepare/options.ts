@@ -1,15 +1,17 @@
 // Twin of crates/tokenshift-core/src/prepare/options.rs: `prepare` options, validated once at the
 // boundary and normalised into the JSON both backends read.
 
-import { OptionError } from '../errors.js';
-import { describe } from '../validate.js';
+import { OptionError } from '../../errors.js';
+import { describe } from '../../validate.js';
 
 /** Where the label shift happens; there is deliberately no default. */
 export type Shift = 'model' | 'data';
 export type Truncation = 'right' | 'left' | 'drop';
 export type Boundary = 'offsets' | 'separate';
 export type RecordFormat = 'auto' | 'prompt-completion' | 'alpaca' | 'text' | 'chat';
-export type TrainOn = 'assistant' | 'last' | 'all';
+// Defined with the chat stage, as in the Rust core (chat/turns.rs).
+export type { TrainOn } from '../chat/turns.js';
+import type { TrainOn } from '../chat/turns.js';
 
 export interface PromptTemplate {
   /** Used when `input` is non-empty; `{instruction}` and `{input}` are replaced. */
@@ -82,10 +84,25 @@ export const DEFAULT_PROMPT_TEMPLATE: Readonly<PromptTemplate> = Object.freeze({
 
 export const SHIFT_HELP =
   "`shift` is required and has no default: use 'model' when the trainer's model shifts labels itself " +
-  '(Hugging Face *ForCausalLM, TRL, axolotl, LLaMA-Factory: labels[i] = input_ids[i]), or \'data\' when the loss compares ' +
+  "(Hugging Face *ForCausalLM, TRL, axolotl, LLaMA-Factory: labels[i] = input_ids[i]), or 'data' when the loss compares " +
   'logits[i] with labels[i] directly (labels[i] = input_ids[i+1], last label ignored)';
 
-const KNOWN = new Set(['shift', 'maxLength', 'truncation', 'addEos', 'ignoreIndex', 'boundary', 'format', 'promptTemplate', 'firstRecordNumber', 'trainOn', 'chatTemplate', 'threads', 'onError', 'shard']);
+const KNOWN = new Set([
+  'shift',
+  'maxLength',
+  'truncation',
+  'addEos',
+  'ignoreIndex',
+  'boundary',
+  'format',
+  'promptTemplate',
+  'firstRecordNumber',
+  'trainOn',
+  'chatTemplate',
+  'threads',
+  'onError',
+  'shard',
+]);
 
 function invalid(option: string, message: string): OptionError {
   return new OptionError(`invalid option \`${option}\`: ${message}`);
@@ -132,7 +149,14 @@ export function normalizePrepareOptions(options: unknown): NormalizedPrepareOpti
     boundary: oneOf(o.boundary, 'boundary', ['offsets', 'separate'] as const, 'offsets'),
     format: oneOf(o.format, 'format', ['auto', 'prompt-completion', 'alpaca', 'text', 'chat'] as const, 'auto'),
     trainOn: oneOf(o.trainOn, 'trainOn', ['assistant', 'last', 'all'] as const, 'assistant'),
-    chatTemplate: o.chatTemplate === undefined || o.chatTemplate === null ? null : typeof o.chatTemplate === 'string' ? o.chatTemplate : (() => { throw invalid('chatTemplate', `must be a string, got ${describe(o.chatTemplate)}`); })(),
+    chatTemplate:
+      o.chatTemplate === undefined || o.chatTemplate === null
+        ? null
+        : typeof o.chatTemplate === 'string'
+          ? o.chatTemplate
+          : (() => {
+              throw invalid('chatTemplate', `must be a string, got ${describe(o.chatTemplate)}`);
+            })(),
     promptTemplate,
     firstRecordNumber: o.firstRecordNumber === undefined ? 1 : wholeNumber(o.firstRecordNumber, 'firstRecordNumber', 1, 0xffffffff),
     onError: oneOf(o.onError, 'onError', ['fail', 'skip'] as const, 'fail'),
@@ -143,7 +167,15 @@ export function normalizePrepareOptions(options: unknown): NormalizedPrepareOpti
 function normalizeShard(value: unknown): Shard | null {
   if (value === undefined || value === null) return null;
   const s = value as Partial<Shard>;
-  if (typeof s !== 'object' || !Number.isInteger(s.count) || !Number.isInteger(s.index) || (s.count as number) < 1 || (s.index as number) < 0 || (s.index as number) >= (s.count as number) || (s.count as number) > 0xffffffff) {
+  if (
+    typeof s !== 'object' ||
+    !Number.isInteger(s.count) ||
+    !Number.isInteger(s.index) ||
+    (s.count as number) < 1 ||
+    (s.index as number) < 0 ||
+    (s.index as number) >= (s.count as number) ||
+    (s.count as number) > 0xffffffff
+  ) {
     throw invalid('shard', `must be {index, count} with 0 <= index < count, got ${describe(value)}`);
   }
   return { index: s.index as number, count: s.count as number };
