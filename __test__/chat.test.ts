@@ -9,7 +9,7 @@ import { Tokenizer as ReferenceTokenizer } from 'tokenizers';
 import { describe, expect, it } from 'vitest';
 
 import { checkAlignment, createPreparer, RecordError, Tokenizer, type PreparedBatch } from '../dist/esm/index.mjs';
-import { conversationFromRecord } from '../dist/cjs/chat/conversation.js';
+import { conversationFromRecord } from '../dist/cjs/twin/chat/conversation.js';
 import { testBackends } from './support/backends';
 import { fixtureDir, PACKAGED_TOKENIZERS, sharedDir } from './support/shared';
 
