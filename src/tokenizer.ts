@@ -4,7 +4,6 @@
 import { AddedToken } from '@huggingface/tokenizers';
 
 import { disposedBackend } from './backend/disposed.js';
-import { requestedBackend } from './backend/dispatch.js';
 import { registerBackend } from './backend/registry.js';
 import { createBackend } from './backend/select.js';
 import type { BackendKind, EngineName, EnginePreference, SpecialTokenInfo, TokenizerBackend, TokenizerSource } from './backend/types.js';
@@ -122,7 +121,7 @@ export class Tokenizer {
       engine: expectEnginePreference(opts.engine),
     };
     this.threadCount = resolveThreads(opts.threads);
-    this.impl = createBackend(source, requestedBackend(opts.backend));
+    this.impl = createBackend(source, opts.backend);
     this.backend = this.impl.kind;
     registerBackend(this, this.impl);
   }

@@ -74,6 +74,13 @@ export const WHITE_SPACE_CLASS = '\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u20
 const LEADING_WHITE_SPACE = new RegExp(`^[${WHITE_SPACE_CLASS}]+`, 'u');
 const TRAILING_WHITE_SPACE = new RegExp(`[${WHITE_SPACE_CLASS}]+$`, 'u');
 
+const WHITE_SPACE_CHAR = /^\p{White_Space}$/u;
+
+/** Rust's `char::is_whitespace`. */
+export function isWhiteSpace(ch: string): boolean {
+  return WHITE_SPACE_CHAR.test(ch);
+}
+
 /** Rust's `str::trim`. */
 export function trimWhiteSpace(text: string): string {
   return text.replace(LEADING_WHITE_SPACE, '').replace(TRAILING_WHITE_SPACE, '');

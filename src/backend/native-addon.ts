@@ -1,10 +1,10 @@
 // Locates and loads the napi-rs addon once. A failure is remembered, not thrown: the facade decides
 // whether to fall back to TypeScript or to fail (TOKENSHIFT_BACKEND=native).
 
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 
 import type * as NativeModule from '../../native/index.js';
+import { packageRoot } from '../package-info.js';
 
 export type NativeAddon = typeof NativeModule;
 
@@ -29,17 +29,4 @@ export function loadNativeAddon(): { addon: NativeAddon } | { error: Error } {
     }
   }
   return loaded;
-}
-
-function packageRoot(): string {
-  let dir = __dirname;
-  for (;;) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'tokenshift') {
-      return dir;
-    }
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`no tokenshift package.json above ${__dirname}`);
-    dir = parent;
-  }
 }

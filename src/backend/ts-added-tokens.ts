@@ -3,7 +3,8 @@
 // Unicode White_Space beside it (so the token's span covers that whitespace, as the crate's offsets do).
 // @huggingface/tokenizers trims with JS's whitespace and ignores `single_word`; this follows the crate.
 
-import type { AlignedText } from './ts-normalize.js';
+import { isWhiteSpace } from '../validate.js';
+import { charIndexByUtf16, escapeRegExp, type AlignedText } from './ts-normalize.js';
 
 export interface AddedTokenRule {
   content: string;
@@ -19,7 +20,6 @@ export interface Piece {
   to: number;
 }
 
-const WHITE_SPACE = /^\p{White_Space}$/u;
 // Rust regex `\w`: Alphabetic, marks, decimal digits, connector punctuation, join controls.
 const WORD = /^[\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\p{Join_Control}]$/u;
 
@@ -30,7 +30,7 @@ export class AddedTokenMatcher {
   /** `patterns`: the string each token is matched as (its content, or its normalized content). */
   constructor(patterns: [string, AddedTokenRule][]) {
     this.byPattern = new Map(patterns.filter(([p]) => p !== ''));
-    const alternatives = [...this.byPattern.keys()].sort((a, b) => b.length - a.length).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    const alternatives = [...this.byPattern.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp);
     // Alternatives longest first: at the leftmost position JS takes the first that matches, the longest.
     this.pattern = alternatives.length === 0 ? null : new RegExp(alternatives.join('|'), 'gu');
   }
@@ -40,7 +40,7 @@ export class AddedTokenMatcher {
     if (chars.length === 0) return [];
     if (this.pattern === null) return [{ token: null, from: 0, to: chars.length }];
     const whole = chars.join('');
-    const charAt = utf16ToChar(chars);
+    const charAt = charIndexByUtf16(chars);
     const pieces: Piece[] = [];
     let taken = 0;
     for (const match of whole.matchAll(this.pattern)) {
@@ -55,11 +55,11 @@ export class AddedTokenMatcher {
       }
       if (token.lstrip) {
         let start = from;
-        while (start > 0 && WHITE_SPACE.test(chars[start - 1] as string)) start--;
+        while (start > 0 && isWhiteSpace(chars[start - 1] as string)) start--;
         from = Math.max(start, taken);
       }
       if (token.rstrip) {
-        while (to < chars.length && WHITE_SPACE.test(chars[to] as string)) to++;
+        while (to < chars.length && isWhiteSpace(chars[to] as string)) to++;
       }
       // The crate never lets matches overlap what an earlier strip took.
       from = Math.max(from, taken);
@@ -70,15 +70,4 @@ export class AddedTokenMatcher {
     if (taken < chars.length) pieces.push({ token: null, from: taken, to: chars.length });
     return pieces;
   }
-}
-
-function utf16ToChar(chars: string[]): Map<number, number> {
-  const map = new Map<number, number>();
-  let unit = 0;
-  chars.forEach((c, i) => {
-    map.set(unit, i);
-    unit += c.length;
-  });
-  map.set(unit, chars.length);
-  return map;
 }

@@ -9,6 +9,7 @@
 // unprovable, so that a trainable boundary falling inside it is refused rather than guessed.
 
 import { TokenizeError } from '../errors.js';
+import { isWhiteSpace } from '../validate.js';
 import { crateAlignment } from './ts-unicode-alignment.js';
 
 /** Normalized text, one code point per entry, with the original UTF-8 byte range of each. */
@@ -25,7 +26,6 @@ type Json = Record<string, unknown>;
 
 const MARK = /^\p{M}$/u;
 const NONSPACING_MARK = /^\p{Mn}$/u;
-const WHITE_SPACE = /^\p{White_Space}$/u;
 const OTHER = /^\p{C}$/u;
 
 /** The code points of `text` with their UTF-8 byte ranges, starting at byte `base`. */
@@ -114,8 +114,8 @@ function strip(left: boolean, right: boolean): Step {
   return (text) => {
     let from = 0;
     let to = text.chars.length;
-    while (left && from < to && WHITE_SPACE.test(text.chars[from] as string)) from++;
-    while (right && to > from && WHITE_SPACE.test(text.chars[to - 1] as string)) to--;
+    while (left && from < to && isWhiteSpace(text.chars[from] as string)) from++;
+    while (right && to > from && isWhiteSpace(text.chars[to - 1] as string)) to--;
     return { chars: text.chars.slice(from, to), starts: text.starts.slice(from, to), ends: text.ends.slice(from, to), unprovable: text.unprovable };
   };
 }
@@ -130,18 +130,27 @@ function prepend(prefix: string): Step {
   };
 }
 
+/** The character index of each UTF-16 position that starts a character (and of the end), to turn regex match positions into indices of `chars`. */
+export function charIndexByUtf16(chars: string[]): Map<number, number> {
+  const map = new Map<number, number>();
+  let unit = 0;
+  chars.forEach((c, i) => {
+    map.set(unit, i);
+    unit += c.length;
+  });
+  map.set(unit, chars.length);
+  return map;
+}
+
+export function escapeRegExp(literal: string): string {
+  return literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 /** Every match becomes `content`, aligned to the last character it replaces. */
 function replace(pattern: RegExp, content: string): Step {
   return (text) => {
     const whole = text.chars.join('');
-    // UTF-16 index of each code point, to turn match positions into character indices.
-    const indexOf = new Map<number, number>();
-    let unit = 0;
-    text.chars.forEach((c, i) => {
-      indexOf.set(unit, i);
-      unit += c.length;
-    });
-    indexOf.set(unit, text.chars.length);
+    const indexOf = charIndexByUtf16(text.chars);
     const out = empty(text.unprovable);
     let next = 0;
     for (const match of whole.matchAll(pattern)) {
@@ -181,7 +190,7 @@ function bertNormalizer(config: Json): Step[] {
     steps.push(
       perChar((ch) => {
         if (ch === '\0' || ch === '\ufffd' || (OTHER.test(ch) && ch !== '\t' && ch !== '\n' && ch !== '\r')) return '';
-        return WHITE_SPACE.test(ch) ? ' ' : ch;
+        return isWhiteSpace(ch) ? ' ' : ch;
       }),
     );
   }
@@ -199,7 +208,7 @@ function bertNormalizer(config: Json): Step[] {
 
 function patternOf(node: unknown): RegExp | null {
   const pattern = (node ?? {}) as Json;
-  if (typeof pattern.String === 'string') return new RegExp(pattern.String.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gu');
+  if (typeof pattern.String === 'string') return new RegExp(escapeRegExp(pattern.String), 'gu');
   if (typeof pattern.Regex === 'string') {
     try {
       return new RegExp(pattern.Regex, 'gu');

@@ -7,6 +7,7 @@
 // Anything that does not lay out exactly is an error naming the token, never a guessed mask.
 
 import { TokenizeError } from '../errors.js';
+import { isWhiteSpace } from '../validate.js';
 import { AddedTokenMatcher, type AddedTokenRule, type Piece } from './ts-added-tokens.js';
 import { alignedOriginal, applySteps, normalizerSteps, utf8Width, type AlignedText } from './ts-normalize.js';
 
@@ -90,7 +91,6 @@ function byteLevelDecoder(): Map<string, number> {
 
 const encoder = new TextEncoder();
 const BYTE_FALLBACK = /^<0x([0-9A-Fa-f]{2})>$/;
-const WHITE_SPACE = /^\p{White_Space}$/u;
 
 /** The normalized text as the bytes tokens are compared with, each with its original span. */
 interface LaidText {
@@ -246,7 +246,7 @@ export class TsTextPipeline {
     let at = 0;
     section.chars.forEach((ch, i) => {
       const bytes = this.rules.metaspace && ch === '▁' ? Uint8Array.of(0x20) : encoder.encode(ch);
-      const blank = WHITE_SPACE.test(ch) ? 1 : 0;
+      const blank = isWhiteSpace(ch) ? 1 : 0;
       for (const b of bytes) {
         laid.bytes[at] = b;
         laid.starts[at] = section.starts[i] as number;
@@ -294,7 +294,7 @@ function slice(text: AlignedText, piece: Piece): AlignedText {
 
 /** tokenizers' `process_offsets` (ByteLevel `trim_offsets`): spans lose leading and trailing spaces ("Ġ" or whitespace). */
 function trimOffsets(out: TextEncoding, addPrefixSpace: boolean): void {
-  const blank = (ch: string) => ch === '\u0120' || WHITE_SPACE.test(ch);
+  const blank = (ch: string) => ch === '\u0120' || isWhiteSpace(ch);
   out.values.forEach((value, i) => {
     const chars = [...value];
     let leading = 0;

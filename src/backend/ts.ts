@@ -17,6 +17,7 @@ import type { AddedTokenInfo, PreparerBackend, RawEncoding, SpecialTokenInfo, To
 
 /** The private steps of @huggingface/tokenizers used here (pinned version, see package.json). */
 interface HfInternals extends LibraryStages {
+  post_processor: ((tokens: string[], pair: string[] | null, addSpecialTokens: boolean) => { tokens: string[] }) | null;
   model: LibraryStages['model'] & { unk_token_id?: number };
   encode_text(text: string | null): string[] | null;
   tokenize_helper(
@@ -24,6 +25,9 @@ interface HfInternals extends LibraryStages {
     options: { text_pair: string; add_special_tokens: boolean },
   ): { tokens: string[]; tokens_pair?: string[] | null; token_type_ids?: number[] };
 }
+
+/** A token no vocabulary holds (NUL first), standing for the text's k-th token while the post-processor runs. */
+const STAND_IN = '\u0000tokenshift-text-';
 
 /** Texts encoded between two yields to the event loop in `encodeBatchAsync`. */
 const ASYNC_SLICE = 64;
@@ -127,35 +131,30 @@ export class TsBackend implements TokenizerBackend, SpanEncoder {
     const walked = wrap(() => this.pipeline.encode(text));
     const plain = this.tokensToIds(walked.tokens);
     const unprovable = walked.unprovable;
-    if (!addSpecialTokens) return { ids: plain, offsets: walked.spans, fromText: plain.map(() => true), unprovable };
-    const full = wrap(() => this.inner.encode(text, { add_special_tokens: true }));
-    // The post-processor puts a fixed number of tokens before a single text: where the text itself starts
-    // with the same special token ("<s>" in the text after the template's BOS), a search would pick the wrong one.
-    const fixed = this.tokensBeforeText();
-    const before = fixed !== null && plain.every((id, k) => full.ids[fixed + k] === id) ? fixed : findRun(full.ids, plain);
-    if (before < 0) throw new TokenizeError("the TS backend cannot locate the text's tokens inside the post-processed encoding");
-    const after = full.ids.length - before - plain.length;
-    const special = (n: number): [number, number][] => Array.from({ length: n }, () => [0, 0] as [number, number]);
-    return {
-      ids: full.ids,
-      offsets: [...special(before), ...walked.spans, ...special(after)],
-      fromText: full.ids.map((_, i) => i >= before && i < before + plain.length),
-      unprovable,
-    };
-  }
-
-  private beforeText: number | null | undefined;
-
-  /** How many tokens the post-processor puts before a single sequence, learnt once from a plain text. */
-  private tokensBeforeText(): number | null {
-    if (this.beforeText === undefined) {
-      const probe = 'a';
-      const plain = this.tokensToIds(this.pipeline.encode(probe, false).tokens);
-      const full = wrap(() => this.inner.encode(probe, { add_special_tokens: true })).ids;
-      const at = findRun(full, plain);
-      this.beforeText = at < 0 ? null : at;
+    const processor = (this.inner as unknown as HfInternals).post_processor;
+    if (!addSpecialTokens || processor === null) return { ids: plain, offsets: walked.spans, fromText: plain.map(() => true), unprovable };
+    // The post-processor runs on stand-ins for the text's tokens, so that what it adds is told apart from the
+    // text by identity, not by searching for ids (the text may start with the very token the template adds).
+    const standIns = walked.tokens.map((_, i) => `${STAND_IN}${i}`);
+    const processed = wrap(() => processor(standIns, null, true).tokens);
+    const ids: number[] = [];
+    const offsets: [number, number][] = [];
+    const fromText: boolean[] = [];
+    let next = 0;
+    for (const token of processed) {
+      const k = token.startsWith(STAND_IN) ? Number(token.slice(STAND_IN.length)) : -1;
+      if (k >= 0) {
+        if (k !== next++) throw new TokenizeError("the TS backend's post-processor reordered the text's tokens");
+        ids.push(plain[k] as number);
+        offsets.push(walked.spans[k] as [number, number]);
+      } else {
+        ids.push(this.tokensToIds([token])[0] as number);
+        offsets.push([0, 0]);
+      }
+      fromText.push(k >= 0);
     }
-    return this.beforeText;
+    if (next !== plain.length) throw new TokenizeError("the TS backend's post-processor dropped some of the text's tokens");
+    return { ids, offsets, fromText, unprovable };
   }
 
   /** The library's own lookup (see `encode` in @huggingface/tokenizers): added tokens by content, then the vocabulary. */
@@ -348,15 +347,6 @@ function useRustWhitespace(stage: unknown, node: unknown): void {
       }
       break;
   }
-}
-
-/** Index where `needle` occurs as a contiguous run in `haystack`, or -1. */
-function findRun(haystack: number[], needle: number[]): number {
-  outer: for (let start = 0; start + needle.length <= haystack.length; start++) {
-    for (let k = 0; k < needle.length; k++) if (haystack[start + k] !== needle[k]) continue outer;
-    return start;
-  }
-  return -1;
 }
 
 function parseJson(text: string, sourceName: string): unknown {

@@ -1,10 +1,11 @@
 // `tokenshift doctor`: what a bug report needs and what decides speed — which backend new tokenizers get
 // and why, the native binary, platform, C library and threads.
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { loadNativeAddon } from '../backend/native-addon.js';
+import { packageRoot, packageVersion } from '../package-info.js';
 import type { Command } from './command.js';
 import { parseCommandArgs } from './parse-args.js';
 import { requestedBackend } from '../backend/dispatch.js';
@@ -42,8 +43,8 @@ function parseDoctorArgs(argv: string[]): Record<string, never> | 'help' {
 }
 
 function runDoctor(): number {
-  const root = join(__dirname, '..', '..', '..');
-  const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+  const root = packageRoot();
+  const version = packageVersion();
   const native = loadNativeAddon();
   const choice = requestedBackend(undefined);
   const backend =

@@ -18,6 +18,7 @@ import { rowJson } from '../write/ts/jsonl.js';
 import { PendingPath } from '../write/ts/pending.js';
 import { createDatasetWriter, withoutTrailingSeparators, type DatasetWriter } from '../write/writer.js';
 import { parsePrepareArgs, USAGE, type PrepareArgs } from './args.js';
+import { packageVersion } from '../package-info.js';
 import type { Command } from './command.js';
 import { loadTokenizer, openInputStream, vocabSize, type LoadedTokenizer } from './input.js';
 import { shardName } from './output-names.js';
@@ -248,10 +249,6 @@ function engineSummary(engines: EngineRecords): string {
   const used = (Object.entries(engines) as [string, number][]).filter(([, n]) => n > 0);
   if (used.length === 0) return 'none (nothing was tokenized)';
   return used.map(([name, n]) => `${name}: ${n.toLocaleString('en-US')} records`).join(', ');
-}
-
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 export const prepareCommand: Command<PrepareArgs> = { name: 'prepare', usage: USAGE, parse: parsePrepareArgs, run: runPrepare };
