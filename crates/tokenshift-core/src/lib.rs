@@ -14,6 +14,7 @@ pub mod error;
 pub mod limits;
 pub mod pack;
 pub mod prepare;
+pub mod read;
 pub mod rows;
 pub mod threads;
 pub mod tokenizer;

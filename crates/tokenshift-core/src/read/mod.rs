@@ -1,0 +1,3 @@
+//! Input readers beyond JSON lines (issue #15 work in progress).
+
+pub mod parquet_rows;
