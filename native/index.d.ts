@@ -28,10 +28,13 @@ export declare class NativeChatTemplate {
 /** A dataset being written; files appear (renamed from temporary names) only on `finish`. */
 export declare class NativeDatasetWriter {
   constructor(path: string, optionsJson: string)
-  /** Appends rows (CSR); packed rows also pass positions and example lengths. */
-  write(inputIds: Int32Array, labels: Int32Array, offsets: Uint32Array, positionIds?: Int32Array | undefined | null, seqLens?: Uint32Array | undefined | null, seqOffsets?: Uint32Array | undefined | null): void
+  /**
+   * Appends rows (CSR); packed rows also pass positions and example lengths; `kept` holds each row's
+   * kept input columns as one JSON object text.
+   */
+  write(inputIds: Int32Array, labels: Int32Array, offsets: Uint32Array, positionIds?: Int32Array | undefined | null, seqLens?: Uint32Array | undefined | null, seqOffsets?: Uint32Array | undefined | null, kept?: Array<string> | undefined | null): void
   /** Same as `write`, off the JS thread (the rows are copied first, so the arrays may be reused). */
-  writeAsync(inputIds: Int32Array, labels: Int32Array, offsets: Uint32Array, positionIds?: Int32Array | undefined | null, seqLens?: Uint32Array | undefined | null, seqOffsets?: Uint32Array | undefined | null): Promise<void>
+  writeAsync(inputIds: Int32Array, labels: Int32Array, offsets: Uint32Array, positionIds?: Int32Array | undefined | null, seqLens?: Uint32Array | undefined | null, seqOffsets?: Uint32Array | undefined | null, kept?: Array<string> | undefined | null): Promise<void>
   /**
    * Completes the files, then writes `<path>.meta.json` holding `metadata_json` plus what was written
    * (under `output`). Returns the sidecar's JSON.
@@ -39,6 +42,18 @@ export declare class NativeDatasetWriter {
   finish(metadataJson: string): string
   /** Drops the writer and its temporary files. */
   abort(): void
+}
+
+export declare class NativeParquetReader {
+  constructor(path: string)
+  /** Top-level columns in schema order. */
+  get columns(): Array<string>
+  /** Every leaf column as a dotted path (`messages.list.element.role`). */
+  get leafPaths(): Array<string>
+  /** Rows of each row group, in file order. */
+  get rowGroupRows(): Array<number>
+  /** Row group `index` as JSON lines, one per row. */
+  readRowGroupAsync(index: number): Promise<Buffer>
 }
 
 /** A tokenizer plus validated `prepare` options, with the chat template compiled once for every call. */
@@ -178,6 +193,8 @@ export interface NativePrepared {
    * 6 skipped (empty completion).
    */
   recordStatus: Uint8Array
+  /** Per row, the kept input columns as one JSON object text (empty unless `keep` names columns). */
+  kept: Array<string>
   stats: NativePrepareStats
 }
 

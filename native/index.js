@@ -838,6 +838,7 @@ module.exports = nativeBinding
 module.exports.NativeCancelToken = nativeBinding.NativeCancelToken
 module.exports.NativeChatTemplate = nativeBinding.NativeChatTemplate
 module.exports.NativeDatasetWriter = nativeBinding.NativeDatasetWriter
+module.exports.NativeParquetReader = nativeBinding.NativeParquetReader
 module.exports.NativePreparer = nativeBinding.NativePreparer
 module.exports.NativeTokenizer = nativeBinding.NativeTokenizer
 module.exports.__panicForTest = nativeBinding.__panicForTest

@@ -53,10 +53,17 @@ export function errorMessage(error: unknown): string {
 export class RecordError extends TokenshiftError {
   readonly record: number;
   readonly field: string;
+  /** Where the record is, when it came from a named file: `data/train-00001-of-00002.parquet row 17, row group 1 of 2`. */
+  readonly source: string | undefined;
+  /** The error without its record and field. */
+  readonly detail: string;
 
-  constructor(record: number, field: string, message: string, options?: { cause?: unknown }) {
-    super('RECORD', `record ${record}: field \`${field}\` ${message}`, options);
+  constructor(record: number, field: string, message: string, options?: { cause?: unknown; source?: string }) {
+    const where = options?.source === undefined ? `record ${record}` : `record ${record} (${options.source})`;
+    super('RECORD', `${where}: field \`${field}\` ${message}`, options?.cause === undefined ? undefined : { cause: options.cause });
     this.record = record;
     this.field = field;
+    this.source = options?.source;
+    this.detail = message;
   }
 }

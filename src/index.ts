@@ -36,4 +36,6 @@ export type { RowColumns } from './twin/rows.js';
 export { prepareIter, prepareStream } from './stream/prepare-stream.js';
 export type { PrepareIterOptions, StreamPrepareOptions, StreamReport } from './stream/prepare-stream.js';
 export type { RecordSource } from './stream/engine.js';
+export { inputFiles, InputFiles } from './input/files.js';
+export type { InputFormat, InputSummary } from './input/files.js';
 export type { StreamTotals } from './stream/totals.js';

@@ -15,9 +15,9 @@ import { OUTPUT_FORMATS, type OutputFormat } from '../write/options.js';
 export const USAGE = `tokenshift — training-ready rows for causal language models
 
 Usage:
-  tokenshift prepare --tokenizer <dir|tokenizer.json> --input <file.jsonl[.gz]|file.json|-> --output <path|->
+  tokenshift prepare --tokenizer <dir|tokenizer.json> --input <file|dir|glob|-> [--input ...] --output <path|->
                      --shift model|data [options] [--stats stats.json]
-  tokenshift inspect --tokenizer <dir|tokenizer.json> --input <file.jsonl|file.json|-> --shift model|data [options] [--n K]
+  tokenshift inspect --tokenizer <dir|tokenizer.json> --input <file|dir|glob|-> --shift model|data [options] [--n K]
   tokenshift lint <file.jsonl|file.parquet|dir.npy|dir.bin> [--shift model|data] [--block-size N] [--tokenizer T] [--json]
   tokenshift merge-stats <stats.json ...> [--output merged.json]
   tokenshift doctor                    backend, native binary, platform, C library, threads
@@ -25,6 +25,16 @@ Usage:
 --shift is required (there is no default):
   model   labels[i] = input_ids[i]    the trainer's model shifts (HF *ForCausalLM, TRL, axolotl, LLaMA-Factory)
   data    labels[i] = input_ids[i+1]  the loss compares logits[i] with labels[i] directly; last label ignored
+
+Input (--input, repeatable): .parquet (read natively, a row group at a time), .jsonl / .jsonl.gz (streamed),
+a .json array, a folder (its record files at any depth, sorted) or a glob ('data/train-*.parquet'); files are read in
+order and record numbers run on across them. Errors name the file and its line or row.
+  --columns F=COL,...            our field <- the dataset's column: prompt, completion, response, instruction, input,
+                                 output, text, messages, conversations, system, tools, documents; role and content name
+                                 the keys inside messages (e.g. --columns prompt=question,completion=answer)
+  --roles FROM=TO,...            speaker renames in chat records (e.g. --roles bot=assistant,person=user); ShareGPT's
+                                 human, gpt, system, function_call and observation are read without it
+  --keep COL,...                 copy input columns into every output row (jsonl, parquet), to join back (e.g. --keep id)
 
 Options:
   --max-length N                 longest row in tokens (default: unlimited)
@@ -56,7 +66,8 @@ Options:
   --on-error fail|skip           a record that cannot be read: stop (default) or skip it, counted with its line number
   --max-line-bytes N             longest accepted input line (default 16 MiB: about 2 GB to tokenize); longer lines
                                  follow --on-error (fail stops reading at the limit)
-  --shard I/N                    only lines n with (n - 1) % N == I (0 <= I < N); output and stats names get -0000I-of-0000N
+  --shard I/N                    only records n with (n - 1) % N == I (0 <= I < N), numbered across all inputs; output and
+                                 stats names get -0000I-of-0000N
   --progress / --no-progress     (prepare) progress line on stderr (default: when stderr is a terminal)
   --stats FILE                   (prepare) write counters and the record numbers of every skipped or truncated record
   --n K                          (inspect) examples to show (default 3)
@@ -83,7 +94,8 @@ const INT_RANGES = {
 /** What `prepare` and `inspect` both take. */
 export interface RecordArgs {
   tokenizer: string;
-  input: string;
+  /** --input values as given (files, folders, globs, or - for stdin). */
+  inputs: string[];
   backend: BackendChoice | undefined;
   engine: EnginePreference;
   promptTemplateFile: string | null;
@@ -117,7 +129,10 @@ export interface InspectArgs extends RecordArgs {
 
 const RECORD_OPTIONS = {
   tokenizer: { type: 'string' },
-  input: { type: 'string' },
+  input: { type: 'string', multiple: true },
+  columns: { type: 'string' },
+  roles: { type: 'string' },
+  keep: { type: 'string' },
   shift: { type: 'string' },
   'max-length': { type: 'string' },
   truncation: { type: 'string' },
@@ -163,9 +178,9 @@ const INSPECT_OPTIONS = {
   'no-color': { type: 'boolean' },
 } as const;
 
-type Values = Record<string, string | boolean | undefined>;
+type Values = Record<string, string | boolean | string[] | undefined>;
 
-const int = (name: keyof typeof INT_RANGES, raw: string | boolean | undefined): number | undefined =>
+const int = (name: keyof typeof INT_RANGES, raw: string | boolean | string[] | undefined): number | undefined =>
   intOption(`--${name}`, typeof raw === 'string' ? raw : undefined, INT_RANGES[name]);
 
 const str = (values: Values, name: string): string | undefined => {
@@ -200,8 +215,23 @@ function parse(argv: string[], options: typeof PREPARE_OPTIONS | typeof INSPECT_
   return { values: values as Values };
 }
 
+/** `a=b,c=d` as {a: 'b', c: 'd'}. */
+function pairs(flag: string, raw: string | undefined): Record<string, string> | undefined {
+  if (raw === undefined) return undefined;
+  const out: Record<string, string> = {};
+  for (const item of raw.split(',')) {
+    const at = item.indexOf('=');
+    const key = item.slice(0, at).trim();
+    const value = item.slice(at + 1).trim();
+    if (at < 0 || key === '' || value === '') throw new OptionError(`${flag} takes NAME=NAME pairs separated by commas, got ${JSON.stringify(item)}`);
+    if (Object.hasOwn(out, key)) throw new OptionError(`${flag} names ${JSON.stringify(key)} twice`);
+    out[key] = value;
+  }
+  return out;
+}
+
 function recordArgs(values: Values): RecordArgs {
-  const need = (name: 'tokenizer' | 'input' | 'shift'): string => {
+  const need = (name: 'tokenizer' | 'shift'): string => {
     const v = str(values, name);
     if (v === undefined) throw new OptionError(`--${name} is required${name === 'shift' ? ' (model or data; see --help)' : ''}`);
     return v;
@@ -224,6 +254,14 @@ function recordArgs(values: Values): RecordArgs {
   set('threads', int('threads', values.threads));
   if (values['no-eos']) prepare.addEos = false;
   set('onError', values['on-error']);
+  set('columns', pairs('--columns', str(values, 'columns')));
+  set('roles', pairs('--roles', str(values, 'roles')));
+  const keep = str(values, 'keep');
+  if (keep !== undefined)
+    set(
+      'keep',
+      keep.split(',').map((name) => name.trim()),
+    );
   const shard = str(values, 'shard');
   if (shard !== undefined) {
     const m = /^(\d+)\/(\d+)$/.exec(shard);
@@ -242,9 +280,11 @@ function recordArgs(values: Values): RecordArgs {
   const chatTemplateFile = str(values, 'chat-template') ?? null;
   if (chatTemplateFile !== null) prepare.chatTemplate = readOption('--chat-template', chatTemplateFile);
   const options = prepare as unknown as PrepareOptions;
+  const inputs = values.input;
+  if (!Array.isArray(inputs) || inputs.length === 0) throw new OptionError('--input is required (a file, folder or glob, repeatable; - for stdin)');
   return {
     tokenizer: need('tokenizer'),
-    input: need('input'),
+    inputs,
     backend,
     engine,
     promptTemplateFile,

@@ -8,7 +8,7 @@ import { parseInspectArgs, USAGE, type InspectArgs } from './args.js';
 import type { Command } from './command.js';
 import { loadTokenizer } from './input.js';
 import { prepareBatches } from '../stream/prepare-stream.js';
-import { openRecords } from './prepare-command.js';
+import { InputFiles } from '../input/files.js';
 
 const GREEN = '\x1b[32m';
 const DIM = '\x1b[2m';
@@ -26,16 +26,14 @@ async function runInspect(args: InspectArgs): Promise<number> {
   const color = args.color ?? process.stdout.isTTY === true;
   const ignore = options.ignoreIndex ?? -100;
   const batches: PreparedBatch[] = [];
-  const input = await openRecords(args.input);
   // Small chunks: only the first records are needed.
-  const run = prepareBatches(tokenizer, input.source, { ...options, chunkBytes: 64 << 10, inflight: 1 });
+  const run = prepareBatches(tokenizer, new InputFiles(args.inputs), { ...options, chunkBytes: 64 << 10, inflight: 1 });
   let rows = 0;
   for await (const batch of run.batches) {
     batches.push(batch as PreparedBatch);
     rows += batch.offsets.length - 1;
     if (rows >= args.n) break;
   }
-  if ('destroy' in input.source && typeof input.source.destroy === 'function') (input.source as { destroy(): void }).destroy();
   const out: string[] = [];
   const rule =
     options.shift === 'model'

@@ -3,16 +3,16 @@
 // counters that always balance (records = rows + skipped).
 
 import { once } from 'node:events';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { EngineRecords } from '../backend/types.js';
-import { OptionError, TokenshiftError, errorMessage } from '../errors.js';
+import { OptionError, TokenshiftError } from '../errors.js';
 import { PackedBatch } from '../pack/pack.js';
 import type { NormalizedPrepareOptions } from '../twin/prepare/options.js';
 import type { PreparedBatch } from '../prepare/preparer.js';
 import { prepareBatches, type StreamReport } from '../stream/prepare-stream.js';
-import type { RecordSource } from '../stream/engine.js';
+import { InputFiles } from '../input/files.js';
 import { formatFromPath, type OutputFormat, type WriterOptions } from '../write/options.js';
 import { rowJson } from '../write/ts/jsonl.js';
 import { PendingPath } from '../write/ts/pending.js';
@@ -20,39 +20,13 @@ import { createDatasetWriter, withoutTrailingSeparators, type DatasetWriter } fr
 import { parsePrepareArgs, USAGE, type PrepareArgs } from './args.js';
 import { packageVersion } from '../package-info.js';
 import type { Command } from './command.js';
-import { loadTokenizer, openInputStream, vocabSize, type LoadedTokenizer } from './input.js';
+import { loadTokenizer, vocabSize, type LoadedTokenizer } from './input.js';
 import { shardName } from './output-names.js';
 import { checkNoOverlap, checkWritableFile, type NamedPath } from './path-safety.js';
 import { Progress, table } from './progress.js';
 
 /** TinyLlama's pretraining chunk: (block_size 2048 + 1) * 1024 tokens. */
 const DEFAULT_BIN_CHUNK = 2049 * 1024;
-
-export interface InputRecords {
-  source: RecordSource;
-  name: string;
-  totalBytes: number | null;
-  bytesRead: () => number;
-}
-
-/** JSON lines (streamed; gzip or not) or a JSON array (read whole: an array cannot be streamed line by line). */
-export async function openRecords(path: string): Promise<InputRecords> {
-  if (path.endsWith('.json')) {
-    let records: unknown;
-    try {
-      // A byte-order mark (files saved on Windows) is not part of the JSON.
-      records = JSON.parse(readFileSync(path, 'utf8').replace(/^\ufeff/, ''));
-    } catch (error) {
-      throw new TokenshiftError('INPUT', `cannot read input ${path}: ${errorMessage(error)}`, { cause: error });
-    }
-    if (!Array.isArray(records)) throw new TypeError(`${path} must hold a JSON array of records`);
-    const bytes = readFileSync(path).length;
-    // One object per line number: record numbers are array positions + 1.
-    return { source: records as unknown[], name: path, totalBytes: bytes, bytesRead: () => bytes };
-  }
-  const input = await openInputStream(path);
-  return { source: input.stream, name: input.name, totalBytes: input.totalBytes, bytesRead: input.bytesRead };
-}
 
 function writerOptions(args: PrepareArgs, format: OutputFormat, options: NormalizedPrepareOptions, loaded: LoadedTokenizer): WriterOptions {
   const special = loaded.tokenizer.special_tokens;
@@ -110,9 +84,8 @@ function writerSink(writer: DatasetWriter): RowSink {
 }
 
 /** What `prepare` reads and writes, named as the user named them, for the overlap check. */
-function plannedPaths(args: PrepareArgs, output: string | null, statsPath: string | null): { inputs: NamedPath[]; outputs: NamedPath[] } {
-  const inputs: NamedPath[] = [];
-  if (args.input !== '-') inputs.push({ flag: '--input', path: args.input });
+function plannedPaths(args: PrepareArgs, files: InputFiles, output: string | null, statsPath: string | null): { inputs: NamedPath[]; outputs: NamedPath[] } {
+  const inputs: NamedPath[] = files.paths.filter((p) => p !== '-').map((path) => ({ flag: '--input', path }));
   let tokenizerIsDir = false;
   try {
     tokenizerIsDir = statSync(args.tokenizer).isDirectory();
@@ -139,7 +112,8 @@ async function runPrepare(args: PrepareArgs): Promise<number> {
   const statsPath = args.stats === null ? null : shardName(args.stats, options.shard);
   // Refused before the tokenizer is even read: no run may destroy its own inputs, and a stats path that
   // cannot be written must fail now, not after the dataset was committed.
-  const planned = plannedPaths(args, toStdout ? null : output, statsPath);
+  const files = new InputFiles(args.inputs);
+  const planned = plannedPaths(args, files, toStdout ? null : output, statsPath);
   checkNoOverlap(planned.inputs, planned.outputs);
   if (statsPath !== null) checkWritableFile('--stats', statsPath);
   const loaded = loadTokenizer(args.tokenizer, { engine: args.engine, ...(args.backend === undefined ? {} : { backend: args.backend }) });
@@ -149,14 +123,18 @@ async function runPrepare(args: PrepareArgs): Promise<number> {
       `cannot tell the output format from ${JSON.stringify(output)}: name it .jsonl or .parquet, or pass --output-format jsonl|parquet|npy|bin`,
     );
   if (toStdout && format !== 'jsonl') throw new OptionError('only JSON lines can go to stdout (--output -)');
+  if (options.keep.length > 0 && (format === 'npy' || format === 'bin'))
+    throw new OptionError(`--keep copies columns into rows: --output-format ${format} holds token arrays only (use jsonl or parquet)`);
+  if (options.keep.length > 0 && args.pack !== null)
+    throw new OptionError('--keep needs one row per record: a packed row holds several; drop --pack or --keep');
   const writeOptions = toStdout ? null : writerOptions(args, format, options, loaded);
-  const input = await openRecords(args.input);
+  const totalBytes = files.paths.includes('-') ? null : files.paths.reduce((sum, p) => sum + statSync(p).size, 0);
   const sink = writeOptions === null ? stdoutSink() : writerSink(createDatasetWriter(output, writeOptions));
   const progress = new Progress('tokenshift prepare', args.progress ?? process.stderr.isTTY === true);
   const { threads: _threads, ...recorded } = rawOptions;
   let report: StreamReport;
   try {
-    const run = prepareBatches(loaded.tokenizer, input.source, {
+    const run = prepareBatches(loaded.tokenizer, files, {
       ...rawOptions,
       ...(args.maxLineBytes !== null ? { maxLineBytes: args.maxLineBytes } : {}),
       ...(args.pack !== null
@@ -175,9 +153,9 @@ async function runPrepare(args: PrepareArgs): Promise<number> {
     report = run.report;
     for await (const batch of run.batches) {
       await sink.write(batch);
-      progress.update({ bytes: input.bytesRead(), totalBytes: input.totalBytes, records: report.totals.records, tokens: report.totals.tokens });
+      progress.update({ bytes: report.bytes, totalBytes, records: report.totals.records, tokens: report.totals.tokens });
     }
-    progress.update({ bytes: input.bytesRead(), totalBytes: input.totalBytes, records: report.totals.records, tokens: report.totals.tokens }, true);
+    progress.update({ bytes: report.bytes, totalBytes, records: report.totals.records, tokens: report.totals.tokens }, true);
     progress.finish();
   } catch (error) {
     progress.finish();
@@ -193,7 +171,9 @@ async function runPrepare(args: PrepareArgs): Promise<number> {
   const metadata = {
     tool: 'tokenshift',
     version: packageVersion(),
-    input: input.name,
+    input: files.paths.length === 1 ? displayName(files.paths[0] as string) : files.paths,
+    // Every file read, in order: size, SHA-256 and the record numbers it holds.
+    inputs: report.inputs.map((i) => ({ ...i, path: displayName(i.path) })),
     tokenizer: { file: loaded.file, sha256: loaded.sha256, ...loaded.tokenizer.special_tokens, chat_template: undefined },
     backend: loaded.tokenizer.backend,
     engine: loaded.tokenizer.engine,
@@ -242,6 +222,10 @@ async function runPrepare(args: PrepareArgs): Promise<number> {
     `tokenshift prepare: ${totals.records} records -> ${totals.rows} rows (records = rows + skipped: ${totals.balanced ? 'balanced' : 'NOT balanced'})\n${table(rows)}\n`,
   );
   return 0;
+}
+
+function displayName(path: string): string {
+  return path === '-' ? 'stdin' : path;
 }
 
 /** "tokenizers-1.0: 1,443 records, tokenizers-0.23: 4 records": which engines tokenized the input. */

@@ -59,6 +59,8 @@ export class PreparedBatch {
   readonly rowRecords: Uint32Array;
   /** One code per input record: 0 kept, 1 truncated, 2 skipped (too long), 3 skipped (no trainable label), 4 skipped (chat turn not found), 5 skipped (invalid, under `onError: 'skip'`), 6 skipped (empty completion). */
   readonly recordStatus: Uint8Array;
+  /** Per row, the input columns named by `keep` as one JSON object text (`'{"id":7}'`); undefined without `keep`. */
+  readonly kept: readonly string[] | undefined;
   readonly stats: PrepareStats;
   /** Records tokenized by each engine (every engine gives the same ids and masks; this says which ran). */
   readonly engines: EngineRecords;
@@ -73,6 +75,7 @@ export class PreparedBatch {
     this.offsets = raw.offsets;
     this.rowRecords = raw.rowRecords;
     this.recordStatus = raw.recordStatus;
+    this.kept = options.keep.length > 0 ? raw.kept : undefined;
     this.stats = {
       records: raw.stats.records,
       rows: raw.stats.rows,

@@ -25,6 +25,8 @@ export type RecordSource = AsyncIterable<unknown> | Iterable<unknown>;
 export interface ChunkProgress {
   /** Input bytes consumed so far (of the bytes given, before any decompression you did). */
   bytes: number;
+  /** Lines (records) read so far, blank lines included. */
+  lines?: number;
 }
 
 function toBuffer(item: unknown): { buffer: Buffer; bytes: boolean } {
@@ -81,15 +83,18 @@ export async function* preparedBatches(
   source: RecordSource,
   options: ChunkingOptions = {},
   progress: ChunkProgress = { bytes: 0 },
+  /** Records before this source (earlier files of one input): its line n is record `recordOffset + n`. */
+  recordOffset = 0,
 ): AsyncGenerator<PreparedBatch> {
   const { chunkBytes, maxLineBytes, inflight } = checkChunking(options);
   const signal = options.signal;
   const queue: Promise<PreparedBatch>[] = [];
   for await (const chunk of lineChunks(source, chunkBytes, maxLineBytes, progress, preparer.options.onError === 'fail')) {
     signal?.throwIfAborted();
+    progress.lines = chunk.firstLine + chunk.lines - 1;
     const pending = preparer.prepareJsonLinesBytes(chunk.bytes, {
-      firstRecordNumber: chunk.firstLine,
-      oversized: { lines: chunk.oversized, limit: maxLineBytes },
+      firstRecordNumber: chunk.firstLine + recordOffset,
+      oversized: { lines: recordOffset === 0 ? chunk.oversized : chunk.oversized.map(([line, bytes]) => [line + recordOffset, bytes]), limit: maxLineBytes },
       ...(signal ? { signal } : {}),
     });
     // Handled when its turn comes; this only keeps a later chunk's failure from being reported as unhandled.

@@ -6,7 +6,10 @@ import { Duplex } from 'node:stream';
 
 import type { PackedBatch, PackOptions } from '../pack/pack.js';
 import type { PrepareOptions } from '../twin/prepare/options.js';
+import { OptionError } from '../errors.js';
+import { InputFiles, type InputSummary } from '../input/files.js';
 import { createPreparer, type PreparedBatch } from '../prepare/preparer.js';
+import { inputBatches } from './inputs.js';
 import type { Tokenizer } from '../tokenizer.js';
 import { checkChunking, preparedBatches, type ChunkingOptions, type ChunkProgress, type RecordSource } from './engine.js';
 import { addBatch, emptyTotals, type StreamTotals } from './totals.js';
@@ -26,6 +29,8 @@ export interface StreamReport {
   totals: StreamTotals;
   packing: PackTotals | null;
   bytes: number;
+  /** Files of an `inputFiles(...)` source as each completes: path, size, SHA-256 and record range. */
+  inputs: InputSummary[];
 }
 
 function split(options: StreamPrepareOptions): { prepare: PrepareOptions; chunking: ChunkingOptions; pack: StreamPrepareOptions['pack'] } {
@@ -41,22 +46,26 @@ function split(options: StreamPrepareOptions): { prepare: PrepareOptions; chunki
   return { prepare, chunking, pack };
 }
 
-/** Batches of `source` (JSON-lines bytes/strings, or record objects) with a live report. */
+/** Batches of `source` (JSON-lines bytes/strings, record objects, or `inputFiles(...)`) with a live report. */
 export function prepareBatches(
   tokenizer: Tokenizer,
-  source: RecordSource,
+  source: RecordSource | InputFiles,
   options: StreamPrepareOptions,
 ): { batches: AsyncGenerator<PreparedBatch | PackedBatch>; report: StreamReport } {
   const { prepare, chunking, pack } = split(options);
   const preparer = createPreparer(tokenizer, prepare);
+  if (pack !== undefined && preparer.options.keep.length > 0)
+    throw new OptionError('invalid option `keep`: a packed row holds several records, so their columns cannot be kept; drop `pack` or `keep`');
   const progress: ChunkProgress = { bytes: 0 };
   const packer =
     pack === undefined
       ? null
       : new WindowPacker({ ...pack, shift: preparer.options.shift, ignoreIndex: pack.ignoreIndex ?? preparer.options.ignoreIndex }, pack.window);
-  const report: StreamReport = { totals: emptyTotals(), packing: packer?.totals ?? null, bytes: 0 };
+  const report: StreamReport = { totals: emptyTotals(), packing: packer?.totals ?? null, bytes: 0, inputs: [] };
+  const batches =
+    source instanceof InputFiles ? inputBatches(preparer, source, chunking, progress, report.inputs) : preparedBatches(preparer, source, chunking, progress);
   async function* run(): AsyncGenerator<PreparedBatch | PackedBatch> {
-    for await (const batch of preparedBatches(preparer, source, chunking, progress)) {
+    for await (const batch of batches) {
       addBatch(report.totals, batch);
       report.bytes = progress.bytes;
       if (packer === null) yield batch;
@@ -70,9 +79,10 @@ export function prepareBatches(
 /**
  * `for await (const batch of prepareIter(source, { tokenizer, shift: 'model' }))`: `source` is any
  * (async) iterable of JSON-lines bytes or strings (e.g. `fs.createReadStream(path)`, piped through
- * `zlib.createGunzip()` for .gz) or of record objects. Work runs natively, chunk by chunk.
+ * `zlib.createGunzip()` for .gz) or of record objects, or files: `inputFiles('data/')` (Parquet, JSON
+ * lines, gzip, JSON arrays; a folder, a glob or a list). Work runs natively, chunk by chunk.
  */
-export function prepareIter(source: RecordSource, options: PrepareIterOptions): AsyncGenerator<PreparedBatch | PackedBatch> {
+export function prepareIter(source: RecordSource | InputFiles, options: PrepareIterOptions): AsyncGenerator<PreparedBatch | PackedBatch> {
   const { tokenizer, ...rest } = options;
   return prepareBatches(tokenizer, source, rest).batches;
 }

@@ -17,6 +17,8 @@ export interface RowColumns extends CsrRows {
   positionIds?: Int32Array;
   seqLens?: Uint32Array;
   seqOffsets?: Uint32Array;
+  /** Per row, input columns kept through `prepare` (`keep`), each one JSON object text. */
+  kept?: readonly string[];
 }
 
 export interface PackedColumns {
@@ -38,12 +40,15 @@ export function checkRowColumns(rows: RowColumns): PackedColumns | null {
 }
 
 /** The same checks as the Rust core's `Rows::validate` and `RowBatch::validate`, with the same messages. */
-export function validateRows(rows: CsrRows, packed: PackedColumns | null = null): void {
+export function validateRows(rows: CsrRows & { kept?: readonly string[] }, packed: PackedColumns | null = null): void {
   const { inputIds, labels, offsets } = rows;
   if (inputIds.length !== labels.length) throw new OptionError('invalid option `rows`: input_ids and labels differ in length');
   let ok = offsets.length === 0 || (offsets[0] === 0 && offsets[offsets.length - 1] === inputIds.length);
   for (let i = 1; ok && i < offsets.length; i++) ok = (offsets[i - 1] as number) <= (offsets[i] as number);
   if (!ok) throw new OptionError('invalid option `rows`: offsets must start at 0, never decrease and end at the number of tokens');
+  const rowCount = Math.max(offsets.length - 1, 0);
+  if (rows.kept !== undefined && rows.kept.length !== rowCount)
+    throw new OptionError(`invalid option \`kept columns\`: ${rows.kept.length} entries for ${rowCount} rows`);
   if (packed === null) return;
   if (packed.positionIds.length !== inputIds.length) throw new OptionError('invalid option `packed rows`: position_ids must have one entry per token');
   const so = packed.seqOffsets;

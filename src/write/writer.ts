@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { nativeAddonFor } from '../backend/dispatch.js';
 import type { NativeAddon } from '../backend/native-addon.js';
 import { typedNativeError } from '../backend/native-errors.js';
-import { NativeUnavailableError, TokenshiftError, WriteError } from '../errors.js';
+import { NativeUnavailableError, OptionError, TokenshiftError, WriteError } from '../errors.js';
 import { normalizeWriterOptions, type NormalizedWriterOptions, type WriterOptions } from './options.js';
 import { checkRowColumns, validateRows, type RowColumns } from '../twin/rows.js';
 import type { FormatWriter, WriteSummary } from './ts/format-writer.js';
@@ -53,13 +53,13 @@ class NativeDatasetWriter implements DatasetWriter {
 
   write(rows: RowColumns): void {
     const packed = checkRowColumns(rows);
-    wrap(() => this.inner.write(rows.inputIds, rows.labels, rows.offsets, packed?.positionIds, packed?.seqLens, packed?.seqOffsets));
+    wrap(() => this.inner.write(rows.inputIds, rows.labels, rows.offsets, packed?.positionIds, packed?.seqLens, packed?.seqOffsets, rows.kept?.slice()));
   }
 
   async writeAsync(rows: RowColumns): Promise<void> {
     const packed = checkRowColumns(rows);
     try {
-      await this.inner.writeAsync(rows.inputIds, rows.labels, rows.offsets, packed?.positionIds, packed?.seqLens, packed?.seqOffsets);
+      await this.inner.writeAsync(rows.inputIds, rows.labels, rows.offsets, packed?.positionIds, packed?.seqLens, packed?.seqOffsets, rows.kept?.slice());
     } catch (error) {
       wrap(() => {
         throw error;
@@ -115,6 +115,9 @@ class TsDatasetWriter implements DatasetWriter {
     const writer = this.open();
     wrap(() => {
       validateRows(rows, packed);
+      // Twin of write/kept.rs `refuse_for`: npy and bin hold token arrays only.
+      if ((this.options.format === 'npy' || this.options.format === 'bin') && rows.kept?.some((k) => k !== '{}'))
+        throw new OptionError(`invalid option \`keep\`: ${this.options.format} output holds token arrays only; kept columns need jsonl or parquet`);
       writer.write(rows, packed);
     });
   }

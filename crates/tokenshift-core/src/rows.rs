@@ -61,11 +61,21 @@ pub struct PackedColumns<'a> {
 pub struct RowBatch<'a> {
     pub rows: Rows<'a>,
     pub packed: Option<PackedColumns<'a>>,
+    /// Per row, input columns kept through `prepare` (`keep`), each row one JSON object text.
+    pub kept: Option<&'a [String]>,
 }
 
 impl RowBatch<'_> {
     pub fn validate(&self) -> Result<()> {
         self.rows.validate()?;
+        if let Some(kept) = self.kept {
+            if kept.len() != self.rows.len() {
+                return Err(Error::InvalidOption {
+                    option: "kept columns".into(),
+                    message: format!("{} entries for {} rows", kept.len(), self.rows.len()),
+                });
+            }
+        }
         if let Some(p) = &self.packed {
             let bad = |message: &str| Error::InvalidOption {
                 option: "packed rows".into(),

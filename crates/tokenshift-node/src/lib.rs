@@ -6,6 +6,7 @@ pub mod chat;
 mod guard;
 pub mod pack;
 pub mod prepare;
+pub mod read;
 pub mod tokenizer;
 pub mod write;
 

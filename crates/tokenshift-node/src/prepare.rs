@@ -42,6 +42,8 @@ pub struct NativePrepared {
     /// 4 skipped (chat turn not found), 5 skipped (invalid, under `onError: 'skip'`),
     /// 6 skipped (empty completion).
     pub record_status: Uint8Array,
+    /// Per row, the kept input columns as one JSON object text (empty unless `keep` names columns).
+    pub kept: Vec<String>,
     pub stats: NativePrepareStats,
 }
 
@@ -56,6 +58,7 @@ impl From<PreparedBatch> for NativePrepared {
             record_status: Uint8Array::new(
                 batch.record_status.into_iter().map(|s| s as u8).collect(),
             ),
+            kept: batch.kept,
             stats: NativePrepareStats {
                 records: stats.records as f64,
                 rows: stats.rows as f64,

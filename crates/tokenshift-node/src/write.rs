@@ -25,6 +25,7 @@ struct OwnedRows {
     labels: Vec<i32>,
     offsets: Vec<u32>,
     packed: Option<(Vec<i32>, Vec<u32>, Vec<u32>)>,
+    kept: Option<Vec<String>>,
 }
 
 impl OwnedRows {
@@ -40,6 +41,7 @@ impl OwnedRows {
                 seq_lens: s,
                 seq_offsets: o,
             }),
+            kept: self.kept.as_deref(),
         };
         let mut slot = writer.lock().map_err(|_| finished())?;
         slot.as_mut().ok_or_else(finished)?.write(&batch)
@@ -53,6 +55,7 @@ fn owned_rows(
     position_ids: Option<&[i32]>,
     seq_lens: Option<&[u32]>,
     seq_offsets: Option<&[u32]>,
+    kept: Option<Vec<String>>,
 ) -> tokenshift_core::Result<OwnedRows> {
     let packed = match (position_ids, seq_lens, seq_offsets) {
         (Some(p), Some(s), Some(o)) => Some((p.to_vec(), s.to_vec(), o.to_vec())),
@@ -69,6 +72,7 @@ fn owned_rows(
         labels: labels.to_vec(),
         offsets: offsets.to_vec(),
         packed,
+        kept,
     })
 }
 
@@ -109,8 +113,10 @@ impl NativeDatasetWriter {
         })
     }
 
-    /// Appends rows (CSR); packed rows also pass positions and example lengths.
+    /// Appends rows (CSR); packed rows also pass positions and example lengths; `kept` holds each row's
+    /// kept input columns as one JSON object text.
     #[napi]
+    #[allow(clippy::too_many_arguments)]
     pub fn write(
         &self,
         input_ids: Int32Array,
@@ -119,6 +125,7 @@ impl NativeDatasetWriter {
         position_ids: Option<Int32Array>,
         seq_lens: Option<Uint32Array>,
         seq_offsets: Option<Uint32Array>,
+        kept: Option<Vec<String>>,
     ) -> napi::Result<()> {
         guard(|| {
             owned_rows(
@@ -128,6 +135,7 @@ impl NativeDatasetWriter {
                 position_ids.as_deref(),
                 seq_lens.as_deref(),
                 seq_offsets.as_deref(),
+                kept,
             )?
             .write_to(&self.writer)
         })
@@ -135,6 +143,7 @@ impl NativeDatasetWriter {
 
     /// Same as `write`, off the JS thread (the rows are copied first, so the arrays may be reused).
     #[napi(ts_return_type = "Promise<void>")]
+    #[allow(clippy::too_many_arguments)]
     pub fn write_async(
         &self,
         input_ids: Int32Array,
@@ -143,6 +152,7 @@ impl NativeDatasetWriter {
         position_ids: Option<Int32Array>,
         seq_lens: Option<Uint32Array>,
         seq_offsets: Option<Uint32Array>,
+        kept: Option<Vec<String>>,
     ) -> napi::Result<AsyncTask<WriteTask>> {
         let rows = guard(|| {
             owned_rows(
@@ -152,6 +162,7 @@ impl NativeDatasetWriter {
                 position_ids.as_deref(),
                 seq_lens.as_deref(),
                 seq_offsets.as_deref(),
+                kept,
             )
         })?;
         Ok(AsyncTask::new(WriteTask {

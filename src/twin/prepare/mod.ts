@@ -2,6 +2,7 @@
 // tokens → labels → truncation → one flat batch, in input order, with every skip and cut counted.
 
 import { errorMessage } from '../../errors.js';
+import { applyColumns, columnMapping, explainColumn, keptColumnsOf } from './columns.js';
 import { computeLabels } from './labels.js';
 import type { NormalizedPrepareOptions } from './options.js';
 import { chatExample, type ChatSetup, type EarlySkip } from './chat_setup.js';
@@ -24,9 +25,11 @@ import { isWhitespaceOnly } from '../../validate.js';
 
 export function prepareRecords(encoder: SpanEncoder, options: NormalizedPrepareOptions, eos: number | null, input: RecordsInput, chat: ChatSetup): RawPrepared {
   const items = recordItems(input, options);
+  const columns = columnMapping(options);
   const ids: Int32Array[] = [];
   const labels: Int32Array[] = [];
   const rowRecords: number[] = [];
+  const kept: string[] = [];
   const recordStatus = new Uint8Array(items.length);
   const stats = {
     records: 0,
@@ -50,13 +53,17 @@ export function prepareRecords(encoder: SpanEncoder, options: NormalizedPrepareO
   items.forEach(([number, read], index) => {
     let example: Example | EarlySkip;
     let tokens: ReturnType<typeof trainableTokens> | undefined;
+    let keptColumns: string | null = null;
     try {
-      const record = read();
+      const original = read();
+      if (options.keep.length > 0) keptColumns = keptColumnsOf(original, options.keep);
+      const record = applyColumns(columns, original);
       const format = recordFormat(record, number, options.format);
       example = format === 'chat' ? chatExample(chat, options, record, number) : exampleFromRecord(record, number, format, options.promptTemplate);
       if ('kind' in example && example.kind !== 'chat' && isWhitespaceOnly(example.completion)) example = { status: STATUS_EMPTY_COMPLETION };
       if ('kind' in example) tokens = trainableTokens(encoder, example, options.boundary, example.kind === 'chat' ? null : eos);
-    } catch (error) {
+    } catch (thrown) {
+      const error = explainColumn(columns, thrown);
       if (options.onError !== 'skip') throw error;
       stats.records += 1;
       recordStatus[index] = STATUS_INVALID;
@@ -102,6 +109,7 @@ export function prepareRecords(encoder: SpanEncoder, options: NormalizedPrepareO
       ids.push(cut.ids);
       labels.push(cut.labels);
       rowRecords.push(number);
+      if (keptColumns !== null) kept.push(keptColumns);
     }
   });
 
@@ -112,6 +120,7 @@ export function prepareRecords(encoder: SpanEncoder, options: NormalizedPrepareO
     offsets,
     rowRecords: Uint32Array.from(rowRecords),
     recordStatus,
+    kept,
     stats: {
       ...stats,
       truncated: Uint32Array.from(stats.truncated),

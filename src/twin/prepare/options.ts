@@ -49,7 +49,31 @@ export interface PrepareOptions {
   onError?: OnError;
   /** Only records whose number n has `(n - 1) % count === index` (0-based index): a deterministic split by line number. */
   shard?: Shard;
+  /** The dataset's column for each of our fields, e.g. `{prompt: 'question', completion: 'answer'}`; `role`/`content` name the keys inside messages. */
+  columns?: Partial<Record<MappedField, string>>;
+  /** Speaker renames in chat records, e.g. `{human: 'user', bot: 'assistant'}` (ShareGPT's human/gpt/observation/function_call are read without it). */
+  roles?: Record<string, string>;
+  /** Input columns copied into each output row (e.g. `['id', 'source']`), to join back. */
+  keep?: string[];
 }
+
+/** Record fields `columns` may map, and the message keys. */
+export const RECORD_FIELDS = [
+  'prompt',
+  'completion',
+  'response',
+  'instruction',
+  'input',
+  'output',
+  'text',
+  'messages',
+  'conversations',
+  'system',
+  'tools',
+  'documents',
+] as const;
+export const MESSAGE_KEYS = ['role', 'content'] as const;
+export type MappedField = (typeof RECORD_FIELDS)[number] | (typeof MESSAGE_KEYS)[number];
 
 export type OnError = 'fail' | 'skip';
 export interface Shard {
@@ -71,6 +95,9 @@ export interface NormalizedPrepareOptions {
   chatTemplate: string | null;
   onError: OnError;
   shard: Shard | null;
+  columns: Record<string, string>;
+  roles: Record<string, string>;
+  keep: string[];
 }
 
 export const DEFAULT_PROMPT_TEMPLATE: Readonly<PromptTemplate> = Object.freeze({
@@ -102,6 +129,9 @@ const KNOWN = new Set([
   'threads',
   'onError',
   'shard',
+  'columns',
+  'roles',
+  'keep',
 ]);
 
 function invalid(option: string, message: string): OptionError {
@@ -161,7 +191,41 @@ export function normalizePrepareOptions(options: unknown): NormalizedPrepareOpti
     firstRecordNumber: o.firstRecordNumber === undefined ? 1 : wholeNumber(o.firstRecordNumber, 'firstRecordNumber', 1, 0xffffffff),
     onError: oneOf(o.onError, 'onError', ['fail', 'skip'] as const, 'fail'),
     shard: normalizeShard(o.shard),
+    ...normalizeColumns(o.columns, o.roles, o.keep),
   };
+}
+
+/** Output row fields a kept column may not shadow. */
+const ROW_FIELDS = ['input_ids', 'labels', 'attention_mask', 'position_ids'];
+
+function stringMap(value: unknown, option: string): Record<string, string> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw invalid(option, `must be an object of names, got ${describe(value)}`);
+  const out: Record<string, string> = {};
+  // Sorted, as the core's BTreeMap reads them: both backends send identical JSON.
+  for (const [key, name] of Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (typeof name !== 'string' || name === '' || key === '')
+      throw invalid(option, `${JSON.stringify(key)} must map to a non-empty name, got ${describe(name)}`);
+    out[key] = name;
+  }
+  return out;
+}
+
+function normalizeColumns(columns: unknown, roles: unknown, keep: unknown): Pick<NormalizedPrepareOptions, 'columns' | 'roles' | 'keep'> {
+  const mapped = stringMap(columns, 'columns');
+  const known: readonly string[] = [...RECORD_FIELDS, ...MESSAGE_KEYS];
+  for (const field of Object.keys(mapped)) {
+    if (!known.includes(field))
+      throw invalid(
+        'columns',
+        `cannot map ${JSON.stringify(field)}: the fields are ${RECORD_FIELDS.join(', ')} and the message keys ${MESSAGE_KEYS.join(', ')}`,
+      );
+  }
+  if (keep !== undefined && (!Array.isArray(keep) || keep.some((k) => typeof k !== 'string' || k === '')))
+    throw invalid('keep', `must be a list of column names, got ${describe(keep)}`);
+  const kept = (keep ?? []) as string[];
+  for (const name of kept) if (ROW_FIELDS.includes(name)) throw invalid('keep', `${name} is a field of the output row; it cannot be kept from the input`);
+  return { columns: mapped, roles: stringMap(roles, 'roles'), keep: [...kept] };
 }
 
 function normalizeShard(value: unknown): Shard | null {

@@ -72,7 +72,9 @@ export function renderAlpacaPrompt(template: PromptTemplate, instruction: string
 
 function requiredString(map: Record<string, unknown>, field: string, number: number): string {
   const value = map[field];
-  if (value === undefined || value === null) throw new RecordError(number, field, 'is missing');
+  if (value === undefined) throw new RecordError(number, field, 'is missing');
+  // Parquet and JSON nulls: a value the dataset does not have.
+  if (value === null) throw new RecordError(number, field, 'is null (a string is required)');
   if (typeof value !== 'string') throw new RecordError(number, field, `must be a string, got ${typeName(value)}`);
   return value;
 }

@@ -14,12 +14,20 @@ export function rowJson(rows: RowColumns, packed: PackedColumns | null, r: numbe
   const a = rows.offsets[r] as number;
   const b = rows.offsets[r + 1] as number;
   const head = `{"input_ids":[${rows.inputIds.subarray(a, b).join(',')}],"labels":[${rows.labels.subarray(a, b).join(',')}]`;
+  const kept = keptFields(rows.kept?.[r]);
   if (packed !== null) {
     const lens = packed.seqLens.subarray(packed.seqOffsets[r], packed.seqOffsets[r + 1]);
-    return `${head},"position_ids":[${packed.positionIds.subarray(a, b).join(',')}],"seq_lens":[${lens.join(',')}]}\n`;
+    return `${head},"position_ids":[${packed.positionIds.subarray(a, b).join(',')}],"seq_lens":[${lens.join(',')}]${kept}}\n`;
   }
   const n = b - a;
-  return `${head},"attention_mask":[${n > 0 ? '1,'.repeat(n - 1) + '1' : ''}]}\n`;
+  return `${head},"attention_mask":[${n > 0 ? '1,'.repeat(n - 1) + '1' : ''}]${kept}}\n`;
+}
+
+/** A row's kept columns (one JSON object text) as fields to append, as crates/.../write/kept.rs splices them. */
+function keptFields(text: string | undefined): string {
+  if (text === undefined || !text.startsWith('{') || !text.endsWith('}')) return '';
+  const inner = text.slice(1, -1);
+  return inner === '' ? '' : `,${inner}`;
 }
 
 export class JsonlWriter implements FormatWriter {

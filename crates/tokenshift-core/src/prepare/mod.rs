@@ -3,6 +3,7 @@
 //! → `truncate` → rows in a flat batch, with `stats` counting everything skipped or cut.
 
 mod chat_setup;
+pub mod columns;
 mod input;
 pub mod labels;
 pub mod memory_gate;
@@ -34,6 +35,8 @@ pub struct PreparedBatch {
     pub offsets: Vec<u32>,
     /// Record number of each row.
     pub row_records: Vec<u32>,
+    /// Per row, the kept input columns as one JSON object (empty unless `keep` names columns).
+    pub kept: Vec<String>,
     /// One entry per input record, in input order.
     pub record_status: Vec<RecordStatus>,
     pub stats: PrepareStats,
@@ -46,6 +49,7 @@ struct Outcome {
     ids: Vec<i32>,
     labels: Vec<i32>,
     skip_reason: Option<String>,
+    kept: Option<String>,
     bos_repeated: bool,
     eot_untrained: bool,
     /// The engine that tokenized it (none for records that never reached the tokenizer).
@@ -59,6 +63,7 @@ pub struct Preparer {
     options: PrepareOptions,
     eos: Option<u32>,
     chat: Arc<ChatSetup>,
+    columns: Arc<columns::ColumnMapping>,
     /// Set by the caller to stop between records (a render is bounded by its work budget).
     cancel: Option<Arc<AtomicBool>>,
 }
@@ -85,11 +90,13 @@ impl Preparer {
             },
         };
         let chat = Arc::new(ChatSetup::new(&tokenizer, &options)?);
+        let columns = Arc::new(options.column_mapping());
         Ok(Self {
             tokenizer,
             options,
             eos,
             chat,
+            columns,
             cancel: None,
         })
     }
@@ -175,7 +182,10 @@ impl Preparer {
                         return Err(Error::Cancelled);
                     }
                     let _permit = memory_gate::acquire(source.input_bytes());
-                    match self.prepare_one(*number, source) {
+                    match self
+                        .prepare_one(*number, source)
+                        .map_err(|e| self.columns.explain(e))
+                    {
                         Err(error) if self.options.on_error == OnError::Skip => {
                             Ok(Outcome::invalid(*number, error.to_string()))
                         }
@@ -214,6 +224,9 @@ impl Preparer {
                     .map_err(|_| Error::BatchTooLarge(batch.input_ids.len()))?;
                 batch.offsets.push(end);
                 batch.row_records.push(outcome.number);
+                if let Some(kept) = outcome.kept {
+                    batch.kept.push(kept);
+                }
             }
         }
         Ok(batch)
@@ -246,6 +259,9 @@ impl Preparer {
             }
         };
         let options = &self.options;
+        let kept = (!options.keep.is_empty()).then(|| columns::kept_columns(record, &options.keep));
+        let mapped = self.columns.apply(record);
+        let record = mapped.as_ref();
         let format = records::record_format(record, number, options.format)?;
         let example = if format == RecordFormat::Chat {
             match self.chat.example(record, number, self.options.train_on)? {
@@ -330,6 +346,7 @@ impl Preparer {
             ids,
             labels,
             skip_reason: None,
+            kept,
             bos_repeated,
             eot_untrained,
             engine: Some(tokens.engine),
@@ -349,6 +366,7 @@ impl Outcome {
             ids: Vec::new(),
             labels: Vec::new(),
             skip_reason,
+            kept: None,
             bos_repeated: false,
             eot_untrained: false,
             engine: None,

@@ -132,6 +132,15 @@ pub struct PrepareOptions {
     pub on_error: OnError,
     #[serde(default)]
     pub shard: Option<Shard>,
+    /// Our field name → the dataset's column name (see `columns.rs`).
+    #[serde(default)]
+    pub columns: std::collections::BTreeMap<String, String>,
+    /// Speaker renames in chat records (`human` → `user`).
+    #[serde(default)]
+    pub roles: std::collections::BTreeMap<String, String>,
+    /// Input columns copied into each output row.
+    #[serde(default)]
+    pub keep: Vec<String>,
 }
 
 fn default_ignore_index() -> i32 {
@@ -190,7 +199,14 @@ impl PrepareOptions {
                 });
             }
         }
-        Ok(())
+        self.column_mapping().validate(&self.keep)
+    }
+
+    pub fn column_mapping(&self) -> super::columns::ColumnMapping {
+        super::columns::ColumnMapping {
+            columns: self.columns.clone(),
+            roles: self.roles.clone(),
+        }
     }
 }
 

@@ -174,7 +174,13 @@ pub fn render_alpaca_prompt(
 fn required_string<'a>(map: &'a Map<String, Value>, field: &str, number: u32) -> Result<&'a str> {
     match map.get(field) {
         Some(Value::String(s)) => Ok(s),
-        None | Some(Value::Null) => Err(record_error(number, field, "is missing")),
+        None => Err(record_error(number, field, "is missing")),
+        // Parquet and JSON nulls: a value the dataset does not have.
+        Some(Value::Null) => Err(record_error(
+            number,
+            field,
+            "is null (a string is required)",
+        )),
         Some(other) => Err(record_error(
             number,
             field,

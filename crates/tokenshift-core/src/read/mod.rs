@@ -1,3 +1,3 @@
-//! Input readers beyond JSON lines (issue #15 work in progress).
+//! Input readers beyond JSON lines: Parquet, one row group at a time.
 
 pub mod parquet_rows;

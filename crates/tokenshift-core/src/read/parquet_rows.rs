@@ -1,40 +1,57 @@
 //! Records from a Parquet file, one row group at a time (memory bounded by a row group, not the file):
-//! each row becomes the JSON object the record pipeline already reads, nested `list<struct>` columns
-//! included, so a Parquet input gives the rows its records give as JSON lines.
+//! each row becomes the JSON object the record pipeline already reads (nested `list<struct>` columns
+//! included; nulls stay null), written as one JSON line per row. A Parquet input therefore gives the rows
+//! its records give as JSON lines, numbered by row as lines are numbered by line.
 
 use std::fs::File;
+use std::io::Write;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
+use parquet::file::metadata::ParquetMetaData;
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
 
 pub struct ParquetRecords {
-    reader: SerializedFileReader<File>,
+    /// Reads go one at a time: the reader's clones of the `File` share one file offset.
+    reader: Mutex<SerializedFileReader<File>>,
+    metadata: Arc<ParquetMetaData>,
     name: String,
 }
 
 impl ParquetRecords {
     pub fn open(path: &Path) -> Result<Self> {
         let name = path.display().to_string();
-        let file = File::open(path).map_err(|e| Error::Json {
-            source_name: name.clone(),
+        let file = File::open(path).map_err(|e| Error::Io {
+            path: name.clone(),
             message: format!("cannot open: {e}"),
         })?;
-        let reader = SerializedFileReader::new(file).map_err(|e| Error::Json {
-            source_name: name.clone(),
-            message: format!("is not a Parquet file: {e}"),
+        let reader = SerializedFileReader::new(file).map_err(|e| Error::Io {
+            path: name.clone(),
+            message: format!("is not a readable Parquet file: {e}"),
         })?;
-        Ok(Self { reader, name })
+        let metadata = Arc::new(reader.metadata().clone());
+        Ok(Self {
+            reader: Mutex::new(reader),
+            metadata,
+            name,
+        })
     }
 
-    pub fn row_groups(&self) -> usize {
-        self.reader.metadata().num_row_groups()
+    /// Rows in each row group, in file order.
+    pub fn row_group_rows(&self) -> Vec<u64> {
+        self.metadata
+            .row_groups()
+            .iter()
+            .map(|g| u64::try_from(g.num_rows()).unwrap_or(0))
+            .collect()
     }
 
+    /// The top-level columns, in schema order.
     pub fn columns(&self) -> Vec<String> {
-        let schema = self.reader.metadata().file_metadata().schema_descr();
+        let schema = self.metadata.file_metadata().schema_descr();
         schema
             .root_schema()
             .get_fields()
@@ -43,26 +60,63 @@ impl ParquetRecords {
             .collect()
     }
 
+    /// Every leaf column as a dotted path (`conversations.list.element.from`), to check keys inside lists.
+    pub fn leaf_paths(&self) -> Vec<String> {
+        let schema = self.metadata.file_metadata().schema_descr();
+        schema
+            .columns()
+            .iter()
+            .map(|c| c.path().parts().join("."))
+            .collect()
+    }
+
     /// The rows of row group `index` as JSON objects.
     pub fn row_group(&self, index: usize) -> Result<Vec<Value>> {
-        let group = self
+        let mut rows = Vec::new();
+        self.each_row(index, |row| {
+            rows.push(row);
+            Ok(())
+        })?;
+        Ok(rows)
+    }
+
+    /// The rows of row group `index` as JSON lines (one line per row, each ending in `\n`).
+    pub fn row_group_json_lines(&self, index: usize) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        self.each_row(index, |row| {
+            serde_json::to_writer(&mut out, &row).map_err(|e| self.error(index, &e.to_string()))?;
+            out.write_all(b"\n")
+                .map_err(|e| self.error(index, &e.to_string()))
+        })?;
+        Ok(out)
+    }
+
+    fn each_row(&self, index: usize, mut each: impl FnMut(Value) -> Result<()>) -> Result<()> {
+        if index >= self.metadata.num_row_groups() {
+            return Err(self.error(index, "does not exist"));
+        }
+        let reader = self
             .reader
+            .lock()
+            .map_err(|_| self.error(index, "an earlier read failed mid-way"))?;
+        let group = reader
             .get_row_group(index)
             .map_err(|e| self.error(index, &e.to_string()))?;
         let rows = group
             .get_row_iter(None)
             .map_err(|e| self.error(index, &e.to_string()))?;
-        rows.map(|row| {
-            row.map(|r| r.to_json_value())
-                .map_err(|e| self.error(index, &e.to_string()))
-        })
-        .collect()
+        for (k, row) in rows.enumerate() {
+            let row =
+                row.map_err(|e| self.error(index, &format!("row {} of the group: {e}", k + 1)))?;
+            each(row.to_json_value())?;
+        }
+        Ok(())
     }
 
     fn error(&self, group: usize, message: &str) -> Error {
-        Error::Json {
-            source_name: format!("{} row group {group}", self.name),
-            message: message.to_owned(),
+        Error::Io {
+            path: self.name.clone(),
+            message: format!("row group {group}: {message}"),
         }
     }
 }

@@ -59,6 +59,7 @@ pub fn row_json(batch: &RowBatch, r: usize, line: &mut String) {
         }
         None => push_array(line, ",\"attention_mask\":", ids.iter().map(|_| 1)),
     }
+    super::kept::push_json_fields(line, batch, r);
     line.push_str("}\n");
 }
 

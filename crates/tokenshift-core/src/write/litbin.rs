@@ -140,6 +140,7 @@ impl LitBinWriter {
 impl DatasetWriter for LitBinWriter {
     fn write(&mut self, batch: &RowBatch) -> Result<()> {
         batch.validate()?;
+        super::kept::refuse_for(super::Format::Bin, batch)?;
         for r in 0..batch.rows.len() {
             let (ids, labels) = batch.rows.row(r);
             if self.token_type == TokenType::Uint16 {
@@ -236,6 +237,7 @@ mod tests {
                     offsets: &[0, 5, 6],
                 },
                 packed: None,
+                kept: None,
             })
             .expect("write");
         let summary = writer.finish().expect("finish");

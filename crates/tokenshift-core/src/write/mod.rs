@@ -4,6 +4,7 @@
 
 pub mod atomic;
 pub mod jsonl;
+pub mod kept;
 pub mod litbin;
 pub mod npy;
 pub mod parquet_file;

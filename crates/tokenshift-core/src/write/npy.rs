@@ -99,6 +99,7 @@ fn write_values(out: &mut impl Write, values: &[i32], dtype: Dtype) -> std::io::
 impl DatasetWriter for NpyWriter {
     fn write(&mut self, batch: &RowBatch) -> Result<()> {
         batch.validate()?;
+        super::kept::refuse_for(super::Format::Npy, batch)?;
         // Padded rows are collated a group at a time, so memory stays near GROUP_CELLS cells
         // whatever the batch size and row length.
         let group = (GROUP_CELLS / self.length as usize).max(1);

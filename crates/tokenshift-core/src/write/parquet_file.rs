@@ -1,20 +1,23 @@
 //! Parquet with one `LIST<INT32>` column per field (the standard three-level list layout that
 //! pyarrow, Hugging Face `datasets` and DuckDB read as `list<int32>` / `Sequence(int32)`).
 //! Columns: `input_ids`, `labels`, `attention_mask` for prepared rows; `input_ids`, `labels`,
-//! `position_ids`, `seq_lens` for packed rows. Snappy-compressed row groups of about 2M tokens.
+//! `position_ids`, `seq_lens` for packed rows, then any kept input columns as optional strings (see
+//! `kept.rs`). Snappy-compressed row groups of about 2M tokens.
 
 use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
 
-use parquet::basic::Compression;
-use parquet::data_type::Int32Type;
+use parquet::basic::{Compression, LogicalType, Repetition, Type as PhysicalType};
+use parquet::data_type::{ByteArray, ByteArrayType, Int32Type};
 use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::parser::parse_message_type;
+use parquet::schema::types::Type;
 
 use super::atomic::PendingPath;
 use super::jsonl::file_name;
+use super::kept::KeptColumns;
 use super::{io_error, DatasetWriter, WriteSummary};
 use crate::error::Result;
 use crate::rows::RowBatch;
@@ -66,6 +69,7 @@ pub struct ParquetWriter {
     /// Set by the first batch: packed rows carry different columns.
     names: Vec<&'static str>,
     columns: Vec<ListColumn>,
+    kept: KeptColumns,
     rows: u64,
     tokens: u64,
     row_groups: u64,
@@ -78,13 +82,14 @@ impl ParquetWriter {
             file: None,
             names: Vec::new(),
             columns: Vec::new(),
+            kept: KeptColumns::default(),
             rows: 0,
             tokens: 0,
             row_groups: 0,
         })
     }
 
-    fn open(&mut self, packed: bool) -> Result<()> {
+    fn open(&mut self, packed: bool, kept: Vec<String>) -> Result<()> {
         self.names = if packed {
             vec!["input_ids", "labels", "position_ids", "seq_lens"]
         } else {
@@ -97,8 +102,10 @@ impl ParquetWriter {
                 format!("required group {name} (LIST) {{ repeated group list {{ required int32 element; }} }}\n")
             })
             .collect();
-        let schema = parse_message_type(&format!("message tokenshift {{\n{fields}}}"))
+        let lists = parse_message_type(&format!("message tokenshift {{\n{fields}}}"))
             .map_err(|e| io_error(self.pending.path(), e))?;
+        let schema =
+            with_kept_fields(&lists, &kept).map_err(|e| io_error(self.pending.path(), e))?;
         let properties = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
             .set_created_by(format!("tokenshift {}", env!("CARGO_PKG_VERSION")))
@@ -110,6 +117,7 @@ impl ParquetWriter {
                 .map_err(|e| io_error(self.pending.path(), e))?,
         );
         self.columns = self.names.iter().map(|_| ListColumn::default()).collect();
+        self.kept = KeptColumns::with_names(kept);
         Ok(())
     }
 
@@ -133,8 +141,25 @@ impl ParquetWriter {
                 .map_err(|e| io_error(&path, e))?;
             writer.close().map_err(|e| io_error(&path, e))?;
         }
+        for values in &self.kept.values {
+            let Some(mut writer) = group.next_column().map_err(|e| io_error(&path, e))? else {
+                break;
+            };
+            let present: Vec<ByteArray> = values
+                .iter()
+                .flatten()
+                .map(|s| ByteArray::from(s.as_str()))
+                .collect();
+            let def: Vec<i16> = values.iter().map(|v| i16::from(v.is_some())).collect();
+            writer
+                .typed::<ByteArrayType>()
+                .write_batch(&present, Some(&def), None)
+                .map_err(|e| io_error(&path, e))?;
+            writer.close().map_err(|e| io_error(&path, e))?;
+        }
         group.close().map_err(|e| io_error(&path, e))?;
         self.columns.iter_mut().for_each(ListColumn::clear);
+        self.kept.clear();
         self.row_groups += 1;
         Ok(())
     }
@@ -144,7 +169,11 @@ impl DatasetWriter for ParquetWriter {
     fn write(&mut self, batch: &RowBatch) -> Result<()> {
         batch.validate()?;
         if self.file.is_none() {
-            self.open(batch.packed.is_some())?;
+            let kept = match batch.kept.and_then(|k| k.first()) {
+                Some(first) => KeptColumns::names_of(first)?,
+                None => Vec::new(),
+            };
+            self.open(batch.packed.is_some(), kept)?;
         } else if (self.names.len() == 4) != batch.packed.is_some() {
             return Err(io_error(
                 self.pending.path(),
@@ -162,6 +191,11 @@ impl DatasetWriter for ParquetWriter {
                 }
                 None => self.columns[2].push_row(ids.iter().map(|_| 1)),
             }
+            if let Some(text) = batch.kept.and_then(|k| k.get(r)) {
+                self.kept.push_row(text)?;
+            } else if !self.kept.names.is_empty() {
+                self.kept.push_row("{}")?;
+            }
         }
         self.rows += batch.rows.len() as u64;
         self.tokens += batch.rows.input_ids.len() as u64;
@@ -173,7 +207,7 @@ impl DatasetWriter for ParquetWriter {
 
     fn finish(mut self: Box<Self>) -> Result<WriteSummary> {
         if self.file.is_none() {
-            self.open(false)?;
+            self.open(false, Vec::new())?;
         }
         self.flush_row_group()?;
         let path = self.pending.path().to_path_buf();
@@ -182,7 +216,9 @@ impl DatasetWriter for ParquetWriter {
             inner.sync_all().map_err(|e| io_error(&path, e))?;
         }
         let mut layout = serde_json::Map::new();
-        layout.insert("columns".into(), self.names.clone().into());
+        let mut columns: Vec<String> = self.names.iter().map(|n| (*n).to_owned()).collect();
+        columns.extend(self.kept.names.iter().cloned());
+        layout.insert("columns".into(), columns.into());
         layout.insert("rowGroups".into(), self.row_groups.into());
         let this = *self;
         let name = file_name(this.pending.target());
@@ -195,6 +231,21 @@ impl DatasetWriter for ParquetWriter {
             layout,
         })
     }
+}
+
+/// The list columns plus one optional UTF-8 column per kept name (built, not parsed: any name is valid).
+fn with_kept_fields(lists: &Type, kept: &[String]) -> parquet::errors::Result<Type> {
+    let mut fields = lists.get_fields().to_vec();
+    for name in kept {
+        let field = Type::primitive_type_builder(name, PhysicalType::BYTE_ARRAY)
+            .with_repetition(Repetition::OPTIONAL)
+            .with_logical_type(Some(LogicalType::String))
+            .build()?;
+        fields.push(Arc::new(field));
+    }
+    Type::group_type_builder(lists.name())
+        .with_fields(fields)
+        .build()
 }
 
 #[cfg(test)]

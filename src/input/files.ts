@@ -1,0 +1,191 @@
+// Record files as one input: Parquet (native reader), JSON lines (gzip or not, streamed) or a JSON array,
+// read in order. Records are numbered across all files (the first record of the second file follows the
+// last line or row of the first), so `shard` splits the whole input deterministically; errors and skip
+// reasons also name the file and its line or row.
+
+import { createHash } from 'node:crypto';
+import { createReadStream, openSync, readFileSync, readSync, closeSync, statSync } from 'node:fs';
+
+import { TokenshiftError, errorMessage } from '../errors.js';
+import type { RecordSource } from '../stream/engine.js';
+import { describe } from '../validate.js';
+import { expandInputs } from './expand.js';
+import { openInputStream } from './json-lines.js';
+import { ParquetInput } from './parquet.js';
+
+export type InputFormat = 'parquet' | 'jsonl' | 'json';
+
+/** One input file as the sidecar records it. */
+export interface InputSummary {
+  path: string;
+  format: InputFormat;
+  /** Size on disk; null for stdin. */
+  bytes: number | null;
+  sha256: string | null;
+  /** Record number of its first line or row. */
+  firstRecord: number;
+  /** Lines (JSON lines, blank ones included), rows (Parquet) or array entries it holds. */
+  records: number;
+}
+
+/** A file being read: its records, and where each record number points. */
+export interface OpenedInput {
+  source: RecordSource;
+  /** `data/x.parquet row 17, row group 1 of 2` for the file's `n`-th line, row or entry (from 1). */
+  label(n: number): string;
+  /** Record slots read so far (all of them once the source is done). */
+  slots(): number | null;
+  /** Bytes of the file consumed so far. */
+  bytesRead(): number;
+}
+
+const PARQUET_MAGIC = 'PAR1';
+
+export function inputFormat(path: string): InputFormat {
+  if (path === '-') return 'jsonl';
+  if (/\.parquet$/i.test(path)) return 'parquet';
+  if (/\.json$/i.test(path)) return 'json';
+  // A Parquet file without the extension still starts with its magic number.
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      const head = Buffer.alloc(4);
+      if (readSync(fd, head, 0, 4, 0) === 4 && head.toString('latin1') === PARQUET_MAGIC) return 'parquet';
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Reported when the file is opened.
+  }
+  return 'jsonl';
+}
+
+/** Files (or `-` for stdin) read as one input, in order. Folders and globs are expanded when built. */
+export class InputFiles {
+  readonly paths: readonly string[];
+
+  constructor(specs: string | readonly string[]) {
+    const list = typeof specs === 'string' ? [specs] : specs;
+    if (!Array.isArray(list) || list.length === 0 || list.some((p) => typeof p !== 'string' || p === ''))
+      throw new TypeError(`inputs must be a path or a non-empty list of paths, got ${describe(specs)}`);
+    this.paths = expandInputs(list);
+  }
+
+  /** True when records need their file named (several files, or Parquet rows). */
+  get namesFiles(): boolean {
+    return this.paths.length > 1 || this.paths.some((p) => inputFormat(p) === 'parquet');
+  }
+}
+
+/** `inputFiles('data/')`, `inputFiles(['a.parquet', 'b.jsonl'])`, `inputFiles('data/train-*.parquet')`: a source for `prepareIter`. */
+export function inputFiles(specs: string | readonly string[]): InputFiles {
+  return new InputFiles(specs);
+}
+
+function readJsonArray(path: string): unknown[] {
+  let records: unknown;
+  try {
+    // A byte-order mark (files saved on Windows) is not part of the JSON.
+    records = JSON.parse(readFileSync(path, 'utf8').replace(/^\ufeff/, ''));
+  } catch (error) {
+    throw new TokenshiftError('INPUT', `cannot read input ${path}: ${errorMessage(error)}`, { cause: error });
+  }
+  if (!Array.isArray(records)) throw new TypeError(`${path} must hold a JSON array of records`);
+  return records;
+}
+
+export async function openInput(path: string): Promise<OpenedInput> {
+  const format = inputFormat(path);
+  if (format === 'parquet') {
+    const parquet = new ParquetInput(path);
+    const total = parquet.rows;
+    const size = statSync(path).size;
+    let rowsRead = 0;
+    async function* groups(): AsyncGenerator<Buffer> {
+      let g = 0;
+      for await (const group of parquet.rowGroups()) {
+        rowsRead += parquet.rowGroupRows[g++] as number;
+        yield group;
+      }
+    }
+    return {
+      source: groups(),
+      label: (n) => {
+        const { group, groups: count } = parquet.rowGroupOf(n);
+        return `${path} row ${n}, row group ${group} of ${count}`;
+      },
+      slots: () => total,
+      bytesRead: () => (total === 0 ? size : Math.round((size * rowsRead) / total)),
+    };
+  }
+  if (format === 'json') {
+    const records = readJsonArray(path);
+    const size = statSync(path).size;
+    // One object per line number: record numbers are array positions + 1.
+    return { source: records, label: (n) => `${path} record ${n}`, slots: () => records.length, bytesRead: () => size };
+  }
+  const stream = await openInputStream(path);
+  return { source: stream.stream, label: (n) => `${stream.name} line ${n}`, slots: () => null, bytesRead: stream.bytesRead };
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** The columns of a file, for checking a mapping before any work: Parquet's schema, or the first record's keys. */
+export async function fileColumns(path: string): Promise<{ columns: string[]; messageKeys: (list: string) => string[] | null } | null> {
+  // stdin can be read once only: its records are checked as they come.
+  if (path === '-') return null;
+  const format = inputFormat(path);
+  if (format === 'parquet') {
+    const parquet = new ParquetInput(path);
+    return {
+      columns: parquet.columns,
+      messageKeys: (list) => {
+        const prefix = `${list}.`;
+        const keys = parquet.leafPaths.filter((p) => p.startsWith(prefix)).map((p) => p.slice(p.lastIndexOf('.') + 1));
+        return keys.length === 0 ? null : keys;
+      },
+    };
+  }
+  const first = format === 'json' ? readJsonArray(path)[0] : await firstJsonLine(path);
+  if (first === null || typeof first !== 'object' || Array.isArray(first)) return null;
+  const record = first as Record<string, unknown>;
+  return {
+    columns: Object.keys(record),
+    messageKeys: (list) => {
+      const items = record[list];
+      const item = Array.isArray(items) ? (items[0] as unknown) : undefined;
+      return item !== null && typeof item === 'object' ? Object.keys(item as object) : null;
+    },
+  };
+}
+
+/** The first non-blank line of a JSON-lines file, parsed (null when there is none or it is not JSON: the run reports it). */
+async function firstJsonLine(path: string): Promise<unknown> {
+  const input = await openInputStream(path);
+  let text = '';
+  try {
+    for await (const chunk of input.stream) {
+      text += (chunk as Buffer).toString('utf8');
+      const lines = text.split('\n');
+      const complete = lines.slice(0, -1).find((l) => l.trim() !== '');
+      if (complete !== undefined) return parseOrNull(complete);
+      // Only the first record is needed: a huge first line is not read whole.
+      if (text.length > 64 << 20) return null;
+    }
+    return parseOrNull(text.split('\n').find((l) => l.trim() !== '') ?? '');
+  } finally {
+    input.stream.destroy();
+  }
+}
+
+function parseOrNull(line: string): unknown {
+  try {
+    return JSON.parse(line.replace(/^\ufeff/, ''));
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,53 @@
+// JSON lines as a byte stream (gzip or not) from a file or stdin ("-"): what the record pipeline reads.
+
+import { createReadStream, statSync } from 'node:fs';
+import { PassThrough, type Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+
+import { TokenshiftError, errorMessage } from '../errors.js';
+
+export interface InputStream {
+  /** Bytes of JSON lines, decompressed when the input is gzip. */
+  stream: Readable;
+  name: string;
+  /** Bytes on disk (compressed size for .gz), or null for stdin. */
+  totalBytes: number | null;
+  /** Bytes read from disk so far (before decompression). */
+  bytesRead: () => number;
+}
+
+/** A JSON-lines file (gzip when it ends in .gz or starts with gzip's magic bytes) or stdin, as a byte stream. */
+export async function openInputStream(path: string): Promise<InputStream> {
+  const name = path === '-' ? 'stdin' : path;
+  let raw: Readable;
+  let totalBytes: number | null = null;
+  try {
+    if (path === '-') raw = process.stdin;
+    else {
+      totalBytes = statSync(path).size;
+      raw = createReadStream(path, { highWaterMark: 1 << 20 });
+    }
+  } catch (error) {
+    throw new TokenshiftError('INPUT', `cannot read input ${name}: ${errorMessage(error)}`, { cause: error });
+  }
+  let read = 0;
+  // Peek at the first bytes for gzip's magic number, then hand everything on.
+  const first = await new Promise<Buffer | null>((resolve, reject) => {
+    raw.once('error', (error) => reject(new TokenshiftError('INPUT', `cannot read input ${name}: ${errorMessage(error)}`, { cause: error })));
+    raw.once('readable', () => resolve(raw.read() as Buffer | null));
+    raw.once('end', () => resolve(null));
+  });
+  const out = new PassThrough({ highWaterMark: 1 << 20 });
+  const gzip = path.endsWith('.gz') || (first !== null && first[0] === 0x1f && first[1] === 0x8b);
+  const sink = gzip ? createGunzip() : out;
+  if (gzip) sink.pipe(out);
+  if (first !== null) {
+    read += first.length;
+    sink.write(first);
+  }
+  raw.on('data', (chunk: Buffer) => (read += chunk.length));
+  raw.on('error', (error) => out.destroy(new TokenshiftError('INPUT', `cannot read input ${name}: ${errorMessage(error)}`, { cause: error })));
+  sink.on('error', (error) => out.destroy(new TokenshiftError('INPUT', `cannot decompress ${name}: ${errorMessage(error)}`, { cause: error })));
+  raw.pipe(sink);
+  return { stream: out, name, totalBytes, bytesRead: () => read };
+}

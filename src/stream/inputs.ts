@@ -1,0 +1,65 @@
+// Several record files prepared as one stream: files in order, record numbers running on across them (so
+// `shard` and the stats name every record once), errors and skip reasons naming the file and its line or
+// row, and a summary of each file (size, SHA-256, record range) for the sidecar.
+
+import { statSync } from 'node:fs';
+
+import { RecordError } from '../errors.js';
+import type { PreparedBatch, Preparer } from '../prepare/preparer.js';
+import { checkColumns } from '../input/check-columns.js';
+import { openInput, inputFormat, sha256File, type InputFiles, type InputSummary, type OpenedInput } from '../input/files.js';
+import { preparedBatches, type ChunkingOptions, type ChunkProgress } from './engine.js';
+
+const RECORD_PREFIX = /^record (\d+): /;
+
+/** `record 1017: field …` → `record 1017 (data/b.parquet row 17, row group 1 of 2): field …`. */
+function named(reason: string, file: OpenedInput, offset: number): string {
+  const match = RECORD_PREFIX.exec(reason);
+  if (match === null) return reason;
+  const record = Number(match[1]);
+  return `record ${record} (${file.label(record - offset)}): ${reason.slice(match[0].length)}`;
+}
+
+function nameBatch(batch: PreparedBatch, file: OpenedInput, offset: number): void {
+  for (const entry of batch.stats.skipped.invalid) entry.reason = named(entry.reason, file, offset);
+}
+
+function nameError(error: unknown, file: OpenedInput, offset: number): unknown {
+  if (!(error instanceof RecordError) || error.source !== undefined) return error;
+  return new RecordError(error.record, error.field, error.detail, { cause: error, source: file.label(error.record - offset) });
+}
+
+/** Prepared batches of every file of `files`, in order; `summaries` receives each file as it completes. */
+export async function* inputBatches(
+  preparer: Preparer,
+  files: InputFiles,
+  chunking: ChunkingOptions,
+  progress: ChunkProgress,
+  summaries: InputSummary[],
+): AsyncGenerator<PreparedBatch> {
+  // A misspelt column fails before any file is read.
+  await checkColumns(files.paths, preparer.options);
+  const nameRecords = files.namesFiles;
+  let offset = 0;
+  let bytesBefore = 0;
+  for (const path of files.paths) {
+    const sha256 = path === '-' ? null : await sha256File(path);
+    const file = await openInput(path);
+    const fileProgress: ChunkProgress = { bytes: 0 };
+    try {
+      for await (const batch of preparedBatches(preparer, file.source, chunking, fileProgress, offset)) {
+        if (nameRecords) nameBatch(batch, file, offset);
+        progress.bytes = bytesBefore + file.bytesRead();
+        yield batch;
+      }
+    } catch (error) {
+      throw nameRecords ? nameError(error, file, offset) : error;
+    }
+    const records = file.slots() ?? fileProgress.lines ?? 0;
+    const bytes = file.bytesRead();
+    summaries.push({ path, format: inputFormat(path), bytes: path === '-' ? null : statSync(path).size, sha256, firstRecord: offset + 1, records });
+    offset += records;
+    bytesBefore += bytes;
+    progress.bytes = bytesBefore;
+  }
+}
