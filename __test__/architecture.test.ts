@@ -81,7 +81,7 @@ describe('one backend dispatcher', () => {
 describe('the TS twin mirrors the core path for path', () => {
   const core = join(root, 'crates', 'tokenshift-core', 'src');
   const twin = join(root, 'src', 'twin');
-  // The stages whose output depends on tokenization get a twin; writers, the tokenizer wrapper and the
+  // The stages whose output depends on tokenization get a twin; readers (read/), writers, the tokenizer wrapper and the
   // helpers below have one implementation each.
   const TWINNED = ['align', 'chat', 'collate', 'pack', 'prepare', 'tokenizer'];
   const TWINNED_FILES = ['rows.rs'];

@@ -2,12 +2,13 @@
 // Node process, resolved through package.json "exports".
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
+import { createDatasetWriter } from '../dist/esm/index.mjs';
 import { PACKAGED_TOKENIZERS } from './support/shared';
 
 const root = join(__dirname, '..');
@@ -67,7 +68,7 @@ describe('an install without a native binary for the platform', () => {
     mkdirSync(join(pkg, 'native'), { recursive: true });
     for (const entry of ['package.json', 'dist', 'bin']) cpSync(join(root, entry), join(pkg, entry), { recursive: true });
     for (const entry of ['index.js', 'index.d.ts']) cpSync(join(root, 'native', entry), join(pkg, 'native', entry));
-    for (const dep of ['@huggingface', 'hyparquet']) symlinkSync(join(root, 'node_modules', dep), join(project, 'node_modules', dep));
+    for (const dep of ['@huggingface', 'hyparquet', 'tinyglobby']) symlinkSync(join(root, 'node_modules', dep), join(project, 'node_modules', dep));
     return project;
   }
 
@@ -93,5 +94,41 @@ describe('an install without a native binary for the platform', () => {
     });
     expect(doctor.status).toBe(1);
     expect(doctor.stdout).toMatch(/backend\s+ts \(fallback: the addon does not load\)/);
+  });
+
+  it('says that reading Parquet needs the addon, and still reads JSON lines', () => {
+    const project = installWithoutBinary();
+    const dir = mkdtempSync(join(tmpdir(), 'tokenshift-nobinary-parquet-'));
+    // A Parquet file from this checkout's own writer (the addon is loaded here, not in the project).
+    const writer = createDatasetWriter(join(dir, 'records.parquet'), { format: 'parquet' });
+    writer.write({ inputIds: Int32Array.of(1, 2), labels: Int32Array.of(1, 2), offsets: Uint32Array.of(0, 2) });
+    writer.finish();
+    writeFileSync(join(dir, 'records.jsonl'), '{"text":"Hello world"}\n');
+    const env = { ...process.env };
+    delete env.TOKENSHIFT_BACKEND;
+    const prepare = (input: string) =>
+      spawnSync(
+        process.execPath,
+        [
+          join(project, 'node_modules', 'tokenshift', 'bin', 'tokenshift.cjs'),
+          'prepare',
+          '--tokenizer',
+          PACKAGED_TOKENIZERS.qwen3,
+          '--input',
+          input,
+          '--output',
+          '-',
+          '--shift',
+          'model',
+        ],
+        { cwd: project, encoding: 'utf8', env },
+      );
+    const parquet = prepare(join(dir, 'records.parquet'));
+    expect(parquet.status).toBe(1);
+    expect(parquet.stderr).toContain('needs the native addon, and it did not load');
+    expect(parquet.stderr).toContain('The TypeScript fallback reads JSON lines, JSON arrays and gzip');
+    const jsonl = prepare(join(dir, 'records.jsonl'));
+    expect(jsonl.status, jsonl.stderr).toBe(0);
+    expect(JSON.parse(jsonl.stdout)).toMatchObject({ input_ids: [9707, 1879, 151645] });
   });
 });

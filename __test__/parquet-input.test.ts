@@ -37,8 +37,24 @@ async function referenceJsonLines(path: string): Promise<string> {
   return rows.map((row) => `${JSON.stringify(row, (_, v: unknown) => (typeof v === 'bigint' ? Number(v) : v))}\n`).join('');
 }
 
-function prepareFile(dir: string, name: string, tokenizer: string, inputs: string[], extra: string[] = []): { rows: string; stderr: string; meta: Record<string, unknown> } {
-  const run = cli(['prepare', '--tokenizer', fixtureDir(tokenizer), ...inputs.flatMap((i) => ['--input', i]), '--output', join(dir, `${name}.jsonl`), '--shift', 'model', ...extra]);
+function prepareFile(
+  dir: string,
+  name: string,
+  tokenizer: string,
+  inputs: string[],
+  extra: string[] = [],
+): { rows: string; stderr: string; meta: Record<string, unknown> } {
+  const run = cli([
+    'prepare',
+    '--tokenizer',
+    fixtureDir(tokenizer),
+    ...inputs.flatMap((i) => ['--input', i]),
+    '--output',
+    join(dir, `${name}.jsonl`),
+    '--shift',
+    'model',
+    ...extra,
+  ]);
   expect(run.status, run.stderr).toBe(0);
   // --shard I/N names the output <name>-0000I-of-0000N.jsonl.
   const out = join(dir, readdirSync(dir).find((f) => f.startsWith(`${name}`) && f.endsWith('.jsonl')) as string);
@@ -52,7 +68,12 @@ describe.skipIf(shared === null)('Parquet input from ../shared/data/parquet', ()
     { file: 'alpaca_zh_hub/data/train-00001-of-00002.parquet', tokenizer: QWEN3, rows: 500 },
     { file: 'glaive_toolcall_en_demo.zstd.parquet', tokenizer: QWEN3, rows: 300 },
     { file: 'dummy_conversation_messages.gzip.parquet', tokenizer: QWEN3, extra: ['--keep', 'id'], rows: 500 },
-    { file: 'question_answer.snappy.parquet', tokenizer: TINYLLAMA, extra: ['--columns', 'prompt=question,completion=answer', '--on-error', 'skip'], rows: 299 },
+    {
+      file: 'question_answer.snappy.parquet',
+      tokenizer: TINYLLAMA,
+      extra: ['--columns', 'prompt=question,completion=answer', '--on-error', 'skip'],
+      rows: 299,
+    },
   ];
 
   it('covers every Parquet file of the folder', () => {
@@ -119,11 +140,17 @@ describe.skipIf(shared === null)('Parquet input from ../shared/data/parquet', ()
     const args = ['prepare', '--tokenizer', fixtureDir(TINYLLAMA), '--input', path, '--shift', 'model', '--columns', 'prompt=question,completion=answer'];
     const failed = cli([...args, '--output', join(dir, 'fail.jsonl')]);
     expect(failed.status).toBe(1);
-    expect(failed.stderr).toContain(`record 8 (${path} row 8, row group 1 of 1): field \`completion\` is null (a string is required) — input column \`answer\``);
+    expect(failed.stderr).toContain(
+      `record 8 (${path} row 8, row group 1 of 1): field \`completion\` is null (a string is required) — input column \`answer\``,
+    );
     const stats = join(dir, 'stats.json');
     const skipped = cli([...args, '--output', join(dir, 'skip.jsonl'), '--on-error', 'skip', '--stats', stats]);
     expect(skipped.status, skipped.stderr).toBe(0);
-    const written = JSON.parse(readFileSync(stats, 'utf8')) as { records: number; rows: number; skipped: { invalid: { records: { record: number; reason: string }[] } } };
+    const written = JSON.parse(readFileSync(stats, 'utf8')) as {
+      records: number;
+      rows: number;
+      skipped: { invalid: { records: { record: number; reason: string }[] } };
+    };
     expect([written.records, written.rows]).toEqual([300, 299]);
     expect(written.skipped.invalid.records).toEqual([{ record: 8, reason: expect.stringContaining(`${path} row 8, row group 1 of 1`) as unknown }]);
   });
@@ -132,10 +159,34 @@ describe.skipIf(shared === null)('Parquet input from ../shared/data/parquet', ()
     const dir = mkdtempSync(join(tmpdir(), 'tokenshift-parquet-'));
     const out = join(dir, 'rows.jsonl');
     const path = join(parquetDir, 'question_answer.snappy.parquet');
-    const run = cli(['prepare', '--tokenizer', fixtureDir(TINYLLAMA), '--input', path, '--output', out, '--shift', 'model', '--columns', 'prompt=questions,completion=answer']);
+    const run = cli([
+      'prepare',
+      '--tokenizer',
+      fixtureDir(TINYLLAMA),
+      '--input',
+      path,
+      '--output',
+      out,
+      '--shift',
+      'model',
+      '--columns',
+      'prompt=questions,completion=answer',
+    ]);
     expect(run.status).toBe(2);
     expect(run.stderr).toContain(`${path} has no column "questions" (named by columns.prompt); its columns are: question, answer`);
-    const keys = cli(['prepare', '--tokenizer', fixtureDir(QWEN3), '--input', join(parquetDir, 'glaive_toolcall_en_demo.zstd.parquet'), '--output', out, '--shift', 'model', '--columns', 'role=speaker']);
+    const keys = cli([
+      'prepare',
+      '--tokenizer',
+      fixtureDir(QWEN3),
+      '--input',
+      join(parquetDir, 'glaive_toolcall_en_demo.zstd.parquet'),
+      '--output',
+      out,
+      '--shift',
+      'model',
+      '--columns',
+      'role=speaker',
+    ]);
     expect(keys.status).toBe(2);
     expect(keys.stderr).toContain('have no key "speaker" (named by columns.role); their keys are: from, value');
     expect(readdirSync(dir)).toEqual([]);

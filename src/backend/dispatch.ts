@@ -36,3 +36,13 @@ export function nativeAddonFor(option: unknown, feature: string): NativeAddon | 
   }
   return null;
 }
+
+/**
+ * The addon for a feature that has no TS twin (reading Parquet), whatever the backend choice: the TS backend
+ * still tokenizes; only the reading is native. Without the addon, the error says what the fallback can do.
+ */
+export function nativeOnlyAddon(feature: string, withoutIt: string): NativeAddon {
+  const native = loadNativeAddon();
+  if ('addon' in native) return native.addon;
+  throw new NativeUnavailableError(`${feature} needs the native addon, and it did not load: ${native.error.message}. ${withoutIt}`, { cause: native.error });
+}

@@ -2,9 +2,9 @@
 // row, so the record pipeline numbers rows as it numbers lines. The next row group is read while the
 // current one is prepared. Without the native addon there is no Parquet reader: the error says so.
 
-import { loadNativeAddon, type NativeAddon } from '../backend/native-addon.js';
+import { nativeOnlyAddon } from '../backend/dispatch.js';
+import type { NativeAddon } from '../backend/native-addon.js';
 import { typedNativeError } from '../backend/native-errors.js';
-import { NativeUnavailableError } from '../errors.js';
 
 export interface ParquetLayout {
   columns: string[];
@@ -23,14 +23,11 @@ export class ParquetInput implements ParquetLayout {
   private readonly reader: NativeReader;
 
   constructor(readonly path: string) {
-    const loaded = loadNativeAddon();
-    if ('error' in loaded)
-      throw new NativeUnavailableError(
-        `reading Parquet (${path}) needs the native addon, and it did not load: ${loaded.error.message}. ` +
-          'The TypeScript fallback reads JSON lines, JSON arrays and gzip; convert the file first, or install a build with the addon',
-        { cause: loaded.error },
-      );
-    this.reader = wrapNative(() => new loaded.addon.NativeParquetReader(path));
+    const addon = nativeOnlyAddon(
+      `reading Parquet (${path})`,
+      'The TypeScript fallback reads JSON lines, JSON arrays and gzip: convert the file first, or install on a platform with a prebuilt binary',
+    );
+    this.reader = wrapNative(() => new addon.NativeParquetReader(path));
     this.columns = this.reader.columns;
     this.leafPaths = this.reader.leafPaths;
     this.rowGroupRows = this.reader.rowGroupRows;
