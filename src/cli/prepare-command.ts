@@ -12,7 +12,7 @@ import { PackedBatch } from '../pack/pack.js';
 import type { NormalizedPrepareOptions } from '../twin/prepare/options.js';
 import type { PreparedBatch } from '../prepare/preparer.js';
 import { prepareBatches, type StreamReport } from '../stream/prepare-stream.js';
-import { InputFiles } from '../input/files.js';
+import { InputFiles, regularFileSize } from '../input/files.js';
 import { formatFromPath, type OutputFormat, type WriterOptions } from '../write/options.js';
 import { rowJson } from '../write/ts/jsonl.js';
 import { PendingPath } from '../write/ts/pending.js';
@@ -128,7 +128,8 @@ async function runPrepare(args: PrepareArgs): Promise<number> {
   if (options.keep.length > 0 && args.pack !== null)
     throw new OptionError('--keep needs one row per record: a packed row holds several; drop --pack or --keep');
   const writeOptions = toStdout ? null : writerOptions(args, format, options, loaded);
-  const totalBytes = files.paths.includes('-') ? null : files.paths.reduce((sum, p) => sum + statSync(p).size, 0);
+  const sizes = files.paths.map(regularFileSize);
+  const totalBytes = sizes.includes(null) ? null : sizes.reduce((sum: number, size) => sum + (size ?? 0), 0);
   const sink = writeOptions === null ? stdoutSink() : writerSink(createDatasetWriter(output, writeOptions));
   const progress = new Progress('tokenshift prepare', args.progress ?? process.stderr.isTTY === true);
   const { threads: _threads, ...recorded } = rawOptions;

@@ -45,8 +45,10 @@ export function inputFormat(path: string): InputFormat {
   if (path === '-') return 'jsonl';
   if (/\.parquet$/i.test(path)) return 'parquet';
   if (/\.json$/i.test(path)) return 'json';
-  // A Parquet file without the extension still starts with its magic number.
+  // A Parquet file without the extension still starts with its magic number (only regular files are
+  // peeked at: a pipe would lose the bytes, a device might never end).
   try {
+    if (!statSync(path).isFile()) return 'jsonl';
     const fd = openSync(path, 'r');
     try {
       const head = Buffer.alloc(4);
@@ -128,6 +130,17 @@ export async function openInput(path: string): Promise<OpenedInput> {
   return { source: stream.stream, label: (n) => `${stream.name} line ${n}`, slots: () => null, bytesRead: stream.bytesRead };
 }
 
+/** A regular file's size (null for stdin, pipes and devices, which can be read once or never end). */
+export function regularFileSize(path: string): number | null {
+  if (path === '-') return null;
+  try {
+    const stats = statSync(path);
+    return stats.isFile() ? stats.size : null;
+  } catch {
+    return null;
+  }
+}
+
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
@@ -136,8 +149,8 @@ export async function sha256File(path: string): Promise<string> {
 
 /** The columns of a file, for checking a mapping before any work: Parquet's schema, or the first record's keys. */
 export async function fileColumns(path: string): Promise<{ columns: string[]; messageKeys: (list: string) => string[] | null } | null> {
-  // stdin can be read once only: its records are checked as they come.
-  if (path === '-') return null;
+  // stdin and pipes can be read once only: their records are checked as they come.
+  if (regularFileSize(path) === null) return null;
   const format = inputFormat(path);
   if (format === 'parquet') {
     const parquet = new ParquetInput(path);

@@ -2,12 +2,10 @@
 // `shard` and the stats name every record once), errors and skip reasons naming the file and its line or
 // row, and a summary of each file (size, SHA-256, record range) for the sidecar.
 
-import { statSync } from 'node:fs';
-
 import { RecordError } from '../errors.js';
 import type { PreparedBatch, Preparer } from '../prepare/preparer.js';
 import { checkColumns } from '../input/check-columns.js';
-import { openInput, inputFormat, sha256File, type InputFiles, type InputSummary, type OpenedInput } from '../input/files.js';
+import { openInput, inputFormat, regularFileSize, sha256File, type InputFiles, type InputSummary, type OpenedInput } from '../input/files.js';
 import { preparedBatches, type ChunkingOptions, type ChunkProgress } from './engine.js';
 
 const RECORD_PREFIX = /^record (\d+): /;
@@ -43,7 +41,9 @@ export async function* inputBatches(
   let offset = 0;
   let bytesBefore = 0;
   for (const path of files.paths) {
-    const sha256 = path === '-' ? null : await sha256File(path);
+    // Hashed in a pass of its own (then read from the page cache); pipes and devices are read once, unhashed.
+    const size = regularFileSize(path);
+    const sha256 = size === null ? null : await sha256File(path);
     const file = await openInput(path);
     const fileProgress: ChunkProgress = { bytes: 0 };
     try {
@@ -57,7 +57,7 @@ export async function* inputBatches(
     }
     const records = file.slots() ?? fileProgress.lines ?? 0;
     const bytes = file.bytesRead();
-    summaries.push({ path, format: inputFormat(path), bytes: path === '-' ? null : statSync(path).size, sha256, firstRecord: offset + 1, records });
+    summaries.push({ path, format: inputFormat(path), bytes: size, sha256, firstRecord: offset + 1, records });
     offset += records;
     bytesBefore += bytes;
     progress.bytes = bytesBefore;
