@@ -52,8 +52,11 @@ export declare class NativeParquetReader {
   get leafPaths(): Array<string>
   /** Rows of each row group, in file order. */
   get rowGroupRows(): Array<number>
-  /** Row group `index` as JSON lines, one per row. */
-  readRowGroupAsync(index: number): Promise<Buffer>
+  /**
+   * The next rows (whole rows, about `max_bytes` of JSON lines); no rows at the end of the file.
+   * Calls are served in order: await one before the next.
+   */
+  readRowsAsync(maxBytes: number): Promise<NativeRowSlice>
 }
 
 /** A tokenizer plus validated `prepare` options, with the chat template compiled once for every call. */
@@ -218,6 +221,12 @@ export interface NativePrepareStats {
   /** Records tokenized by the `tokenizers` 1.0 engine, and by 0.23. */
   pipelineRecords: number
   referenceRecords: number
+}
+
+/** Whole rows as JSON lines (one per row) and how many. */
+export interface NativeRowSlice {
+  lines: Buffer
+  rows: number
 }
 
 export interface NativeSpecialTokens {

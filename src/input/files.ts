@@ -103,15 +103,8 @@ export async function openInput(path: string): Promise<OpenedInput> {
     const total = parquet.rows;
     const size = statSync(path).size;
     let rowsRead = 0;
-    async function* groups(): AsyncGenerator<Buffer> {
-      let g = 0;
-      for await (const group of parquet.rowGroups()) {
-        rowsRead += parquet.rowGroupRows[g++] as number;
-        yield group;
-      }
-    }
     return {
-      source: groups(),
+      source: parquet.slices((rows) => (rowsRead += rows)),
       label: (n) => {
         const { group, groups: count } = parquet.rowGroupOf(n);
         return `${path} row ${n}, row group ${group} of ${count}`;

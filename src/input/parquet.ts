@@ -1,6 +1,7 @@
-// Parquet input: read natively (the `parquet` crate), one row group at a time as JSON lines, one line per
-// row, so the record pipeline numbers rows as it numbers lines. The next row group is read while the
-// current one is prepared. Without the native addon there is no Parquet reader: the error says so.
+// Parquet input: read natively (the `parquet` crate), row group after row group, as JSON lines, one line per
+// row, so the record pipeline numbers rows as it numbers lines. Rows come in slices of about SLICE_BYTES
+// whatever the row group size (memory stays bounded by a slice, not a row group); the next slice is read
+// while the current one is prepared. Without the native addon there is no Parquet reader: the error says so.
 
 import { nativeOnlyAddon } from '../backend/dispatch.js';
 import type { NativeAddon } from '../backend/native-addon.js';
@@ -14,6 +15,9 @@ export interface ParquetLayout {
 }
 
 type NativeReader = InstanceType<NativeAddon['NativeParquetReader']>;
+
+/** JSON lines per read: the size of the stream's chunks (1 MiB) times a few, so reading stays ahead cheaply. */
+const SLICE_BYTES = 4 << 20;
 
 export class ParquetInput implements ParquetLayout {
   readonly columns: string[];
@@ -44,17 +48,18 @@ export class ParquetInput implements ParquetLayout {
     return { group: this.rowGroupRows.length, groups: this.rowGroupRows.length };
   }
 
-  /** Row groups as JSON-lines buffers, in order, one read ahead. */
-  async *rowGroups(): AsyncGenerator<Buffer> {
-    const count = this.rowGroupRows.length;
-    const read = (g: number): Promise<Buffer> => this.reader.readRowGroupAsync(g).catch((error: unknown) => Promise.reject(typedNativeError(error)));
-    let next: Promise<Buffer> | null = count > 0 ? read(0) : null;
-    for (let g = 0; g < count; g++) {
-      const current = next as Promise<Buffer>;
-      next = g + 1 < count ? read(g + 1) : null;
+  /** The rows as JSON-lines slices, in order, one slice read ahead; `onRows` counts the rows of each. */
+  async *slices(onRows: (rows: number) => void = () => undefined): AsyncGenerator<Buffer> {
+    const read = () => this.reader.readRowsAsync(SLICE_BYTES).catch((error: unknown) => Promise.reject(typedNativeError(error)));
+    let next = read();
+    for (;;) {
+      const current = await next;
+      if (current.rows === 0) return;
+      next = read();
       // A failed read-ahead is reported when its turn comes, not as an unhandled rejection.
-      next?.catch(() => undefined);
-      yield await current;
+      next.catch(() => undefined);
+      onRows(current.rows);
+      yield current.lines;
     }
   }
 }

@@ -89,3 +89,90 @@ fn a_file_that_is_not_parquet_is_an_error_naming_it() {
     let error = ParquetRecords::open(&path).err().expect("not parquet");
     assert!(error.to_string().contains("alpaca_en_demo.json"), "{error}");
 }
+
+/// Uncompressed, written here with the parquet crate's own writer: strings and nulls come through as JSON.
+#[test]
+fn an_uncompressed_file_reads_with_its_nulls() {
+    use parquet::basic::Compression;
+    use parquet::data_type::{ByteArray, ByteArrayType};
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::writer::SerializedFileWriter;
+    use parquet::schema::parser::parse_message_type;
+    use std::sync::Arc;
+
+    let dir = std::env::temp_dir().join(format!("tokenshift-parquet-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("plain.parquet");
+    let schema = parse_message_type(
+        "message m { required binary prompt (UTF8); optional binary completion (UTF8); }",
+    )
+    .expect("schema");
+    let props = WriterProperties::builder()
+        .set_compression(Compression::UNCOMPRESSED)
+        .set_dictionary_enabled(false)
+        .build();
+    let file = std::fs::File::create(&path).expect("create");
+    let mut writer =
+        SerializedFileWriter::new(file, Arc::new(schema), Arc::new(props)).expect("writer");
+    let mut group = writer.next_row_group().expect("group");
+    let prompts: Vec<ByteArray> = ["a", "b", "c"]
+        .iter()
+        .map(|s| ByteArray::from(*s))
+        .collect();
+    let mut column = group.next_column().expect("column").expect("prompt");
+    column
+        .typed::<ByteArrayType>()
+        .write_batch(&prompts, None, None)
+        .expect("write");
+    column.close().expect("close");
+    let completions = [ByteArray::from("x"), ByteArray::from("z")];
+    let mut column = group.next_column().expect("column").expect("completion");
+    column
+        .typed::<ByteArrayType>()
+        .write_batch(&completions, Some(&[1, 0, 1]), None)
+        .expect("write");
+    column.close().expect("close");
+    group.close().expect("group");
+    writer.close().expect("file");
+
+    let rows = records(&path);
+    assert_eq!(
+        rows,
+        vec![
+            serde_json::json!({"prompt": "a", "completion": "x"}),
+            serde_json::json!({"prompt": "b", "completion": null}),
+            serde_json::json!({"prompt": "c", "completion": "z"}),
+        ]
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A file cut short is an error naming it, never a panic.
+#[test]
+fn a_truncated_file_is_an_error() {
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
+    let bytes =
+        std::fs::read(shared.join("data/parquet/alpaca_en_demo.snappy.parquet")).expect("read");
+    let dir = std::env::temp_dir().join(format!("tokenshift-parquet-cut-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    for keep in [bytes.len() / 2, bytes.len() - 9, 3] {
+        let path = dir.join(format!("cut-{keep}.parquet"));
+        std::fs::write(&path, &bytes[..keep]).expect("write");
+        let error = ParquetRecords::open(&path)
+            .err()
+            .expect("a cut file does not open");
+        assert!(error.to_string().contains("cut-"), "{error}");
+    }
+    // Damaged pages: the footer is intact, a row group's bytes are not.
+    let mut damaged = bytes.clone();
+    for b in damaged.iter_mut().skip(100).take(2000) {
+        *b = 0x55;
+    }
+    let path = dir.join("damaged.parquet");
+    std::fs::write(&path, &damaged).expect("write");
+    let reader = ParquetRecords::open(&path).expect("the footer is intact");
+    assert!(reader.row_group_json_lines(0).is_err());
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -1,28 +1,40 @@
-//! Parquet input: the file's layout up front (columns, rows per row group), then one row group at a time
-//! as JSON lines, read on a libuv worker so the JS thread and the prepare pool keep working.
+//! Parquet input: the file's layout up front (columns, rows per row group), then the rows in order as JSON
+//! lines, a few MiB at a time, read on a libuv worker so the JS thread and the prepare pool keep working.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use napi::bindgen_prelude::{AsyncTask, Buffer};
 use napi::{Env, Task};
 use napi_derive::napi;
-use tokenshift_core::read::parquet_rows::ParquetRecords;
+use tokenshift_core::read::parquet_rows::{ParquetRecords, ParquetRowStream};
+use tokenshift_core::Error;
 
 use crate::guard::guard;
 
 #[napi]
 pub struct NativeParquetReader {
     reader: Arc<ParquetRecords>,
+    rows: Arc<Mutex<ParquetRowStream>>,
+}
+
+/// Whole rows as JSON lines (one per row) and how many.
+#[napi(object)]
+pub struct NativeRowSlice {
+    pub lines: Buffer,
+    pub rows: u32,
 }
 
 #[napi]
 impl NativeParquetReader {
     #[napi(constructor)]
     pub fn new(path: String) -> napi::Result<Self> {
-        let reader = guard(|| ParquetRecords::open(&PathBuf::from(&path)))?;
+        let path = PathBuf::from(&path);
+        let (reader, rows) =
+            guard(|| Ok((ParquetRecords::open(&path)?, ParquetRowStream::open(&path)?)))?;
         Ok(Self {
             reader: Arc::new(reader),
+            rows: Arc::new(Mutex::new(rows)),
         })
     }
 
@@ -48,31 +60,41 @@ impl NativeParquetReader {
             .collect()
     }
 
-    /// Row group `index` as JSON lines, one per row.
-    #[napi(ts_return_type = "Promise<Buffer>")]
-    pub fn read_row_group_async(&self, index: u32) -> AsyncTask<RowGroupTask> {
-        AsyncTask::new(RowGroupTask {
-            reader: self.reader.clone(),
-            index: index as usize,
+    /// The next rows (whole rows, about `max_bytes` of JSON lines); no rows at the end of the file.
+    /// Calls are served in order: await one before the next.
+    #[napi(ts_return_type = "Promise<NativeRowSlice>")]
+    pub fn read_rows_async(&self, max_bytes: u32) -> AsyncTask<RowSliceTask> {
+        AsyncTask::new(RowSliceTask {
+            rows: self.rows.clone(),
+            max_bytes: max_bytes as usize,
         })
     }
 }
 
-pub struct RowGroupTask {
-    reader: Arc<ParquetRecords>,
-    index: usize,
+pub struct RowSliceTask {
+    rows: Arc<Mutex<ParquetRowStream>>,
+    max_bytes: usize,
 }
 
-impl Task for RowGroupTask {
-    type Output = Vec<u8>;
-    type JsValue = Buffer;
+impl Task for RowSliceTask {
+    type Output = (Vec<u8>, u32);
+    type JsValue = NativeRowSlice;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        guard(|| self.reader.row_group_json_lines(self.index))
+        guard(|| {
+            let mut rows = self.rows.lock().map_err(|_| Error::Io {
+                path: "(parquet)".into(),
+                message: "an earlier read of this file failed mid-way".into(),
+            })?;
+            rows.next_json_lines(self.max_bytes)
+        })
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
         crate::guard::ensure_env_alive(&env)?;
-        Ok(output.into())
+        Ok(NativeRowSlice {
+            lines: output.0.into(),
+            rows: output.1,
+        })
     }
 }

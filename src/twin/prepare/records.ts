@@ -53,7 +53,7 @@ function detect(map: Record<string, unknown>, number: number): Exclude<RecordFor
   throw new RecordError(
     number,
     '(record)',
-    `has no known format: expected {prompt, completion}, {prompt, response}, {instruction, input, output}, {text}, {messages} or {conversations}; found fields [${fields.join(', ')}]`,
+    `has no known format: expected {prompt, completion}, {prompt, response}, {instruction, input, output}, {text}, {messages} or {conversations}; found fields [${fields.join(', ')}] (map other names with the \`columns\` option, CLI --columns, e.g. prompt=question)`,
   );
 }
 

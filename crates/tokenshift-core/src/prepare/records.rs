@@ -112,7 +112,7 @@ fn detect(map: &Map<String, Value>, number: u32) -> Result<RecordFormat> {
             number,
             "(record)",
             &format!(
-                "has no known format: expected {{prompt, completion}}, {{prompt, response}}, {{instruction, input, output}}, {{text}}, {{messages}} or {{conversations}}; found fields [{}]",
+                "has no known format: expected {{prompt, completion}}, {{prompt, response}}, {{instruction, input, output}}, {{text}}, {{messages}} or {{conversations}}; found fields [{}] (map other names with the `columns` option, CLI --columns, e.g. prompt=question)",
                 fields.join(", ")
             ),
         ))

@@ -1,7 +1,9 @@
-//! Records from a Parquet file, one row group at a time (memory bounded by a row group, not the file):
-//! each row becomes the JSON object the record pipeline already reads (nested `list<struct>` columns
-//! included; nulls stay null), written as one JSON line per row. A Parquet input therefore gives the rows
-//! its records give as JSON lines, numbered by row as lines are numbered by line.
+//! Records from a Parquet file: each row becomes the JSON object the record pipeline already reads (nested
+//! `list<struct>` columns included; nulls stay null), written as one JSON line per row. A Parquet input
+//! therefore gives the rows its records give as JSON lines, numbered by row as lines are numbered by line.
+//! `ParquetRecords` gives the layout (and a row group whole, for tests); `ParquetRowStream` reads the rows in
+//! order, row group after row group, in slices of a few MiB, so memory is bounded by a slice and the pages
+//! being decoded, not by a row group (Hub files have row groups of hundreds of MB).
 
 use std::fs::File;
 use std::io::Write;
@@ -10,6 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use parquet::file::metadata::ParquetMetaData;
 use parquet::file::reader::{FileReader, SerializedFileReader};
+use parquet::record::reader::RowIter;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
@@ -24,14 +27,7 @@ pub struct ParquetRecords {
 impl ParquetRecords {
     pub fn open(path: &Path) -> Result<Self> {
         let name = path.display().to_string();
-        let file = File::open(path).map_err(|e| Error::Io {
-            path: name.clone(),
-            message: format!("cannot open: {e}"),
-        })?;
-        let reader = SerializedFileReader::new(file).map_err(|e| Error::Io {
-            path: name.clone(),
-            message: format!("is not a readable Parquet file: {e}"),
-        })?;
+        let reader = open_reader(path, &name)?;
         let metadata = Arc::new(reader.metadata().clone());
         Ok(Self {
             reader: Mutex::new(reader),
@@ -118,5 +114,60 @@ impl ParquetRecords {
             path: self.name.clone(),
             message: format!("row group {group}: {message}"),
         }
+    }
+}
+
+fn open_reader(path: &Path, name: &str) -> Result<SerializedFileReader<File>> {
+    let file = File::open(path).map_err(|e| Error::Io {
+        path: name.to_owned(),
+        message: format!("cannot open: {e}"),
+    })?;
+    SerializedFileReader::new(file).map_err(|e| Error::Io {
+        path: name.to_owned(),
+        message: format!("is not a readable Parquet file: {e}"),
+    })
+}
+
+/// The rows of a file in order, as JSON lines, a slice at a time.
+pub struct ParquetRowStream {
+    rows: RowIter<'static>,
+    /// Rows read so far.
+    read: u64,
+    name: String,
+}
+
+impl ParquetRowStream {
+    pub fn open(path: &Path) -> Result<Self> {
+        let name = path.display().to_string();
+        let reader = open_reader(path, &name)?;
+        Ok(Self {
+            rows: RowIter::from_file_into(Box::new(reader)),
+            read: 0,
+            name,
+        })
+    }
+
+    /// The next rows as JSON lines, stopping after the row that reaches `max_bytes` (at least one row
+    /// unless the file is done); empty at the end. Also returns how many rows it holds.
+    pub fn next_json_lines(&mut self, max_bytes: usize) -> Result<(Vec<u8>, u32)> {
+        let mut out = Vec::with_capacity(max_bytes.min(64 << 20) + (64 << 10));
+        let mut rows = 0u32;
+        while out.len() < max_bytes {
+            let Some(row) = self.rows.next() else {
+                break;
+            };
+            let row = row.map_err(|e| Error::Io {
+                path: self.name.clone(),
+                message: format!("row {}: {e}", self.read + 1),
+            })?;
+            serde_json::to_writer(&mut out, &row.to_json_value()).map_err(|e| Error::Io {
+                path: self.name.clone(),
+                message: format!("row {}: {e}", self.read + 1),
+            })?;
+            out.push(b'\n');
+            self.read += 1;
+            rows += 1;
+        }
+        Ok((out, rows))
     }
 }
