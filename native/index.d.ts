@@ -53,10 +53,10 @@ export declare class NativeParquetReader {
   /** Rows of each row group, in file order. */
   get rowGroupRows(): Array<number>
   /**
-   * The next rows (whole rows, about `max_bytes` of JSON lines); no rows at the end of the file.
-   * Calls are served in order: await one before the next.
+   * The next rows as JSON lines, one line per row (whole rows, a few MiB); empty at the end of the
+   * file. Calls are served in order: await one before the next.
    */
-  readRowsAsync(maxBytes: number): Promise<NativeRowSlice>
+  readRowsAsync(): Promise<Buffer>
 }
 
 /** A tokenizer plus validated `prepare` options, with the chat template compiled once for every call. */
@@ -110,6 +110,12 @@ export declare function __panicForTest(): void
 
 /** Cores available to this process: what thread count 0 resolves to. */
 export declare function availableThreads(): number
+
+/**
+ * Caps glibc's malloc arenas at `count` for arenas created from now on (as `MALLOC_ARENA_MAX` does).
+ * Returns false where there is no glibc (musl, macOS, Windows) or glibc refused the value.
+ */
+export declare function capMallocArenas(count: number): boolean
 
 /** Rows in CSR form; `shift` is 'model' or 'data' (validated by the TS facade). */
 export declare function checkAlignment(ids: Int32Array, labels: Int32Array, offsets: Uint32Array, labelOffsets: Uint32Array, shift: string, ignoreIndex: number, eos?: number | undefined | null): NativeAlignmentReport
@@ -221,12 +227,6 @@ export interface NativePrepareStats {
   /** Records tokenized by the `tokenizers` 1.0 engine, and by 0.23. */
   pipelineRecords: number
   referenceRecords: number
-}
-
-/** Whole rows as JSON lines (one per row) and how many. */
-export interface NativeRowSlice {
-  lines: Buffer
-  rows: number
 }
 
 export interface NativeSpecialTokens {

@@ -843,6 +843,7 @@ module.exports.NativePreparer = nativeBinding.NativePreparer
 module.exports.NativeTokenizer = nativeBinding.NativeTokenizer
 module.exports.__panicForTest = nativeBinding.__panicForTest
 module.exports.availableThreads = nativeBinding.availableThreads
+module.exports.capMallocArenas = nativeBinding.capMallocArenas
 module.exports.checkAlignment = nativeBinding.checkAlignment
 module.exports.collate = nativeBinding.collate
 module.exports.engineVersions = nativeBinding.engineVersions

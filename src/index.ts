@@ -16,6 +16,7 @@ export type {
 export type { BackendKind, EngineName, EnginePreference, EngineRecords } from './backend/types.js';
 export type { BackendChoice } from './backend/dispatch.js';
 export { nativeStatus } from './backend/select.js';
+export { capMallocArenas } from './memory.js';
 export { NativeUnavailableError, OptionError, RecordError, TokenizeError, WriteError, TokenizerLoadError, TokenshiftError } from './errors.js';
 export { createPreparer, PreparedBatch, Preparer } from './prepare/preparer.js';
 export type { PrepareStats, TrainingRow } from './prepare/preparer.js';

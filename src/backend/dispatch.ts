@@ -46,3 +46,9 @@ export function nativeOnlyAddon(feature: string, withoutIt: string): NativeAddon
   if ('addon' in native) return native.addon;
   throw new NativeUnavailableError(`${feature} needs the native addon, and it did not load: ${native.error.message}. ${withoutIt}`, { cause: native.error });
 }
+
+/** The addon when it loads, for process-level helpers that have nothing to fall back to; no warning. */
+export function nativeIfLoaded(): NativeAddon | null {
+  const native = loadNativeAddon();
+  return 'addon' in native ? native.addon : null;
+}

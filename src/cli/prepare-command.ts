@@ -12,7 +12,9 @@ import { PackedBatch } from '../pack/pack.js';
 import type { NormalizedPrepareOptions } from '../twin/prepare/options.js';
 import type { PreparedBatch } from '../prepare/preparer.js';
 import { prepareBatches, type StreamReport } from '../stream/prepare-stream.js';
+import { capMallocArenas } from '../memory.js';
 import { InputFiles, regularFileSize } from '../input/files.js';
+import { resolveThreads } from '../threads.js';
 import { formatFromPath, type OutputFormat, type WriterOptions } from '../write/options.js';
 import { rowJson } from '../write/ts/jsonl.js';
 import { PendingPath } from '../write/ts/pending.js';
@@ -107,6 +109,10 @@ function plannedPaths(args: PrepareArgs, files: InputFiles, output: string | nul
 async function runPrepare(args: PrepareArgs): Promise<number> {
   const rawOptions = args.prepare;
   const options = args.normalized;
+  // One malloc arena per worker thread keeps a long run's peak RSS near what it uses (see memory.rs); a
+  // MALLOC_ARENA_MAX the user set wins.
+  const threads = resolveThreads(rawOptions.threads);
+  capMallocArenas(threads === 0 ? undefined : Math.max(2, threads));
   const toStdout = args.output === '-';
   const output = shardName(withoutTrailingSeparators(args.output), options.shard);
   const statsPath = args.stats === null ? null : shardName(args.stats, options.shard);

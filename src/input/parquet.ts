@@ -1,5 +1,5 @@
 // Parquet input: read natively (the `parquet` crate), row group after row group, as JSON lines, one line per
-// row, so the record pipeline numbers rows as it numbers lines. Rows come in slices of about SLICE_BYTES
+// row, so the record pipeline numbers rows as it numbers lines. Rows come in slices of about 4 MiB
 // whatever the row group size (memory stays bounded by a slice, not a row group); the next slice is read
 // while the current one is prepared. Without the native addon there is no Parquet reader: the error says so.
 
@@ -15,9 +15,6 @@ export interface ParquetLayout {
 }
 
 type NativeReader = InstanceType<NativeAddon['NativeParquetReader']>;
-
-/** JSON lines per read: the size of the stream's chunks (1 MiB) times a few, so reading stays ahead cheaply. */
-const SLICE_BYTES = 4 << 20;
 
 export class ParquetInput implements ParquetLayout {
   readonly columns: string[];
@@ -50,18 +47,25 @@ export class ParquetInput implements ParquetLayout {
 
   /** The rows as JSON-lines slices, in order, one slice read ahead; `onRows` counts the rows of each. */
   async *slices(onRows: (rows: number) => void = () => undefined): AsyncGenerator<Buffer> {
-    const read = () => this.reader.readRowsAsync(SLICE_BYTES).catch((error: unknown) => Promise.reject(typedNativeError(error)));
+    const read = () => this.reader.readRowsAsync().catch((error: unknown) => Promise.reject(typedNativeError(error)));
     let next = read();
     for (;;) {
       const current = await next;
-      if (current.rows === 0) return;
+      if (current.length === 0) return;
       next = read();
       // A failed read-ahead is reported when its turn comes, not as an unhandled rejection.
       next.catch(() => undefined);
-      onRows(current.rows);
-      yield current.lines;
+      onRows(lineCount(current));
+      yield current;
     }
   }
+}
+
+/** Rows in a slice: one line each (JSON text holds no raw newline). */
+function lineCount(lines: Buffer): number {
+  let count = 0;
+  for (let at = lines.indexOf(0x0a); at >= 0; at = lines.indexOf(0x0a, at + 1)) count++;
+  return count;
 }
 
 function wrapNative<T>(f: () => T): T {

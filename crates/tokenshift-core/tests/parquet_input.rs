@@ -5,7 +5,7 @@ mod common;
 use std::path::Path;
 
 use serde_json::Value;
-use tokenshift_core::read::parquet_rows::ParquetRecords;
+use tokenshift_core::read::parquet_rows::{ParquetRecords, ParquetRowStream, SLICE_BYTES};
 
 fn records(path: &Path) -> Vec<Value> {
     let reader = ParquetRecords::open(path).expect("opens");
@@ -174,5 +174,66 @@ fn a_truncated_file_is_an_error() {
     std::fs::write(&path, &damaged).expect("write");
     let reader = ParquetRecords::open(&path).expect("the footer is intact");
     assert!(reader.row_group_json_lines(0).is_err());
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The row stream crosses slices and row groups in order: its lines are the rows of every group, each
+/// slice whole rows of about `SLICE_BYTES`.
+#[test]
+fn the_row_stream_gives_every_row_in_slices() {
+    use parquet::basic::Compression;
+    use parquet::data_type::{ByteArray, ByteArrayType};
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::writer::SerializedFileWriter;
+    use parquet::schema::parser::parse_message_type;
+    use std::sync::Arc;
+
+    let dir =
+        std::env::temp_dir().join(format!("tokenshift-parquet-stream-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("big.parquet");
+    let schema = parse_message_type("message m { required binary text (UTF8); }").expect("schema");
+    let props = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .build();
+    let file = std::fs::File::create(&path).expect("create");
+    let mut writer =
+        SerializedFileWriter::new(file, Arc::new(schema), Arc::new(props)).expect("writer");
+    let mut expected = String::new();
+    for group in 0..3 {
+        let texts: Vec<String> = (0..6000)
+            .map(|i| format!("group {group} row {i} {}", "x".repeat(i % 700)))
+            .collect();
+        for t in &texts {
+            expected.push_str(&serde_json::json!({ "text": t }).to_string());
+            expected.push('\n');
+        }
+        let values: Vec<ByteArray> = texts.iter().map(|t| ByteArray::from(t.as_str())).collect();
+        let mut group_writer = writer.next_row_group().expect("group");
+        let mut column = group_writer.next_column().expect("column").expect("text");
+        column
+            .typed::<ByteArrayType>()
+            .write_batch(&values, None, None)
+            .expect("write");
+        column.close().expect("close");
+        group_writer.close().expect("group");
+    }
+    writer.close().expect("file");
+
+    let mut stream = ParquetRowStream::open(&path).expect("opens");
+    let mut got = Vec::new();
+    let mut slices = 0;
+    loop {
+        let slice = stream.next_json_lines().expect("reads");
+        if slice.is_empty() {
+            break;
+        }
+        assert!(slice.ends_with(b"\n") && slice.len() < SLICE_BYTES + 4096);
+        got.extend(slice);
+        slices += 1;
+    }
+    assert!(slices > 1, "{slices} slices");
+    assert!(String::from_utf8(got).expect("utf-8") == expected);
+    assert!(stream.next_json_lines().expect("after the end").is_empty());
     std::fs::remove_dir_all(&dir).ok();
 }

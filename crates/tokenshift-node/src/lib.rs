@@ -4,6 +4,7 @@
 pub mod align;
 pub mod chat;
 mod guard;
+pub mod memory;
 pub mod pack;
 pub mod prepare;
 pub mod read;
