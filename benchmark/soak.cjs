@@ -1,12 +1,11 @@
 // Soak test (not part of `npm test`): streams a generated JSON-lines file of at least 1 GB (the shared
 // Alpaca, ShareGPT-free records repeated with varied ids) through `tokenshift prepare` into Parquet, and
 // checks peak RSS < 400 MB and exactly balanced stats. Usage: node benchmark/soak.cjs [GB] [--keep]
-const { spawnSync } = require('node:child_process');
 const { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync } = require('node:fs');
 const { once } = require('node:events');
 const { join } = require('node:path');
 
-const { requireShared } = require('./lib/measure.cjs');
+const { requireShared, timedNode } = require('./lib/measure.cjs');
 
 const shared = requireShared();
 const root = join(__dirname, '..');
@@ -60,17 +59,11 @@ async function main() {
     stats,
     '--no-progress',
   ];
-  // GNU time reports the peak RSS of the whole process as the kernel saw it (KiB).
-  const timed = existsSync('/usr/bin/time');
-  const started = Date.now();
-  const run = timed
-    ? spawnSync('/usr/bin/time', ['-f', 'maxrss_kib=%M', process.execPath, ...args], { encoding: 'utf8' })
-    : spawnSync(process.execPath, args, { encoding: 'utf8' });
-  const seconds = (Date.now() - started) / 1000;
+  const { run, seconds, rssBytes } = timedNode(args);
   process.stderr.write(run.stderr);
   if (run.status !== 0) throw new Error(`tokenshift prepare failed with status ${run.status}`);
   const s = JSON.parse(readFileSync(stats, 'utf8'));
-  const rss = timed ? Number(/maxrss_kib=(\d+)/.exec(run.stderr)[1]) * 1024 : s.peakRssBytes;
+  const rss = rssBytes ?? s.peakRssBytes;
   const checks = [
     ['records in the file', expected, s.records, s.records === expected],
     ['records = rows + skipped', `${s.rows} + ${s.skipped.count}`, s.records, s.balanced && s.records === s.rows + s.skipped.count],

@@ -88,3 +88,14 @@ export async function parquetSchema(path: string): Promise<{ name: string; type?
   };
   return (await parquetMetadataAsync(await asyncBufferFromFile(path))).schema;
 }
+
+/** Every record of a Parquet file as hyparquet reads it (zstd and gzip through hyparquet-compressors), int64 as numbers. */
+export async function readParquetRecords(path: string): Promise<Record<string, unknown>[]> {
+  const { asyncBufferFromFile, parquetReadObjects } = (await import('hyparquet')) as unknown as {
+    asyncBufferFromFile(path: string): Promise<unknown>;
+    parquetReadObjects(options: { file: unknown; compressors: unknown }): Promise<Record<string, unknown>[]>;
+  };
+  const { compressors } = (await import('hyparquet-compressors')) as unknown as { compressors: unknown };
+  const rows = await parquetReadObjects({ file: await asyncBufferFromFile(path), compressors });
+  return JSON.parse(JSON.stringify(rows, (_, v: unknown) => (typeof v === 'bigint' ? Number(v) : v))) as Record<string, unknown>[];
+}

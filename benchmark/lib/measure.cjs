@@ -116,4 +116,20 @@ async function measureByThreads(script, measure) {
   return { all, one, threads };
 }
 
-module.exports = { SHARED, requireShared, median, medianFresh, measureByThreads, printTable, printRustCeiling };
+/**
+ * `node args…` in a child process, under GNU time when it is installed: the result, the wall time and the peak
+ * RSS of the whole process as the kernel saw it (null without GNU time).
+ */
+function timedNode(args) {
+  const { spawnSync } = require('node:child_process');
+  const timed = require('node:fs').existsSync('/usr/bin/time');
+  const started = Date.now();
+  const run = timed
+    ? spawnSync('/usr/bin/time', ['-f', 'maxrss_kib=%M', process.execPath, ...args], { encoding: 'utf8' })
+    : spawnSync(process.execPath, args, { encoding: 'utf8' });
+  const seconds = (Date.now() - started) / 1000;
+  const rss = timed ? /maxrss_kib=(\d+)/.exec(run.stderr) : null;
+  return { run, seconds, rssBytes: rss === null ? null : Number(rss[1]) * 1024 };
+}
+
+module.exports = { SHARED, requireShared, median, medianFresh, measureByThreads, printTable, printRustCeiling, timedNode };

@@ -1,0 +1,39 @@
+// The `tokenshift` command run as a user runs it, and `prepare` into a folder, for the input tests.
+
+import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { expect } from 'vitest';
+
+const bin = join(__dirname, '..', '..', 'bin', 'tokenshift.cjs');
+
+export function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** `prepare` of `inputs` into `<dir>/<name>.jsonl` (or its shard name); the rows, the summary and the sidecar. */
+export function prepareInto(
+  dir: string,
+  name: string,
+  tokenizer: string,
+  inputs: string[],
+  extra: string[] = [],
+): { rows: string; stderr: string; meta: Record<string, unknown> } {
+  const run = cli([
+    'prepare',
+    '--tokenizer',
+    tokenizer,
+    ...inputs.flatMap((i) => ['--input', i]),
+    '--output',
+    join(dir, `${name}.jsonl`),
+    '--shift',
+    'model',
+    ...extra,
+  ]);
+  expect(run.status, run.stderr).toBe(0);
+  // --shard I/N names the output <name>-0000I-of-0000N.jsonl.
+  const out = join(dir, readdirSync(dir).find((f) => f.startsWith(name) && f.endsWith('.jsonl')) as string);
+  return { rows: readFileSync(out, 'utf8'), stderr: run.stderr, meta: JSON.parse(readFileSync(`${out}.meta.json`, 'utf8')) as Record<string, unknown> };
+}
