@@ -10,7 +10,7 @@ const { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync
 const { once } = require('node:events');
 const { join } = require('node:path');
 
-const { requireShared, timedNode } = require('./lib/measure.cjs');
+const { requireShared, timedPrepare } = require('./lib/measure.cjs');
 
 const shared = requireShared();
 const root = join(__dirname, '..');
@@ -104,31 +104,8 @@ async function build() {
 }
 
 function prepare(input, name) {
-  const tokenizer = join(shared, 'fixtures', 'llama2', 'tinyllama-1.1b-chat-v1.0');
   const output = join(dir, `${name}-rows.parquet`);
-  const stats = join(dir, `${name}-stats.json`);
-  const args = [
-    join(root, 'bin', 'tokenshift.cjs'),
-    'prepare',
-    '--tokenizer',
-    tokenizer,
-    '--input',
-    input,
-    '--output',
-    output,
-    '--shift',
-    'model',
-    '--stats',
-    stats,
-    '--no-progress',
-  ];
-  const { run, seconds, rssBytes } = timedNode(args);
-  if (run.status !== 0) {
-    process.stderr.write(run.stderr);
-    throw new Error(`tokenshift prepare failed with status ${run.status}`);
-  }
-  const s = JSON.parse(readFileSync(stats, 'utf8'));
-  const rss = rssBytes ?? s.peakRssBytes;
+  const { seconds, rssBytes: rss, stats: s } = timedPrepare(shared, input, output, join(dir, `${name}-stats.json`));
   const outputSha256 = require('node:crypto').createHash('sha256').update(readFileSync(output)).digest('hex');
   if (!process.argv.includes('--keep')) rmSync(output, { force: true });
   return { name, bytes: statSync(input).size, records: s.records, rows: s.rows, tokens: s.tokens, seconds, rss, balanced: s.balanced, outputSha256 };

@@ -5,7 +5,7 @@ const { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync
 const { once } = require('node:events');
 const { join } = require('node:path');
 
-const { requireShared, timedNode } = require('./lib/measure.cjs');
+const { requireShared, timedPrepare } = require('./lib/measure.cjs');
 
 const shared = requireShared();
 const root = join(__dirname, '..');
@@ -43,27 +43,8 @@ async function main() {
   const expected = Number(await generate());
   const size = statSync(input).size;
   console.log(`soak: ${(size / 1e9).toFixed(2)} GB, ${expected.toLocaleString('en-US')} records -> ${output}`);
-  const tokenizer = join(shared, 'fixtures', 'llama2', 'tinyllama-1.1b-chat-v1.0');
-  const args = [
-    join(root, 'bin', 'tokenshift.cjs'),
-    'prepare',
-    '--tokenizer',
-    tokenizer,
-    '--input',
-    input,
-    '--output',
-    output,
-    '--shift',
-    'model',
-    '--stats',
-    stats,
-    '--no-progress',
-  ];
-  const { run, seconds, rssBytes } = timedNode(args);
+  const { run, seconds, rssBytes: rss, stats: s } = timedPrepare(shared, input, output, stats);
   process.stderr.write(run.stderr);
-  if (run.status !== 0) throw new Error(`tokenshift prepare failed with status ${run.status}`);
-  const s = JSON.parse(readFileSync(stats, 'utf8'));
-  const rss = rssBytes ?? s.peakRssBytes;
   const checks = [
     ['records in the file', expected, s.records, s.records === expected],
     ['records = rows + skipped', `${s.rows} + ${s.skipped.count}`, s.records, s.balanced && s.records === s.rows + s.skipped.count],

@@ -132,4 +132,32 @@ function timedNode(args) {
   return { run, seconds, rssBytes: rss === null ? null : Number(rss[1]) * 1024 };
 }
 
-module.exports = { SHARED, requireShared, median, medianFresh, measureByThreads, printTable, printRustCeiling, timedNode };
+/** `tokenshift prepare` (TinyLlama, shift model, no progress line) of `input` into `output`, timed by `timedNode`, with its stats. */
+function timedPrepare(shared, input, output, stats) {
+  const { join } = require('node:path');
+  const tokenizer = join(shared, 'fixtures', 'llama2', 'tinyllama-1.1b-chat-v1.0');
+  const bin = join(__dirname, '..', '..', 'bin', 'tokenshift.cjs');
+  const timed = timedNode([
+    bin,
+    'prepare',
+    '--tokenizer',
+    tokenizer,
+    '--input',
+    input,
+    '--output',
+    output,
+    '--shift',
+    'model',
+    '--stats',
+    stats,
+    '--no-progress',
+  ]);
+  if (timed.run.status !== 0) {
+    process.stderr.write(timed.run.stderr);
+    throw new Error(`tokenshift prepare failed with status ${timed.run.status}`);
+  }
+  const s = JSON.parse(require('node:fs').readFileSync(stats, 'utf8'));
+  return { ...timed, stats: s, rssBytes: timed.rssBytes ?? s.peakRssBytes };
+}
+
+module.exports = { SHARED, requireShared, median, medianFresh, measureByThreads, printTable, printRustCeiling, timedNode, timedPrepare };

@@ -7,11 +7,21 @@ use std::path::Path;
 use serde_json::Value;
 use tokenshift_core::read::parquet_rows::{ParquetRecords, ParquetRowStream, SLICE_BYTES};
 
+/// Every row of a file through the row stream, as JSON values.
 fn records(path: &Path) -> Vec<Value> {
-    let reader = ParquetRecords::open(path).expect("opens");
-    (0..reader.row_group_rows().len())
-        .flat_map(|g| reader.row_group(g).expect("reads"))
-        .collect()
+    let mut stream = ParquetRowStream::open(path).expect("opens");
+    let mut rows = Vec::new();
+    loop {
+        let slice = stream.next_json_lines().expect("reads");
+        if slice.is_empty() {
+            return rows;
+        }
+        let text = String::from_utf8(slice).expect("utf-8");
+        rows.extend(
+            text.lines()
+                .map(|l| serde_json::from_str::<Value>(l).expect("json")),
+        );
+    }
 }
 
 #[test]
@@ -54,18 +64,11 @@ fn json_lines_hold_one_line_per_row_with_nulls_kept() {
     };
     let path = shared.join("data/parquet/question_answer.snappy.parquet");
     let reader = ParquetRecords::open(&path).expect("opens");
-    let mut lines = Vec::new();
-    for (g, rows) in reader.row_group_rows().into_iter().enumerate() {
-        let bytes = reader.row_group_json_lines(g).expect("reads");
-        let text = String::from_utf8(bytes).expect("utf-8");
-        let group: Vec<Value> = text
-            .lines()
-            .map(|l| serde_json::from_str(l).expect("json"))
-            .collect();
-        assert_eq!(group.len() as u64, rows);
-        assert_eq!(group, reader.row_group(g).expect("reads"));
-        lines.extend(group);
-    }
+    let lines = records(&path);
+    assert_eq!(
+        lines.len() as u64,
+        reader.row_group_rows().iter().sum::<u64>()
+    );
     let nulls: Vec<usize> = lines
         .iter()
         .enumerate()
@@ -77,7 +80,6 @@ fn json_lines_hold_one_line_per_row_with_nulls_kept() {
         vec![8],
         "the shared README names row 8 (counting from 1)"
     );
-    assert!(reader.row_group_json_lines(99).is_err());
 }
 
 #[test]
@@ -172,8 +174,9 @@ fn a_truncated_file_is_an_error() {
     }
     let path = dir.join("damaged.parquet");
     std::fs::write(&path, &damaged).expect("write");
-    let reader = ParquetRecords::open(&path).expect("the footer is intact");
-    assert!(reader.row_group_json_lines(0).is_err());
+    ParquetRecords::open(&path).expect("the footer is intact");
+    let mut stream = ParquetRowStream::open(&path).expect("the footer is intact");
+    assert!(stream.next_json_lines().is_err());
     std::fs::remove_dir_all(&dir).ok();
 }
 
