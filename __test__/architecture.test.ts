@@ -89,10 +89,15 @@ describe('the TS twin mirrors the core path for path', () => {
     'align/mod.rs': 'declares the module',
     'chat/mod.rs': 'declares the modules',
     'chat/tojson.rs': "@huggingface/jinja's own `tojson` already writes like Python's json.dumps",
+    'prepare/outcome.rs': "one record's contribution to a batch; the TS twin assembles it inline (src/twin/prepare/mod.ts)",
     'prepare/memory_gate.rs': 'bounds native memory of batches in flight across threads; the TS twin runs on the JS thread',
     'tokenizer/mod.rs': 'the TS backend wraps @huggingface/tokenizers instead (src/backend/ts.ts)',
     'tokenizer/cleanup.rs': "@huggingface/tokenizers' decode does its own clean-up",
     'tokenizer/engine.rs': 'chooses between native engines (tokenizers 1.0 and 0.23)',
+    'tokenizer/bulk.rs': "the native bulk paths choose between engines; the TS backend's bulk paths are in src/backend/ts.ts",
+    'tokenizer/admission.rs': 'decides whether the native 1.0 engine may serve a tokenizer; the TS backend has one engine',
+    'tokenizer/verify.rs': 'cross-checks the native 1.0 engine against 0.23 while running; the TS backend has one engine',
+    'tokenizer/quiet_stderr.rs': "captures a native dependency's prints while the 1.0 engine loads",
     'tokenizer/surface.rs': "rebuilds spans for the 1.0 engine; the TS backend's spans follow the crate's offsets (src/backend/ts-spans.ts)",
   };
   const TWIN_ONLY: Record<string, string> = {};

@@ -3,7 +3,7 @@
 // an engine never changes ids, masks or written rows. Runs anywhere: tokenizers from devDependencies.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 
 import { createPreparer, OptionError, Tokenizer } from '../dist/esm/index.mjs';
 import { testBackends } from './support/backends';
+import { constructedTokenizers, type ConstructedTokenizer } from './support/constructed-tokenizers';
 import { PACKAGED_TOKENIZERS } from './support/shared';
 
 const root = join(__dirname, '..');
@@ -186,6 +187,108 @@ describe.runIf(native)('engine selection (native backend)', () => {
         got.forEach((bytes, i) => expect(bytes.equals(expected[i] as Buffer), `${format} ${engine} threads=${threads} file ${i}`).toBe(true));
       }
     }
+  });
+
+  it('the running cross-check catches what admission let through: 0.23 takes over, the batch is redone, the stats, sidecar and summary say so', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tokenshift-verify-'));
+    const tokenizerDir = join(dir, 'tok');
+    mkdirSync(tokenizerDir);
+    const unreachable = constructedTokenizers().find((c) => c.name.startsWith('unreachable')) as ConstructedTokenizer;
+    writeFileSync(join(tokenizerDir, 'tokenizer.json'), JSON.stringify(unreachable.tokenizer));
+    const input = join(dir, 'in.jsonl');
+    // Record 90's completion pre-tokenizes to exactly the unreachable entry: 1.0 (unswept) gives one id, 0.23 four.
+    const lines = Array.from({ length: 120 }, (_, i) => JSON.stringify(i === 89 ? { prompt: 'the', completion: '🦀' } : { prompt: 'the ', completion: 'the' }));
+    writeFileSync(input, `${lines.join('\n')}\n`);
+    const run = (name: string, verify: string, sweep: string) => {
+      const out = join(dir, `${name}.jsonl`);
+      const stats = join(dir, `${name}.stats.json`);
+      const args = [
+        'prepare',
+        '--tokenizer',
+        tokenizerDir,
+        '--input',
+        input,
+        '--output',
+        out,
+        '--stats',
+        stats,
+        '--shift',
+        'model',
+        '--no-eos',
+        '--verify-engine',
+        verify,
+      ];
+      const result = spawnSync(process.execPath, [join(root, 'bin', 'tokenshift.cjs'), ...args], {
+        encoding: 'utf8',
+        env: { ...process.env, TOKENSHIFT_ENGINE_SWEEP: sweep },
+      });
+      expect(result.status, result.stderr).toBe(0);
+      return {
+        rows: readFileSync(out, 'utf8'),
+        stderr: result.stderr,
+        meta: JSON.parse(readFileSync(`${out}.meta.json`, 'utf8')),
+        stats: JSON.parse(readFileSync(stats, 'utf8')),
+      };
+    };
+    const admitted = run('admitted', 'sample', 'on');
+    // Admission alone (its sweep finds the entry) gets every row right; the sample checks the first 2 records.
+    expect(admitted.stats.engineCheck).toEqual({ checked: 2, mismatches: 0, demotion: null });
+    expect(admitted.stderr).toMatch(/engine check\s+sample: 2 records re-encoded by tokenizers 0\.23, all equal/);
+    // Without the sweep and without the check, 1.0's wrong id reaches the rows: what the check exists for.
+    const unchecked = run('unchecked', 'off', 'off');
+    expect(unchecked.rows).not.toBe(admitted.rows);
+    const checked = run('checked', 'all', 'off');
+    expect(checked.rows).toBe(admitted.rows);
+    for (const record of [checked.stats, checked.meta]) {
+      expect(record.engineCheck.mismatches).toBe(1);
+      expect(record.engineCheck.demotion).toMatch(/cross-check found tokenizers 1\.0 giving different ids than 0\.23 for "the🦀"/);
+      expect(record.engines).toEqual({ 'tokenizers-1.0': 0, 'tokenizers-0.23': 120, ts: 0 });
+      expect(record.engine).toBe('tokenizers-0.23');
+      expect(record.verifyEngine).toBe('all');
+    }
+    expect(checked.stderr).toMatch(/engine check\s+MISMATCH \(1\): a cross-check found/);
+    const bad = spawnSync(
+      process.execPath,
+      [join(root, 'bin', 'tokenshift.cjs'), 'prepare', '--tokenizer', tokenizerDir, '--input', input, '--shift', 'model', '--verify-engine', 'some'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--verify-engine must be sample, all or off/);
+    expect(() => new Tokenizer(JSON.stringify(unreachable.tokenizer), null, { verifyEngine: 'most' as never })).toThrow(OptionError);
+  });
+
+  it('a panic inside tokenizers 1.0 (an empty vocabulary) prints nothing: 0.23 serves and the note says what happened', () => {
+    const json = {
+      version: '1.0',
+      added_tokens: [],
+      normalizer: null,
+      pre_tokenizer: { type: 'Whitespace' },
+      post_processor: null,
+      decoder: null,
+      model: {
+        type: 'BPE',
+        dropout: null,
+        unk_token: null,
+        continuing_subword_prefix: null,
+        end_of_word_suffix: null,
+        fuse_unk: false,
+        byte_fallback: false,
+        vocab: {},
+        merges: [],
+      },
+    };
+    const script = `const { Tokenizer } = require(${JSON.stringify(join(root, 'dist', 'cjs', 'index.js'))});
+      const t = new Tokenizer(${JSON.stringify(JSON.stringify(json))}, null, { backend: 'native' });
+      t.encodeBatch(['hello world']);
+      process.stdout.write(JSON.stringify({ engine: t.engine, note: t.engineNote }));`;
+    const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toBe('');
+    const { engine, note } = JSON.parse(run.stdout) as { engine: string; note: string };
+    expect(engine).toBe('tokenizers-0.23');
+    expect(note).toMatch(/^tokenizers 1\.0 failed while reading it \(panicked at .*unwrap/);
   });
 
   it('doctor names the engines and their crate versions', () => {

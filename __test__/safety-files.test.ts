@@ -3,7 +3,7 @@
 // killed run. CLI (both backends) and API (both writers).
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { OptionError, createDatasetWriter } from '../dist/esm/index.mjs';
 import { testBackends } from './support/backends';
 import { PACKAGED_TOKENIZERS } from './support/shared';
+import { temporaryOf } from './support/cli';
 
 const root = join(__dirname, '..');
 const bin = join(root, 'bin', 'tokenshift.cjs');
@@ -106,11 +107,57 @@ describe.each(backends)('output directories (%s backend)', (backend) => {
     const dir = scratch();
     const out = join(dir, 'rows.jsonl');
     // Above Linux's largest pid_max: no such process runs.
-    const stale = `${out}.tmp-4194321`;
+    const stale = `${out}.tmp-4194321-0123456789abcdef`;
     writeFileSync(stale, 'left by a killed run');
     expect(cli(prepareArgs(out, backend)).status).toBe(0);
     expect(existsSync(stale)).toBe(false);
     expect(existsSync(out)).toBe(true);
+  });
+
+  it("never removes a user's folder or link that only looks like a temporary output", () => {
+    const dir = scratch();
+    const out = join(dir, 'rows.jsonl');
+    // A dated folder (its "pid" is above pid_max), the exact temporary name without tokenshift's marker, and a link.
+    const dated = `${out}.tmp-20261128`;
+    const exact = `${out}.tmp-4194323-0123456789abcdef`;
+    for (const folder of [dated, exact]) {
+      mkdirSync(folder);
+      writeFileSync(join(folder, 'notes.txt'), 'mine');
+    }
+    const link = `${out}.tmp-4194325-fedcba9876543210`;
+    symlinkSync(join(dated, 'notes.txt'), link);
+    expect(cli(prepareArgs(out, backend)).status).toBe(0);
+    expect(readFileSync(join(dated, 'notes.txt'), 'utf8')).toBe('mine');
+    expect(readFileSync(join(exact, 'notes.txt'), 'utf8')).toBe('mine');
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+  });
+
+  // On devices of its own (a FIFO; as root, a null device made with mknod), never the system's /dev/null:
+  // a regression must not damage the machine it runs on.
+  it('refuses to replace a device, a FIFO or a link to a device, and writes no sidecar beside it', () => {
+    const dir = scratch();
+    const fifo = join(dir, 'pipe');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const device = join(dir, 'null');
+    const made = spawnSync('mknod', ['-m', '666', device, 'c', '1', '3']).status === 0;
+    if (!made) console.warn('[safety-files] mknod is not permitted here: the device cases run on the FIFO only');
+    const link = join(dir, 'link.jsonl');
+    symlinkSync(made ? device : fifo, link);
+    const targets = made ? [device, fifo, link] : [fifo, link];
+    for (const target of targets) {
+      const run = cli([...prepareArgs(target, backend), '--output-format', 'jsonl']);
+      expect(run.status, target).toBe(2);
+      expect(run.stderr).toMatch(/not a regular file/);
+    }
+    if (made) expect(lstatSync(device).isCharacterDevice()).toBe(true);
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readdirSync(dir).sort()).toEqual(made ? ['link.jsonl', 'null', 'pipe'] : ['link.jsonl', 'pipe']);
+    for (const format of ['jsonl', 'parquet'] as const) {
+      if (format === 'parquet' && backend === 'ts') continue;
+      expect(() => createDatasetWriter(link, { format, backend })).toThrow(/not a regular file/);
+    }
+    expect(readdirSync(dir).sort()).toEqual(made ? ['link.jsonl', 'null', 'pipe'] : ['link.jsonl', 'pipe']);
   });
 });
 
@@ -174,10 +221,9 @@ describe('signals', () => {
     const child = spawn(process.execPath, [bin, 'prepare', '--tokenizer', tokenizer, '--input', input, '--shift', 'model', '--output', out, '--threads', '1'], {
       stdio: 'ignore',
     });
-    const temporary = `${out}.tmp-${child.pid}`;
     const deadline = Date.now() + 60_000;
-    while (!existsSync(temporary) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(existsSync(temporary)).toBe(true);
+    while (temporaryOf(out, child.pid) === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(temporaryOf(out, child.pid)).not.toBeNull();
     await new Promise((r) => setTimeout(r, 300));
     child.kill(signal);
     const [code, killedBy] = await new Promise<[number | null, string | null]>((resolve) => child.once('exit', (c, s) => resolve([c, s])));
@@ -250,7 +296,9 @@ describe('small CLI defects', () => {
       { index: 5, count: 2 },
     ]) {
       const file = join(dir, 'stats.json');
-      writeFileSync(file, JSON.stringify({ records: 1, rows: 1, skipped: { count: 0 }, shard, tokenizer: {}, options: {} }));
+      const none = { count: 0, records: [] };
+      const skipped = { count: 0, tooLong: none, noTrainableLabels: none, emptyCompletion: none, chatTurnNotFound: none, invalid: none };
+      writeFileSync(file, JSON.stringify({ records: 1, rows: 1, tokens: 3, skipped, shard, tokenizer: {}, options: {} }));
       const run = cli(['merge-stats', file]);
       expect(run.status).toBe(1);
       expect(run.stderr).toContain('is not a valid shard');

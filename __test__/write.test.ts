@@ -151,7 +151,7 @@ describe.each(backends)('%s dataset writers', (backend) => {
     const w = createDatasetWriter(path, { backend });
     w.write(prepared);
     expect(existsSync(path)).toBe(false);
-    expect(readdirSync(dir)).toEqual([`rows.jsonl.tmp-${process.pid}`]);
+    expect(readdirSync(dir)).toEqual([expect.stringMatching(new RegExp(`^rows\\.jsonl\\.tmp-${process.pid}-[0-9a-f]{16}$`))]);
     w.abort();
     expect(readdirSync(dir)).toEqual([]);
     const done = createDatasetWriter(path, { backend });

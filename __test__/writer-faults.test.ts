@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 
 import { testBackends } from './support/backends';
 import { PACKAGED_TOKENIZERS } from './support/shared';
+import { temporaryOf } from './support/cli';
 
 const root = join(__dirname, '..');
 const bin = join(root, 'bin', 'tokenshift.cjs');
@@ -68,10 +69,10 @@ describe.each(testBackends())('%s backend', (backend) => {
     const input = bigInput(dir);
     const out = join(dir, 'out.jsonl');
     const child = spawn(process.execPath, [bin, ...prepareArgs(input, out, 'jsonl', backend)], { stdio: 'ignore' });
-    const temporary = `${out}.tmp-${child.pid}`;
     const deadline = Date.now() + 60_000;
-    while (!existsSync(temporary) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(existsSync(temporary)).toBe(true);
+    while (temporaryOf(out, child.pid) === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const temporary = temporaryOf(out, child.pid) as string;
+    expect(temporary).not.toBeNull();
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
     expect(existsSync(out)).toBe(false);

@@ -83,11 +83,13 @@ export declare class NativePreparer {
  */
 export declare class NativeTokenizer {
   /** `source_name` labels error messages (a path, or "tokenizer.json"). */
-  static fromJson(tokenizerJson: string, configJson: string | undefined | null, sourceName: string, referenceEngineOnly?: boolean | undefined | null): NativeTokenizer
+  static fromJson(tokenizerJson: string, configJson: string | undefined | null, sourceName: string, referenceEngineOnly?: boolean | undefined | null, verifyEngine?: string | undefined | null): NativeTokenizer
   /** Frees the tokenizer now rather than when it is garbage collected; later calls fail. */
   dispose(): void
   /** `tokenizers-1.0` or `tokenizers-0.23`: the engine bulk work runs on (loads 1.0 on first call). */
   engine(): string
+  /** `sample`, `all` or `off`: how much of 1.0's output 0.23 re-encodes while running. */
+  verifyEngine(): string
   /** Why 0.23 serves this tokenizer, or its character spans, if it does. */
   engineNote(): string | null
   encode(text: string, pair: string | undefined | null, addSpecialTokens: boolean): NativeEncoding
@@ -227,6 +229,12 @@ export interface NativePrepareStats {
   /** Records tokenized by the `tokenizers` 1.0 engine, and by 0.23. */
   pipelineRecords: number
   referenceRecords: number
+  /** Records 0.23 re-encoded to check what 1.0 produced (the running cross-check). */
+  engineChecked: number
+  /** 1 when a cross-check in this batch found 1.0 wrong (the batch was redone by 0.23). */
+  engineMismatches: number
+  /** What the cross-check found, once 1.0 was taken off the tokenizer. */
+  engineDemotion?: string
 }
 
 export interface NativeSpecialTokens {

@@ -1,21 +1,22 @@
 // Reading tokenizer files from disk. Config merging follows Transformers: tokenizer_config.json wins,
 // special_tokens_map.json fills the special tokens it leaves unset.
 
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { TokenizerLoadError, errorMessage } from './errors.js';
 import type { TokenizerSource } from './backend/types.js';
+import { MAX_CONFIG_BYTES, MAX_TOKENIZER_BYTES, readBoundedText } from './read-bounded.js';
 
 const SPECIAL_KEYS = ['bos_token', 'eos_token', 'pad_token', 'unk_token', 'additional_special_tokens'] as const;
 
 export function sourceFromFile(path: string): TokenizerSource {
-  return { tokenizerJson: readText(path), configJson: null, sourceName: path };
+  return { tokenizerJson: readText(path, MAX_TOKENIZER_BYTES), configJson: null, sourceName: path };
 }
 
 export function sourceFromDir(dir: string): TokenizerSource {
   const tokenizerPath = join(dir, 'tokenizer.json');
-  const tokenizerJson = readText(tokenizerPath);
+  const tokenizerJson = readText(tokenizerPath, MAX_TOKENIZER_BYTES);
   const config = readOptionalJson(join(dir, 'tokenizer_config.json'));
   const specialMap = readOptionalJson(join(dir, 'special_tokens_map.json'));
   let merged: Record<string, unknown> | null = config;
@@ -28,10 +29,11 @@ export function sourceFromDir(dir: string): TokenizerSource {
   return { tokenizerJson, configJson: merged === null ? null : JSON.stringify(merged), sourceName: tokenizerPath };
 }
 
-function readText(path: string): string {
+function readText(path: string, maxBytes: number): string {
   try {
-    return readFileSync(path, 'utf8');
+    return readBoundedText(path, maxBytes, (message) => new TokenizerLoadError(message));
   } catch (error) {
+    if (error instanceof TokenizerLoadError) throw error;
     throw new TokenizerLoadError(`cannot read ${path}: ${errorMessage(error)}`, { cause: error });
   }
 }
@@ -42,7 +44,7 @@ function readOptionalJson(path: string): Record<string, unknown> | null {
   } catch {
     return null;
   }
-  const text = readText(path);
+  const text = readText(path, MAX_CONFIG_BYTES);
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -13,7 +13,7 @@ export type {
   TokenizeOptions,
   TokenizerOptions,
 } from './tokenizer.js';
-export type { BackendKind, EngineName, EnginePreference, EngineRecords } from './backend/types.js';
+export type { BackendKind, EngineCheck, EngineName, EnginePreference, EngineRecords, VerifyEngineMode } from './backend/types.js';
 export type { BackendChoice } from './backend/dispatch.js';
 export { nativeStatus } from './backend/select.js';
 export { capMallocArenas } from './memory.js';

@@ -11,6 +11,9 @@ export const MAX_CHUNK_TOKENS = 2 ** 27;
 /** Cells of one collated `[batch, length]` tensor (`collate()`). */
 export const MAX_COLLATED_CELLS = 2 ** 27;
 
+/** Text one record may hold (prompt + completion, or the rendered conversation), in UTF-8 bytes: as `maxLineBytes`. */
+export const MAX_RECORD_TEXT_BYTES = 16 * 1024 * 1024;
+
 /** `value` (when given) must be a whole number in `1..=max`, else an OptionError naming `option`. */
 export function checkSize(option: string, value: number | undefined, max: number): void {
   if (value === undefined) return;

@@ -6,7 +6,7 @@ import { AddedToken } from '@huggingface/tokenizers';
 import { disposedBackend } from './backend/disposed.js';
 import { registerBackend } from './backend/registry.js';
 import { createBackend } from './backend/select.js';
-import type { BackendKind, EngineName, EnginePreference, SpecialTokenInfo, TokenizerBackend, TokenizerSource } from './backend/types.js';
+import type { BackendKind, EngineName, EnginePreference, SpecialTokenInfo, TokenizerBackend, TokenizerSource, VerifyEngineMode } from './backend/types.js';
 import { sourceFromDir, sourceFromFile } from './files.js';
 import { OptionError, TokenizeError } from './errors.js';
 import { createPreparer } from './prepare/preparer.js';
@@ -34,6 +34,13 @@ export interface TokenizerOptions {
    * ids and masks, `'tokenizers-0.23'` keeps to the engine the official binding runs. Output is the same.
    */
   engine?: EnginePreference;
+  /**
+   * Native backend: how much of the tokenizers 1.0 engine's output the 0.23 engine re-encodes while
+   * running. `'sample'` (default): the first 2 texts, then one in 1,000, each on its first 1 KiB; `'all'`: every text, whole; `'off'`. A mismatch
+   * moves the tokenizer to 0.23 for good, redoes the batch at hand and is reported in the batch's
+   * `engineCheck` (and the CLI's summary, stats and sidecar).
+   */
+  verifyEngine?: VerifyEngineMode;
 }
 
 export interface EncodeOptions {
@@ -119,6 +126,7 @@ export class Tokenizer {
       configJson: tokenizerConfig === undefined || tokenizerConfig === null ? null : jsonText(tokenizerConfig, 'tokenizerConfig'),
       sourceName: expectOptionalString(opts.sourceName, 'options.sourceName') ?? 'tokenizer.json',
       engine: expectEnginePreference(opts.engine),
+      verifyEngine: expectVerifyEngine(opts.verifyEngine),
     };
     this.threadCount = resolveThreads(opts.threads);
     this.impl = createBackend(source, opts.backend);
@@ -329,6 +337,12 @@ function jsonText(value: unknown, name: string): string {
   if (typeof value === 'string') return value;
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) return JSON.stringify(value);
   throw new TypeError(`${name} must be a parsed JSON object or its text, got ${describe(value)}`);
+}
+
+function expectVerifyEngine(value: unknown): VerifyEngineMode {
+  if (value === undefined || value === null) return 'sample';
+  if (value === 'sample' || value === 'all' || value === 'off') return value;
+  throw new OptionError(`options.verifyEngine must be 'sample', 'all' or 'off', got ${describe(value)}`);
 }
 
 function expectEnginePreference(value: unknown): EnginePreference {

@@ -2,11 +2,18 @@
 
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 import { expect } from 'vitest';
 
 const bin = join(__dirname, '..', '..', 'bin', 'tokenshift.cjs');
+
+/** The temporary output `<out>.tmp-<pid>-<16 hex>` of process `pid`, if it exists yet. */
+export function temporaryOf(out: string, pid: number | undefined): string | null {
+  const dir = dirname(out);
+  const name = readdirSync(dir).find((f) => f.startsWith(`${basename(out)}.tmp-${pid}-`));
+  return name === undefined ? null : join(dir, name);
+}
 
 export function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });

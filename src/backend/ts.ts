@@ -12,6 +12,7 @@ import type { SpanEncoder } from '../twin/prepare/trainable.js';
 import { diagnoseModel } from '../twin/tokenizer/diagnose.js';
 import { modelShapeDefect, withReferenceAddedTokenIds } from './reference-ids.js';
 import { TsTextPipeline, type LibraryStages } from './ts-spans.js';
+import { useCratePreTokenizers } from './ts-pre-tokenizers.js';
 import { flatten } from '../twin/rows.js';
 import type { AddedTokenInfo, PreparerBackend, RawEncoding, SpecialTokenInfo, TokenBatch, TokenizerBackend, TokenizerSource, EngineName } from './types.js';
 
@@ -307,46 +308,10 @@ function followTheCrate(inner: HfTokenizer, tokenizerJson: Record<string, unknow
       internals.pre_tokenizer === null ? null : (text, options) => (internals.pre_tokenizer as NonNullable<LibraryStages['pre_tokenizer']>)(text, options),
     model: (words) => internals.model(words),
   };
-  useRustWhitespace(internals.pre_tokenizer, tokenizerJson.pre_tokenizer);
+  useCratePreTokenizers(internals.pre_tokenizer, tokenizerJson.pre_tokenizer);
   const pipeline = new TsTextPipeline(tokenizerJson, stages);
   if (pipeline.followsNormalizer) internals.encode_text = (text) => (text === null ? null : pipeline.encode(text, false).tokens);
   return pipeline;
-}
-
-// The crate's regexes read `\s` as Unicode White_Space (U+0085 yes, U+FEFF no) and `\w` as Unicode word
-// characters; the library's pre-tokenizers use JS's `\s` and ASCII `\w`, which split some texts elsewhere.
-const WORD = '\\p{Alphabetic}\\p{M}\\p{Nd}\\p{Pc}\\p{Join_Control}';
-const BYTE_LEVEL_SPLIT = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\p{White_Space}\p{L}\p{N}]+|\p{White_Space}+(?!\P{White_Space})|\p{White_Space}+/gu;
-const WHITESPACE_SPLIT = /\P{White_Space}+/gu;
-const WHITESPACE = new RegExp(`[${WORD}]+|[^${WORD}\\p{White_Space}]+`, 'gu');
-
-interface PreTokenizerStage {
-  pattern?: unknown;
-  tokenizers?: unknown;
-  pre_tokenize_text?: (text: string) => string[];
-}
-
-/** Gives the library's pre-tokenizers (`stage`, built from the config `node`) the crate's character classes. */
-function useRustWhitespace(stage: unknown, node: unknown): void {
-  if (stage === null || node === null || typeof node !== 'object' || (typeof stage !== 'object' && typeof stage !== 'function')) return;
-  const instance = stage as PreTokenizerStage;
-  const config = node as { type?: unknown; pretokenizers?: unknown; use_regex?: unknown };
-  switch (config.type) {
-    case 'ByteLevel':
-      if (instance.pattern instanceof RegExp) instance.pattern = BYTE_LEVEL_SPLIT;
-      break;
-    case 'WhitespaceSplit':
-      instance.pre_tokenize_text = (text) => text.match(WHITESPACE_SPLIT) ?? [];
-      break;
-    case 'Whitespace':
-      instance.pre_tokenize_text = (text) => text.match(WHITESPACE) ?? [];
-      break;
-    case 'Sequence':
-      if (Array.isArray(instance.tokenizers) && Array.isArray(config.pretokenizers)) {
-        instance.tokenizers.forEach((child, i) => useRustWhitespace(child, (config.pretokenizers as unknown[])[i]));
-      }
-      break;
-  }
 }
 
 function parseJson(text: string, sourceName: string): unknown {

@@ -15,6 +15,17 @@ export type EngineName = 'tokenizers-1.0' | 'tokenizers-0.23' | 'ts';
 /** Records tokenized by each engine. */
 export type EngineRecords = Record<EngineName, number>;
 
+/** How much of the tokenizers 1.0 engine's output 0.23 re-encodes while running (native backend). */
+export type VerifyEngineMode = 'sample' | 'all' | 'off';
+
+/** What the running cross-check did: records re-encoded by 0.23, mismatches found, and what it found. */
+export interface EngineCheck {
+  checked: number;
+  mismatches: number;
+  /** Set once a mismatch took tokenizers 1.0 off the tokenizer (0.23 served the rest, the batch was redone). */
+  demotion: string | null;
+}
+
 /** One encoded text in flat arrays. */
 export interface RawEncoding {
   ids: Uint32Array;
@@ -108,6 +119,8 @@ export interface TokenizerSource {
   sourceName: string;
   /** `tokenizers-0.23` keeps the native backend off the 1.0 engine. */
   engine?: EnginePreference;
+  /** How much of 1.0's output 0.23 re-encodes (default `sample`). */
+  verifyEngine?: VerifyEngineMode;
 }
 
 /** `auto`: tokenizers 1.0 wherever it gives 0.23's results (the default); `tokenizers-0.23`: 0.23 only. */

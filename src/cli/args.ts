@@ -1,14 +1,13 @@
 // The options of `prepare` and `inspect`: those both take (tokenizer, input, how records become rows) and
 // each one's own, parsed with node:util's parseArgs and validated once, before any work.
 
-import { readFileSync } from 'node:fs';
-
 import type { BackendChoice } from '../backend/dispatch.js';
-import type { EnginePreference } from '../backend/types.js';
+import type { EnginePreference, VerifyEngineMode } from '../backend/types.js';
 import { OptionError, errorMessage } from '../errors.js';
 import { normalizePrepareOptions, type NormalizedPrepareOptions, type PrepareOptions } from '../twin/prepare/options.js';
 import { MAX_CHUNK_TOKENS, MAX_ROW_TOKENS } from '../limits.js';
 import { MAX_SHARDS } from './output-names.js';
+import { MAX_CONFIG_BYTES, readBoundedText } from '../read-bounded.js';
 import { intOption, parseCommandArgs } from './parse-args.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../write/options.js';
 
@@ -49,6 +48,8 @@ Options:
   --threads N                    worker threads, 0 = all cores (default; or TOKENSHIFT_NUM_THREADS)
   --backend native|ts|auto       implementation (default auto; or TOKENSHIFT_BACKEND)
   --engine auto|tokenizers-0.23  native engine: 1.0 where it gives 0.23's output (default), or 0.23 only
+  --verify-engine sample|all|off native: how much of 1.0's output 0.23 re-encodes as a check (default sample:
+                                 the first 2 records, then one in 1,000, on 1 KiB each); a mismatch moves the job to 0.23
   --pack bfd|wrapped             (prepare) pack rows into --block-size blocks: whole examples best-fit (bfd), or one
                                  token stream cut into windows (wrapped); rows then carry position_ids and seq_lens
   --block-size N                 (prepare) tokens per packed row
@@ -98,6 +99,7 @@ export interface RecordArgs {
   inputs: string[];
   backend: BackendChoice | undefined;
   engine: EnginePreference;
+  verifyEngine: VerifyEngineMode;
   promptTemplateFile: string | null;
   chatTemplateFile: string | null;
   /** The prepare options as given (templates read in), already validated; `normalized` is what they mean. */
@@ -146,6 +148,7 @@ const RECORD_OPTIONS = {
   threads: { type: 'string' },
   backend: { type: 'string' },
   engine: { type: 'string' },
+  'verify-engine': { type: 'string' },
   'on-error': { type: 'string' },
   'max-line-bytes': { type: 'string' },
   shard: { type: 'string' },
@@ -190,8 +193,9 @@ const str = (values: Values, name: string): string | undefined => {
 
 function readOption(flag: string, file: string): string {
   try {
-    return readFileSync(file, 'utf8');
+    return readBoundedText(file, MAX_CONFIG_BYTES, (message) => new OptionError(`${flag} ${message}`));
   } catch (error) {
+    if (error instanceof OptionError) throw error;
     throw new OptionError(`${flag} ${file}: ${errorMessage(error)}`);
   }
 }
@@ -218,7 +222,8 @@ function parse(argv: string[], options: typeof PREPARE_OPTIONS | typeof INSPECT_
 /** `a=b,c=d` as {a: 'b', c: 'd'}. */
 function pairs(flag: string, raw: string | undefined): Record<string, string> | undefined {
   if (raw === undefined) return undefined;
-  const out: Record<string, string> = {};
+  // No prototype: "__proto__=user" is a pair like any other (the options check refuses the name).
+  const out = Object.create(null) as Record<string, string>;
   for (const item of raw.split(',')) {
     const at = item.indexOf('=');
     const key = item.slice(0, at).trim();
@@ -241,6 +246,9 @@ function recordArgs(values: Values): RecordArgs {
     throw new OptionError(`--backend must be native, ts or auto, got ${JSON.stringify(backend)}`);
   const engine = str(values, 'engine') ?? 'auto';
   if (engine !== 'auto' && engine !== 'tokenizers-0.23') throw new OptionError(`--engine must be auto or tokenizers-0.23, got ${JSON.stringify(engine)}`);
+  const verifyEngine = str(values, 'verify-engine') ?? 'sample';
+  if (verifyEngine !== 'sample' && verifyEngine !== 'all' && verifyEngine !== 'off')
+    throw new OptionError(`--verify-engine must be sample, all or off, got ${JSON.stringify(verifyEngine)}`);
   const prepare: Record<string, unknown> = { shift: need('shift') };
   const set = (key: string, value: unknown) => {
     if (value !== undefined) prepare[key] = value;
@@ -287,6 +295,7 @@ function recordArgs(values: Values): RecordArgs {
     inputs,
     backend,
     engine,
+    verifyEngine,
     promptTemplateFile,
     chatTemplateFile,
     prepare: options,

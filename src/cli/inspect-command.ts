@@ -22,7 +22,11 @@ function show(tokenizer: Tokenizer, id: number): string {
 
 async function runInspect(args: InspectArgs): Promise<number> {
   const options = args.prepare;
-  const { tokenizer } = loadTokenizer(args.tokenizer, { engine: args.engine, ...(args.backend === undefined ? {} : { backend: args.backend }) });
+  const { tokenizer } = loadTokenizer(args.tokenizer, {
+    engine: args.engine,
+    verifyEngine: args.verifyEngine,
+    ...(args.backend === undefined ? {} : { backend: args.backend }),
+  });
   const color = args.color ?? process.stdout.isTTY === true;
   const ignore = options.ignoreIndex ?? -100;
   const batches: PreparedBatch[] = [];

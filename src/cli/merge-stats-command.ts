@@ -1,7 +1,7 @@
 // `tokenshift merge-stats <stats.json ...>`: sums the stats (or .meta.json sidecars) of the shards of
 // one job, checks they belong together (same tokenizer, shift and options) and that no shard is missing.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 
 import { OptionError, TokenshiftError, errorMessage } from '../errors.js';
 import { mergeTotals, type StreamTotals } from '../stream/totals.js';
@@ -20,14 +20,43 @@ interface ShardStats extends StreamTotals {
   packing?: PackTotals | null;
 }
 
+/** A stats file is read whole: one larger than this is not one tokenshift wrote (the record lists are capped). */
+const MAX_STATS_BYTES = 64 * 1024 * 1024;
+
 function read(file: string): ShardStats {
   try {
-    const stats = JSON.parse(readFileSync(file, 'utf8')) as ShardStats;
-    if (typeof stats.records !== 'number' || stats.skipped === undefined) throw new Error('not a tokenshift prepare stats file');
+    const size = statSync(file).size;
+    if (!statSync(file).isFile() || size > MAX_STATS_BYTES) throw new Error(`not a tokenshift stats file (a regular file of at most ${MAX_STATS_BYTES} bytes)`);
+    const stats = JSON.parse(readFileSync(file, 'utf8')) as ShardStats | null;
+    if (stats === null || typeof stats !== 'object' || typeof stats.records !== 'number' || typeof stats.skipped !== 'object' || stats.skipped === null)
+      throw new Error('not a tokenshift prepare stats file');
+    checkCounters(stats);
     return stats;
   } catch (error) {
     throw new TokenshiftError('INPUT', `${file}: ${errorMessage(error)}`, { cause: error });
   }
+}
+
+/** Every counter a whole number of at least 0, and the counters adding up as a run writes them. */
+function checkCounters(stats: ShardStats): void {
+  const count = (value: unknown, field: string): number => {
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new Error(`\`${field}\` is ${JSON.stringify(value)}, not a count`);
+    return value;
+  };
+  const records = count(stats.records, 'records');
+  const rows = count(stats.rows, 'rows');
+  count(stats.tokens, 'tokens');
+  const kinds = ['tooLong', 'noTrainableLabels', 'emptyCompletion', 'chatTurnNotFound', 'invalid'] as const;
+  let skipped = 0;
+  for (const kind of kinds) {
+    const list = stats.skipped[kind] as { count?: unknown } | undefined;
+    // Stats written before empty completions were counted apart have none.
+    if (list === undefined && kind === 'emptyCompletion') continue;
+    skipped += count(list?.count, `skipped.${kind}.count`);
+  }
+  if (count(stats.skipped.count, 'skipped.count') !== skipped)
+    throw new Error(`\`skipped.count\` is ${stats.skipped.count}, but its kinds add up to ${skipped}`);
+  if (records !== rows + skipped) throw new Error(`records (${records}) are not rows (${rows}) + skipped (${skipped})`);
 }
 
 export function mergeStats(files: string[]): Record<string, unknown> {

@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { EngineRecords } from '../backend/types.js';
+import type { EngineCheck, EngineRecords, VerifyEngineMode } from '../backend/types.js';
 import { OptionError, TokenshiftError } from '../errors.js';
 import { PackedBatch } from '../pack/pack.js';
 import type { NormalizedPrepareOptions } from '../twin/prepare/options.js';
@@ -122,7 +122,11 @@ async function runPrepare(args: PrepareArgs): Promise<number> {
   const planned = plannedPaths(args, files, toStdout ? null : output, statsPath);
   checkNoOverlap(planned.inputs, planned.outputs);
   if (statsPath !== null) checkWritableFile('--stats', statsPath);
-  const loaded = loadTokenizer(args.tokenizer, { engine: args.engine, ...(args.backend === undefined ? {} : { backend: args.backend }) });
+  const loaded = loadTokenizer(args.tokenizer, {
+    engine: args.engine,
+    verifyEngine: args.verifyEngine,
+    ...(args.backend === undefined ? {} : { backend: args.backend }),
+  });
   const format = args.outputFormat ?? (toStdout ? 'jsonl' : formatFromPath(output));
   if (format === null)
     throw new OptionError(
@@ -185,6 +189,7 @@ async function runPrepare(args: PrepareArgs): Promise<number> {
     backend: loaded.tokenizer.backend,
     engine: loaded.tokenizer.engine,
     engineNote: loaded.tokenizer.engineNote ?? undefined,
+    verifyEngine: loaded.tokenizer.backend === 'native' ? args.verifyEngine : undefined,
     shift: options.shift,
     ignoreIndex: options.ignoreIndex,
     options: recorded,
@@ -217,6 +222,7 @@ async function runPrepare(args: PrepareArgs): Promise<number> {
     ['  invalid', totals.skipped.invalid.count],
     ['engine', engineSummary(totals.engines)],
   ];
+  if (loaded.tokenizer.backend === 'native') rows.push(['engine check', engineCheckSummary(args.verifyEngine, totals.engineCheck)]);
   if (packing !== null) {
     rows.push(['packed rows', packing.rows], ['pack efficiency', `${(100 * packing.efficiency).toFixed(2)}%`]);
     if (packing.fullyMaskedExamples > 0) rows.push(['  fully masked, left out', packing.fullyMaskedExamples]);
@@ -240,6 +246,13 @@ function engineSummary(engines: EngineRecords): string {
   const used = (Object.entries(engines) as [string, number][]).filter(([, n]) => n > 0);
   if (used.length === 0) return 'none (nothing was tokenized)';
   return used.map(([name, n]) => `${name}: ${n.toLocaleString('en-US')} records`).join(', ');
+}
+
+/** "sample: 68 records re-encoded by tokenizers 0.23, all equal", or what a mismatch found. */
+function engineCheckSummary(mode: VerifyEngineMode, check: EngineCheck): string {
+  if (check.demotion !== null) return `MISMATCH (${check.mismatches}): ${check.demotion}; the batch was redone by tokenizers 0.23`;
+  if (mode === 'off') return 'off';
+  return `${mode}: ${check.checked.toLocaleString('en-US')} records re-encoded by tokenizers 0.23, all equal`;
 }
 
 export const prepareCommand: Command<PrepareArgs> = { name: 'prepare', usage: USAGE, parse: parsePrepareArgs, run: runPrepare };

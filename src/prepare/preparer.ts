@@ -2,7 +2,7 @@
 // with the label convention (`shift`) a required, recorded choice.
 
 import { OptionError } from '../errors.js';
-import type { EngineRecords, OversizedLines, PreparerBackend } from '../backend/types.js';
+import type { EngineCheck, EngineRecords, OversizedLines, PreparerBackend } from '../backend/types.js';
 import { resolveThreads } from '../threads.js';
 import { backendOf } from '../backend/registry.js';
 import type { Tokenizer } from '../tokenizer.js';
@@ -64,6 +64,8 @@ export class PreparedBatch {
   readonly stats: PrepareStats;
   /** Records tokenized by each engine (every engine gives the same ids and masks; this says which ran). */
   readonly engines: EngineRecords;
+  /** The running cross-check of the tokenizers 1.0 engine against 0.23 (see `TokenizerOptions.verifyEngine`). */
+  readonly engineCheck: EngineCheck;
   /** The convention the labels follow, and the options that made them. */
   readonly shift: NormalizedPrepareOptions['shift'];
   readonly ignoreIndex: number;
@@ -97,6 +99,7 @@ export class PreparedBatch {
       },
     };
     this.engines = { 'tokenizers-1.0': raw.stats.pipelineRecords, 'tokenizers-0.23': raw.stats.referenceRecords, ts: raw.stats.tsRecords ?? 0 };
+    this.engineCheck = { checked: raw.stats.engineChecked, mismatches: raw.stats.engineMismatches, demotion: raw.stats.engineDemotion ?? null };
     this.shift = options.shift;
     this.ignoreIndex = options.ignoreIndex;
     this.options = options;

@@ -15,6 +15,12 @@ export interface LineChunk {
   oversized: [number, number][];
 }
 
+/**
+ * Lines per chunk at most, whatever their size: a flood of tiny bad lines (`{}` by the million) would
+ * otherwise put a million skip reasons in one chunk's stats. A 1 KB record meets the byte limit first.
+ */
+export const MAX_CHUNK_LINES = 16_384;
+
 export class LineChunker {
   private parts: Buffer[] = [];
   private partBytes = 0;
@@ -67,7 +73,7 @@ export class LineChunker {
         }
         this.lines += 1;
         this.lineBytes = 0;
-        if (this.partBytes >= this.chunkBytes) out.push(this.take(this.lines));
+        if (this.partBytes >= this.chunkBytes || this.lines >= MAX_CHUNK_LINES) out.push(this.take(this.lines));
       }
       at = end;
     }

@@ -1,17 +1,24 @@
 // Running counters over a stream of prepared batches: every record in is a row out or a counted skip,
 // and `balanced` says so.
 
-import type { EngineRecords } from '../backend/types.js';
+import type { EngineCheck, EngineRecords } from '../backend/types.js';
 import type { PreparedBatch } from '../prepare/preparer.js';
+
+/** Record numbers listed per kind at most: the counts stay exact, the lists stop (a flood of bad lines must not exhaust memory). */
+export const MAX_LISTED_RECORDS = 1000;
 
 export interface SkipList {
   count: number;
+  /** The first `MAX_LISTED_RECORDS` records (by arrival); `count - records.length` were left out of the list. */
   records: number[];
+  /** How many records are counted but not listed. */
+  notListed: number;
 }
 
 export interface SkipReasons {
   count: number;
   records: { record: number; reason: string }[];
+  notListed: number;
 }
 
 export interface StreamTotals {
@@ -31,13 +38,15 @@ export interface StreamTotals {
   lint: { bosRepeated: number; eotUntrained: number };
   /** Records tokenized by each engine. */
   engines: EngineRecords;
+  /** The running cross-check of tokenizers 1.0 against 0.23. */
+  engineCheck: EngineCheck;
   /** records === rows + skipped.count */
   balanced: boolean;
 }
 
 export function emptyTotals(): StreamTotals {
-  const list = (): SkipList => ({ count: 0, records: [] });
-  const reasons = (): SkipReasons => ({ count: 0, records: [] });
+  const list = (): SkipList => ({ count: 0, records: [], notListed: 0 });
+  const reasons = (): SkipReasons => ({ count: 0, records: [], notListed: 0 });
   return {
     records: 0,
     rows: 0,
@@ -47,13 +56,17 @@ export function emptyTotals(): StreamTotals {
     skipped: { count: 0, tooLong: list(), noTrainableLabels: list(), emptyCompletion: list(), chatTurnNotFound: reasons(), invalid: reasons() },
     lint: { bosRepeated: 0, eotUntrained: 0 },
     engines: { 'tokenizers-1.0': 0, 'tokenizers-0.23': 0, ts: 0 },
+    engineCheck: { checked: 0, mismatches: 0, demotion: null },
     balanced: true,
   };
 }
 
-function extend<T>(target: { count: number; records: T[] }, records: readonly T[]): void {
-  target.count += records.length;
-  for (const r of records) target.records.push(r);
+/** Adds `count` records (default: those in `records`), listing them while there is room. */
+function extend<T>(target: { count: number; records: T[]; notListed: number }, records: readonly T[], count = records.length): void {
+  target.count += count;
+  const room = Math.max(0, MAX_LISTED_RECORDS - target.records.length);
+  for (const r of records.slice(0, room)) target.records.push(r);
+  target.notListed = target.count - target.records.length;
 }
 
 export function addBatch(totals: StreamTotals, batch: PreparedBatch): void {
@@ -71,7 +84,14 @@ export function addBatch(totals: StreamTotals, batch: PreparedBatch): void {
   totals.lint.bosRepeated += s.lint.bosRepeated;
   totals.lint.eotUntrained += s.lint.eotUntrained;
   addEngines(totals.engines, batch.engines);
+  addEngineCheck(totals.engineCheck, batch.engineCheck);
   recount(totals);
+}
+
+function addEngineCheck(target: EngineCheck, add: EngineCheck): void {
+  target.checked += add.checked;
+  target.mismatches += add.mismatches;
+  target.demotion ??= add.demotion;
 }
 
 function addEngines(target: EngineRecords, add: EngineRecords): void {
@@ -92,17 +112,18 @@ export function mergeTotals(parts: readonly StreamTotals[]): StreamTotals {
     out.rows += t.rows;
     out.tokens += t.tokens;
     out.trainedLabels += t.trainedLabels;
-    extend(out.truncated, t.truncated.records);
-    extend(out.skipped.tooLong, t.skipped.tooLong.records);
-    extend(out.skipped.noTrainableLabels, t.skipped.noTrainableLabels.records);
+    extend(out.truncated, t.truncated.records, t.truncated.count);
+    extend(out.skipped.tooLong, t.skipped.tooLong.records, t.skipped.tooLong.count);
+    extend(out.skipped.noTrainableLabels, t.skipped.noTrainableLabels.records, t.skipped.noTrainableLabels.count);
     // Stats written before empty completions were counted apart have none.
-    if (t.skipped.emptyCompletion !== undefined) extend(out.skipped.emptyCompletion, t.skipped.emptyCompletion.records);
-    extend(out.skipped.chatTurnNotFound, t.skipped.chatTurnNotFound.records);
-    extend(out.skipped.invalid, t.skipped.invalid.records);
+    if (t.skipped.emptyCompletion !== undefined) extend(out.skipped.emptyCompletion, t.skipped.emptyCompletion.records, t.skipped.emptyCompletion.count);
+    extend(out.skipped.chatTurnNotFound, t.skipped.chatTurnNotFound.records, t.skipped.chatTurnNotFound.count);
+    extend(out.skipped.invalid, t.skipped.invalid.records, t.skipped.invalid.count);
     out.lint.bosRepeated += t.lint.bosRepeated;
     out.lint.eotUntrained += t.lint.eotUntrained;
     // Stats written before engines were counted have none.
     if (t.engines !== undefined) addEngines(out.engines, t.engines);
+    if (t.engineCheck !== undefined) addEngineCheck(out.engineCheck, t.engineCheck);
   }
   const byNumber = (a: number, b: number) => a - b;
   const byRecord = (a: { record: number }, b: { record: number }) => a.record - b.record;

@@ -13,6 +13,7 @@ pub mod collate;
 pub mod error;
 pub mod limits;
 pub mod pack;
+pub mod panics;
 pub mod prepare;
 pub mod read;
 pub mod rows;

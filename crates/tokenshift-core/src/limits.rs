@@ -14,6 +14,11 @@ pub const MAX_CHUNK_TOKENS: u64 = 1 << 27;
 /// Cells of one collated `[batch, length]` tensor (`collate()`): 128 Mi, 2 GiB over its four columns.
 pub const MAX_COLLATED_CELLS: u64 = 1 << 27;
 
+/// Text one record may hold (its prompt and completion, or its rendered conversation): 16 MiB, as the
+/// stream readers' `maxLineBytes`. Tokenizing one record is not bounded by anything else, and a 300 MB
+/// record asked the BPE merge loop for gigabytes. Twin: `MAX_RECORD_TEXT_BYTES` in `src/limits.ts`.
+pub const MAX_RECORD_TEXT_BYTES: usize = 16 << 20;
+
 /// Records one `prepare` call takes (4 Mi): its per-record bookkeeping stays near 400 MB. Larger inputs
 /// stream (`prepareIter`, `prepareStream`, the CLI) in constant memory.
 pub const MAX_RECORDS_PER_CALL: usize = 1 << 22;

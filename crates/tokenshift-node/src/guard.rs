@@ -1,18 +1,12 @@
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use tokenshift_core::panics::catch_quietly;
 
-/// Runs `f`, turning its error or any panic into a `napi::Error` with a readable message.
+/// Runs `f`, turning its error or any panic into a `napi::Error` with a readable message (the panic's
+/// text goes into the error, not onto stderr).
 pub fn guard<T>(f: impl FnOnce() -> tokenshift_core::Result<T>) -> napi::Result<T> {
-    match catch_unwind(AssertUnwindSafe(f)) {
+    match catch_quietly(f) {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(error)) => Err(to_napi(error)),
-        Err(payload) => {
-            let detail = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into());
-            Err(internal(&detail))
-        }
+        Err(detail) => Err(internal(&detail)),
     }
 }
 

@@ -30,6 +30,12 @@ pub struct NativePrepareStats {
     /// Records tokenized by the `tokenizers` 1.0 engine, and by 0.23.
     pub pipeline_records: f64,
     pub reference_records: f64,
+    /// Records 0.23 re-encoded to check what 1.0 produced (the running cross-check).
+    pub engine_checked: f64,
+    /// 1 when a cross-check in this batch found 1.0 wrong (the batch was redone by 0.23).
+    pub engine_mismatches: f64,
+    /// What the cross-check found, once 1.0 was taken off the tokenizer.
+    pub engine_demotion: Option<String>,
 }
 
 #[napi(object)]
@@ -88,6 +94,9 @@ impl From<PreparedBatch> for NativePrepared {
                 eot_untrained: stats.eot_untrained as f64,
                 pipeline_records: stats.pipeline_records as f64,
                 reference_records: stats.reference_records as f64,
+                engine_checked: stats.engine_checked as f64,
+                engine_mismatches: stats.engine_mismatches as f64,
+                engine_demotion: stats.engine_demotion,
             },
         }
     }

@@ -3,7 +3,7 @@ use std::sync::{Arc, Mutex};
 use napi::bindgen_prelude::{AbortSignal, AsyncTask, ObjectFinalize, Uint32Array};
 use napi::{Env, Task};
 use napi_derive::napi;
-use tokenshift_core::tokenizer::EnginePreference;
+use tokenshift_core::tokenizer::{EnginePreference, VerifyEngine};
 use tokenshift_core::{batch, CsrBatch, TokenizerCore};
 
 use crate::guard::guard;
@@ -115,12 +115,26 @@ impl NativeTokenizer {
         config_json: Option<String>,
         source_name: String,
         reference_engine_only: Option<bool>,
+        verify_engine: Option<String>,
     ) -> napi::Result<Self> {
         let mut core = guard(|| {
-            TokenizerCore::from_json_str(&tokenizer_json, config_json.as_deref(), &source_name)
+            let mut core = TokenizerCore::from_json_str(
+                &tokenizer_json,
+                config_json.as_deref(),
+                &source_name,
+            )?;
+            if let Some(verify) = verify_engine.as_deref() {
+                core.set_verify_engine(verify.parse::<VerifyEngine>()?);
+            }
+            Ok(core)
         })?;
         if reference_engine_only == Some(true) {
             core.set_engine_preference(EnginePreference::Reference);
+        }
+        // A diagnostic (docs/engine.md): admission without its vocabulary sweep, to watch the
+        // running cross-check catch what the sweep would have.
+        if std::env::var("TOKENSHIFT_ENGINE_SWEEP").as_deref() == Ok("off") {
+            core.skip_vocabulary_sweep();
         }
         let external_bytes = i64::try_from(tokenizer_json.len())
             .unwrap_or(i64::MAX / RESIDENT_BYTES_PER_JSON_BYTE)
@@ -143,6 +157,12 @@ impl NativeTokenizer {
     pub fn engine(&self) -> napi::Result<String> {
         let core = self.core()?;
         guard(|| Ok(core.engine().as_str().to_owned()))
+    }
+
+    /// `sample`, `all` or `off`: how much of 1.0's output 0.23 re-encodes while running.
+    #[napi]
+    pub fn verify_engine(&self) -> napi::Result<String> {
+        Ok(self.core()?.verify_engine().as_str().to_owned())
     }
 
     /// Why 0.23 serves this tokenizer, or its character spans, if it does.

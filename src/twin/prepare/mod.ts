@@ -1,7 +1,8 @@
 // Twin of crates/tokenshift-core/src/prepare/mod.rs (`Preparer::run`): records → examples → trainable
 // tokens → labels → truncation → one flat batch, in input order, with every skip and cut counted.
 
-import { errorMessage } from '../../errors.js';
+import { RecordError, errorMessage } from '../../errors.js';
+import { MAX_RECORD_TEXT_BYTES } from '../../limits.js';
 import { applyColumns, columnMapping, explainColumn, keptColumnsOf } from './columns.js';
 import { computeLabels } from './labels.js';
 import type { NormalizedPrepareOptions } from './options.js';
@@ -48,6 +49,8 @@ export function prepareRecords(encoder: SpanEncoder, options: NormalizedPrepareO
     eotUntrained: 0,
     pipelineRecords: 0,
     referenceRecords: 0,
+    engineChecked: 0,
+    engineMismatches: 0,
     tsRecords: 0,
   };
   items.forEach(([number, read], index) => {
@@ -60,6 +63,11 @@ export function prepareRecords(encoder: SpanEncoder, options: NormalizedPrepareO
       const record = applyColumns(columns, original);
       const format = recordFormat(record, number, options.format);
       example = format === 'chat' ? chatExample(chat, options, record, number) : exampleFromRecord(record, number, format, options.promptTemplate);
+      if ('kind' in example) {
+        const textBytes = Buffer.byteLength(example.prompt) + Buffer.byteLength(example.completion);
+        if (textBytes > MAX_RECORD_TEXT_BYTES)
+          throw new RecordError(number, '(record)', `holds ${textBytes} bytes of text, over the limit of ${MAX_RECORD_TEXT_BYTES} per record`);
+      }
       if ('kind' in example && example.kind !== 'chat' && isWhitespaceOnly(example.completion)) example = { status: STATUS_EMPTY_COMPLETION };
       if ('kind' in example) tokens = trainableTokens(encoder, example, options.boundary, example.kind === 'chat' ? null : eos);
     } catch (thrown) {

@@ -198,14 +198,24 @@ export function normalizePrepareOptions(options: unknown): NormalizedPrepareOpti
 /** Output row fields a kept column may not shadow. */
 const ROW_FIELDS = ['input_ids', 'labels', 'attention_mask', 'position_ids'];
 
+/** Names JavaScript objects give a meaning of their own: never a column, field or speaker here. */
+const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+
+function refuseReserved(option: string, name: string): void {
+  if (RESERVED_NAMES.has(name)) throw invalid(option, `${JSON.stringify(name)} cannot be a column, field or speaker name`);
+}
+
 function stringMap(value: unknown, option: string): Record<string, string> {
-  if (value === undefined || value === null) return {};
+  // No prototype: a key such as "__proto__" is a key like any other, never a setter.
+  const out = Object.create(null) as Record<string, string>;
+  if (value === undefined || value === null) return out;
   if (typeof value !== 'object' || Array.isArray(value)) throw invalid(option, `must be an object of names, got ${describe(value)}`);
-  const out: Record<string, string> = {};
   // Sorted, as the core's BTreeMap reads them: both backends send identical JSON.
   for (const [key, name] of Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (typeof name !== 'string' || name === '' || key === '')
       throw invalid(option, `${JSON.stringify(key)} must map to a non-empty name, got ${describe(name)}`);
+    refuseReserved(option, key);
+    refuseReserved(option, name);
     out[key] = name;
   }
   return out;
@@ -224,6 +234,7 @@ function normalizeColumns(columns: unknown, roles: unknown, keep: unknown): Pick
   if (keep !== undefined && (!Array.isArray(keep) || keep.some((k) => typeof k !== 'string' || k === '')))
     throw invalid('keep', `must be a list of column names, got ${describe(keep)}`);
   const kept = (keep ?? []) as string[];
+  for (const name of kept) refuseReserved('keep', name);
   for (const name of kept) if (ROW_FIELDS.includes(name)) throw invalid('keep', `${name} is a field of the output row; it cannot be kept from the input`);
   return { columns: mapped, roles: stringMap(roles, 'roles'), keep: [...kept] };
 }

@@ -1,10 +1,13 @@
 // Output that appears only when complete (twin of crates/tokenshift-core/src/write/atomic.rs, same
-// rule): written under `<name>.tmp-<pid>`, renamed on commit, removed on abort. A file output replaces a
-// file, never a directory; a directory output goes into a missing or empty directory or a previous
-// tokenshift output (whose sidecar lists its files, the only ones replaced); any other non-empty
-// directory needs `overwrite`, and even then only files of the new names are replaced.
+// rule): written under `<name>.tmp-<pid>-<16 hex>`, renamed on commit, removed on abort. Only a regular
+// file is ever replaced (a device, FIFO or socket at the path, or a link to one, is refused), never a
+// directory; a directory output goes into a missing or empty directory or a previous tokenshift output
+// (whose sidecar lists its files, the only ones replaced); any other non-empty directory needs
+// `overwrite`, and even then only files of the new names are replaced. A killed run's temporary is
+// removed only when provably ours: the exact name, and a regular file or a directory holding the marker.
 
-import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 import { OptionError } from '../../errors.js';
@@ -17,19 +20,24 @@ export class PendingPath {
     private readonly isDir: boolean,
     private readonly overwrite = false,
   ) {
-    this.temporary = `${target}.tmp-${process.pid}`;
+    this.temporary = `${target}.tmp-${process.pid}-${randomBytes(8).toString('hex')}`;
     mkdirSync(dirname(target), { recursive: true });
     removeStaleTemporaries(target);
     // Refuse before any work, not after hours of it.
+    refuseSpecialFile(target);
     if (isDir) ownedFiles(target, overwrite);
     else if (isDirectory(target)) throw refused(target, 'is a directory; name a file for this output format');
     if (isDir) {
-      rmSync(this.temporary, { recursive: true, force: true });
       mkdirSync(this.temporary);
+      // What proves the directory ours to a later run's clean-up.
+      writeFileSync(join(this.temporary, PENDING_MARKER), '');
     }
   }
 
   commit(): void {
+    // Checked again: something may have appeared at the path during the run.
+    refuseSpecialFile(this.target);
+    if (this.isDir) unlinkSync(join(this.temporary, PENDING_MARKER));
     if (!this.isDir) {
       if (isDirectory(this.target)) throw refused(this.target, 'is a directory; name a file for this output format');
       renameSync(this.temporary, this.target);
@@ -52,6 +60,33 @@ export class PendingPath {
   abort(): void {
     rmSync(this.temporary, { recursive: true, force: true });
   }
+}
+
+/** Inside a temporary output directory until commit. */
+const PENDING_MARKER = '.tokenshift-pending';
+
+/** Refuses an output path that holds (or links to) anything but a regular file or a directory. */
+function refuseSpecialFile(target: string): void {
+  let stat;
+  try {
+    stat = statSync(target);
+  } catch {
+    return;
+  }
+  if (stat.isFile() || stat.isDirectory()) return;
+  const kind = stat.isCharacterDevice()
+    ? 'character device'
+    : stat.isBlockDevice()
+      ? 'block device'
+      : stat.isFIFO()
+        ? 'FIFO (named pipe)'
+        : stat.isSocket()
+          ? 'socket'
+          : 'special file';
+  throw refused(
+    target,
+    `is a ${kind}, not a regular file: outputs are written to a temporary file renamed over the path, which would replace it. Write to a regular file, or to stdout with --output - (API: a stream) and redirect`,
+  );
 }
 
 function refused(target: string, why: string): OptionError {
@@ -99,7 +134,7 @@ function filesListedBySidecar(target: string): string[] | null {
   return files.filter((f): f is string => typeof f === 'string' && f !== '' && f !== '.' && f !== '..' && !/[/\\]/.test(f));
 }
 
-/** Removes `<name>.tmp-<pid>` entries next to `target` whose process no longer runs (killed runs). */
+/** Removes killed runs' temporaries next to `target`: the exact name, a regular file or a marked directory. */
 function removeStaleTemporaries(target: string): void {
   const prefix = `${basename(target)}.tmp-`;
   let names: string[];
@@ -110,12 +145,14 @@ function removeStaleTemporaries(target: string): void {
   }
   for (const name of names) {
     if (!name.startsWith(prefix)) continue;
-    const digits = name.slice(prefix.length);
-    if (!/^\d+$/.test(digits)) continue;
-    const pid = Number(digits);
+    const match = /^(\d+)-[0-9a-f]{16}$/i.exec(name.slice(prefix.length));
+    if (match === null) continue;
+    const pid = Number(match[1]);
     if (pid === process.pid || processAlive(pid)) continue;
     const path = join(dirname(target), name);
-    rmSync(path, { recursive: statSync(path).isDirectory(), force: true });
+    const stat = lstatOrNull(path);
+    if (stat?.isFile()) rmSync(path, { force: true });
+    else if (stat?.isDirectory() && lstatOrNull(join(path, PENDING_MARKER))?.isFile()) rmSync(path, { recursive: true, force: true });
   }
 }
 

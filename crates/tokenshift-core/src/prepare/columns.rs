@@ -36,6 +36,9 @@ pub struct ColumnMapping {
     pub roles: BTreeMap<String, String>,
 }
 
+/// Names JavaScript objects give a meaning of their own: refused on both backends alike.
+const RESERVED_NAMES: [&str; 3] = ["__proto__", "constructor", "prototype"];
+
 impl ColumnMapping {
     pub fn is_identity(&self) -> bool {
         self.columns.is_empty() && self.roles.is_empty()
@@ -59,6 +62,24 @@ impl ColumnMapping {
                     format!("{field} maps to an empty column name"),
                 ));
             }
+        }
+        let reserved = |option: &str, name: &str| match RESERVED_NAMES.contains(&name) {
+            true => Err(invalid(
+                option,
+                format!("{name:?} cannot be a column, field or speaker name"),
+            )),
+            false => Ok(()),
+        };
+        for (field, column) in &self.columns {
+            reserved("columns", field)?;
+            reserved("columns", column)?;
+        }
+        for (from, to) in &self.roles {
+            reserved("roles", from)?;
+            reserved("roles", to)?;
+        }
+        for name in keep {
+            reserved("keep", name)?;
         }
         for (from, to) in &self.roles {
             if from.is_empty() || to.is_empty() {

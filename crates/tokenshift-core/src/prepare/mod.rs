@@ -8,6 +8,7 @@ mod input;
 pub mod labels;
 pub mod memory_gate;
 pub mod options;
+mod outcome;
 pub mod records;
 pub mod stats;
 pub mod trainable;
@@ -19,12 +20,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use crate::error::{record_error, Error, Result};
+use crate::limits::MAX_RECORD_TEXT_BYTES;
 use crate::threads;
 use crate::tokenizer::{Engine, TokenizerCore};
 use chat_setup::{ChatSetup, ChatSkip};
 pub use input::OversizedLine;
 use input::RecordSource;
 pub use options::{Boundary, OnError, PrepareOptions, RecordFormat, Shard, Shift, Truncation};
+use outcome::Outcome;
 pub use stats::{PrepareStats, RecordStatus};
 
 /// Rows in CSR form (`input_ids[offsets[r]..offsets[r+1]]`, same for `labels`), plus per-record status.
@@ -40,20 +43,6 @@ pub struct PreparedBatch {
     /// One entry per input record, in input order.
     pub record_status: Vec<RecordStatus>,
     pub stats: PrepareStats,
-}
-
-/// One record's contribution.
-struct Outcome {
-    number: u32,
-    status: RecordStatus,
-    ids: Vec<i32>,
-    labels: Vec<i32>,
-    skip_reason: Option<String>,
-    kept: Option<String>,
-    bos_repeated: bool,
-    eot_untrained: bool,
-    /// The engine that tokenized it (none for records that never reached the tokenizer).
-    engine: Option<Engine>,
 }
 
 /// Built once per job and cloned per call (a clone shares the tokenizer and the compiled template).
@@ -169,31 +158,53 @@ impl Preparer {
     }
 
     fn run(&self, items: &[(u32, RecordSource)], threads: usize) -> Result<PreparedBatch> {
+        let demoted_before = self.tokenizer.demotion().is_some();
+        let plan = self.tokenizer.check_plan(items.len());
         let pool = threads::pool(threads)?;
-        let outcomes: Vec<Result<Outcome>> = pool.install(|| {
+        let prepare_item = |index: usize, number: u32, source: &RecordSource| {
+            if self
+                .cancel
+                .as_ref()
+                .is_some_and(|c| c.load(Ordering::Relaxed))
+            {
+                return Err(Error::Cancelled);
+            }
+            let _permit = memory_gate::acquire(source.input_bytes());
+            match self
+                .prepare_one(number, source, plan.checks(index))
+                .map_err(|e| self.columns.explain(e))
+            {
+                Err(error) if self.options.on_error == OnError::Skip => {
+                    Ok(Outcome::invalid(number, error.to_string()))
+                }
+                outcome => outcome,
+            }
+        };
+        let mut outcomes: Vec<Result<Outcome>> = pool.install(|| {
             items
                 .par_iter()
-                .map(|(number, source)| {
-                    if self
-                        .cancel
-                        .as_ref()
-                        .is_some_and(|c| c.load(Ordering::Relaxed))
-                    {
-                        return Err(Error::Cancelled);
-                    }
-                    let _permit = memory_gate::acquire(source.input_bytes());
-                    match self
-                        .prepare_one(*number, source)
-                        .map_err(|e| self.columns.explain(e))
-                    {
-                        Err(error) if self.options.on_error == OnError::Skip => {
-                            Ok(Outcome::invalid(*number, error.to_string()))
-                        }
-                        outcome => outcome,
-                    }
-                })
+                .enumerate()
+                .map(|(index, (number, source))| prepare_item(index, *number, source))
                 .collect()
         });
+        // A cross-check found 1.0 wrong: what it produced in this batch is done again by 0.23.
+        let demoted = self.tokenizer.demotion();
+        if demoted.is_some() {
+            let redo: Vec<usize> = outcomes
+                .iter()
+                .enumerate()
+                .filter(|(_, o)| matches!(o, Ok(o) if o.engine == Some(Engine::Pipeline)))
+                .map(|(i, _)| i)
+                .collect();
+            let redone: Vec<Result<Outcome>> = pool.install(|| {
+                redo.par_iter()
+                    .map(|&i| prepare_item(i, items[i].0, &items[i].1))
+                    .collect()
+            });
+            for (i, outcome) in redo.into_iter().zip(redone) {
+                outcomes[i] = outcome;
+            }
+        }
         // Assembled in input order, so the output is the same for any thread count; the first error
         // in record order wins.
         let mut batch = PreparedBatch {
@@ -210,6 +221,7 @@ impl Preparer {
                 (None, status) => batch.stats.count(outcome.number, status),
             }
             batch.stats.count_engine(outcome.engine);
+            batch.stats.engine_checked += u64::from(outcome.checked);
             batch.stats.bos_repeated += u64::from(outcome.bos_repeated);
             batch.stats.eot_untrained += u64::from(outcome.eot_untrained);
             batch.record_status.push(outcome.status);
@@ -229,10 +241,19 @@ impl Preparer {
                 }
             }
         }
+        if let Some(note) = demoted {
+            batch.stats.engine_demotion = Some(note.to_owned());
+            batch.stats.engine_mismatches = u64::from(!demoted_before);
+        }
         Ok(batch)
     }
 
-    fn prepare_one(&self, number: u32, source: &RecordSource) -> Result<Outcome> {
+    fn prepare_one(
+        &self,
+        number: u32,
+        source: &RecordSource,
+        check_bytes: usize,
+    ) -> Result<Outcome> {
         let parsed;
         let record = match source {
             RecordSource::Parsed(value) => *value,
@@ -284,6 +305,14 @@ impl Preparer {
         } else {
             records::example_from_record(record, number, format, &options.prompt_template)?
         };
+        let text_bytes = example.prompt.len() + example.completion.len();
+        if text_bytes > MAX_RECORD_TEXT_BYTES {
+            return Err(record_error(
+                number,
+                "(record)",
+                &format!("holds {text_bytes} bytes of text, over the limit of {MAX_RECORD_TEXT_BYTES} per record"),
+            ));
+        }
         if example.is_empty() {
             return Ok(Outcome::skipped(
                 number,
@@ -293,7 +322,16 @@ impl Preparer {
         }
         let is_chat = matches!(example.kind, records::ExampleKind::Chat(_));
         let eos = if is_chat { None } else { self.eos };
-        let tokens = trainable::trainable_tokens(&self.tokenizer, &example, options.boundary, eos)?;
+        let tokens = trainable::trainable_tokens(
+            &self.tokenizer,
+            &example,
+            options.boundary,
+            eos,
+            check_bytes,
+        )?;
+        // Counted when 0.23 re-encoded what 1.0 produced (what 0.23 served needs no check).
+        let checked = check_bytes > 0
+            && (tokens.engine == Engine::Pipeline || self.tokenizer.demotion().is_some());
         // Token ids index a vocabulary far below 2^31, so they fit i32 (the dtype trainers use).
         let mut ids: Vec<i32> = tokens.ids.iter().map(|&id| id as i32).collect();
         let full_len = ids.len();
@@ -322,6 +360,7 @@ impl Preparer {
         if !status.is_row() {
             return Ok(Outcome {
                 engine: Some(tokens.engine),
+                checked,
                 ..Outcome::skipped(number, status, None)
             });
         }
@@ -350,26 +389,7 @@ impl Preparer {
             bos_repeated,
             eot_untrained,
             engine: Some(tokens.engine),
+            checked,
         })
-    }
-}
-
-impl Outcome {
-    fn invalid(number: u32, message: String) -> Self {
-        Self::skipped(number, RecordStatus::SkippedInvalid, Some(message))
-    }
-
-    fn skipped(number: u32, status: RecordStatus, skip_reason: Option<String>) -> Self {
-        Self {
-            number,
-            status,
-            ids: Vec::new(),
-            labels: Vec::new(),
-            skip_reason,
-            kept: None,
-            bos_repeated: false,
-            eot_untrained: false,
-            engine: None,
-        }
     }
 }

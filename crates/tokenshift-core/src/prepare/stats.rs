@@ -62,6 +62,12 @@ pub struct PrepareStats {
     /// Records tokenized by the `tokenizers` 1.0 engine, and by 0.23 (see `tokenizer::Engine`).
     pub pipeline_records: u64,
     pub reference_records: u64,
+    /// Records the running cross-check had 0.23 encode again (see `tokenizer::VerifyEngine`).
+    pub engine_checked: u64,
+    /// 1 when a cross-check in this batch found 1.0 wrong (the batch was redone by 0.23).
+    pub engine_mismatches: u64,
+    /// Why 0.23 serves this tokenizer since a cross-check mismatch, if one happened.
+    pub engine_demotion: Option<String>,
 }
 
 impl PrepareStats {

@@ -20,13 +20,14 @@ pub fn trainable_tokens(
     example: &Example,
     boundary: Boundary,
     eos: Option<u32>,
+    check_bytes: usize,
 ) -> Result<TrainableTokens> {
     let mut out = match (&example.kind, boundary) {
         (ExampleKind::Chat(spans), _) => {
-            return tokenize_chat(tokenizer, &example.completion, spans)
+            return tokenize_chat(tokenizer, &example.completion, spans, check_bytes)
         }
-        (_, Boundary::Offsets) => tokenize_once(tokenizer, example)?,
-        (_, Boundary::Separate) => tokenize_apart(tokenizer, example)?,
+        (_, Boundary::Offsets) => tokenize_once(tokenizer, example, check_bytes)?,
+        (_, Boundary::Separate) => tokenize_apart(tokenizer, example, check_bytes)?,
     };
     if let Some(eos) = eos {
         // The EOS is what teaches the model to stop: always trained.
@@ -39,13 +40,17 @@ pub fn trainable_tokens(
 /// Prompt + completion encoded as one text with special tokens. A token is trainable when it came from
 /// the text (not from the post-processor) and its byte span overlaps the completion; for `{text}`
 /// records every token from the text is trainable.
-fn tokenize_once(tokenizer: &TokenizerCore, example: &Example) -> Result<TrainableTokens> {
+fn tokenize_once(
+    tokenizer: &TokenizerCore,
+    example: &Example,
+    check_bytes: usize,
+) -> Result<TrainableTokens> {
     let mut text = String::with_capacity(example.prompt.len() + example.completion.len());
     text.push_str(&example.prompt);
     text.push_str(&example.completion);
     let completion_start = example.prompt.len();
     let completion_end = text.len();
-    let (spans, engine) = tokenizer.token_spans(&text, true)?;
+    let (spans, engine) = tokenizer.token_spans_checked(&text, true, check_bytes)?;
     let trainable = spans
         .offsets
         .iter()
@@ -68,8 +73,9 @@ fn tokenize_chat(
     tokenizer: &TokenizerCore,
     text: &str,
     spans: &[(usize, usize)],
+    check_bytes: usize,
 ) -> Result<TrainableTokens> {
-    let (encoded, engine) = tokenizer.token_spans(text, false)?;
+    let (encoded, engine) = tokenizer.token_spans_checked(text, false, check_bytes)?;
     let trainable = encoded
         .offsets
         .iter()
@@ -87,11 +93,17 @@ fn tokenize_chat(
 
 /// The usual Alpaca/TinyLlama pipeline: prompt encoded with special tokens, completion without,
 /// concatenated. Token boundaries at the seam can differ from tokenizing the whole text.
-fn tokenize_apart(tokenizer: &TokenizerCore, example: &Example) -> Result<TrainableTokens> {
+fn tokenize_apart(
+    tokenizer: &TokenizerCore,
+    example: &Example,
+    check_bytes: usize,
+) -> Result<TrainableTokens> {
     let mut ids = Vec::new();
-    let prompt_engine = tokenizer.encode_ids_into(&example.prompt, true, &mut ids)?;
+    let prompt_engine =
+        tokenizer.encode_ids_checked(&example.prompt, true, &mut ids, check_bytes)?;
     let prompt_len = ids.len();
-    let completion_engine = tokenizer.encode_ids_into(&example.completion, false, &mut ids)?;
+    let completion_engine =
+        tokenizer.encode_ids_checked(&example.completion, false, &mut ids, check_bytes)?;
     let mut trainable = vec![0u8; ids.len()];
     trainable[prompt_len..].fill(1);
     let engine = match (prompt_engine, completion_engine) {

@@ -2,11 +2,16 @@
 //! the same ids). 0.23 stays the engine of record for what 1.0 lacks: tokenizers its reader refuses,
 //! the drop-in `Encoding` (offsets, token strings), and spans `surface` cannot rebuild.
 
+use std::collections::HashSet;
+
 use serde_json::Value;
 use tokenizers_pipeline::pipeline::{EncodeOptions, PipelineToken, PipelineTokenizer};
 
+use super::admission::{self, long_probe, vocabulary_texts, PROBES};
+use super::quiet_stderr::quietly;
 use super::surface::{surface_kind, Surface};
 use crate::error::{Error, Result};
+use crate::threads;
 
 /// Which engine produced a record's ids (and its spans, where a mask needed them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -44,14 +49,9 @@ pub enum EnginePreference {
     Reference,
 }
 
-/// Texts both engines must agree on before 1.0 is trusted with a tokenizer (with a text holding every
-/// added token): spaces, digits, accents, emoji, newlines and tabs, "▁" and NBSP, nothing.
-const PROBES: [&str; 4] = [
-    "Hello world",
-    " 12 naïve  🚀\n\tend ",
-    "\u{2581}x\u{a0}y",
-    "",
-];
+/// Settings a tokenizer.json may store that 0.23 is told to ignore (as Transformers and
+/// `@huggingface/tokenizers` ignore them) and the 1.0 reader would apply to every text.
+const IGNORED_SETTINGS: [&str; 2] = ["truncation", "padding"];
 
 pub(crate) struct PipelineEngine {
     inner: PipelineTokenizer,
@@ -60,6 +60,9 @@ pub(crate) struct PipelineEngine {
     suffix: Vec<u32>,
     /// How spans are rebuilt, or why they cannot be (then 0.23's offsets serve).
     surface: std::result::Result<Surface, String>,
+    /// Vocabulary entries 1.0 emits where the merges give several tokens: a text whose ids hold one
+    /// goes to 0.23 (see `admission`).
+    unreachable: HashSet<u32>,
 }
 
 impl PipelineEngine {
@@ -67,6 +70,7 @@ impl PipelineEngine {
     pub fn load(
         mut config: Value,
         reference: &tokenizers::Tokenizer,
+        sweep_vocabulary: bool,
     ) -> std::result::Result<Self, String> {
         let surface = surface_kind(&config).map(|kind| {
             let added = reference.get_added_tokens_decoder();
@@ -77,20 +81,55 @@ impl PipelineEngine {
                 |id| added.get(&id).map(|t| t.content.clone()),
             )
         });
+        // Texts for the vocabulary sweep come from the file as written (canonicalizing reshapes it).
+        let mut vocab: Vec<(String, u32)> = reference.get_vocab(false).into_iter().collect();
+        vocab.sort_unstable_by_key(|(_, id)| *id);
+        let vocabulary = vocabulary_texts(&config, &vocab);
+        drop(vocab);
+        if let Value::Object(map) = &mut config {
+            for key in IGNORED_SETTINGS {
+                map.insert(key.into(), Value::Null);
+            }
+        }
         // The reader takes only canonical configs; the upgrade pass rewrites older ones.
         tokenizers_pipeline::canonicalize_value(&mut config)
             .map_err(|e| format!("tokenizers 1.0 cannot read this config: {e}"))?;
         let canonical = serde_json::to_string(&config).map_err(|e| e.to_string())?;
-        let inner = tokenizers_pipeline::from_json(&canonical)
+        drop(config);
+        // Its perfect-hash builder prints retries on stderr; a library writes only where it documents.
+        let inner = quietly(|| tokenizers_pipeline::from_json(&canonical))
             .map_err(|e| format!("tokenizers 1.0 cannot read this config: {e}"))?;
+        drop(canonical);
         let single = &inner.get_post_processor().single;
         let ids = |run: &[(PipelineToken, u8)]| run.iter().map(|(t, _)| t.id()).collect();
-        let engine = Self {
+        let mut engine = Self {
             prefix: ids(&single.prefix),
             suffix: ids(&single.suffix),
             inner,
             surface,
+            unreachable: HashSet::new(),
         };
+        let reference_ids = |text: &str, add_special_tokens: bool| {
+            reference
+                .encode_fast(text, add_special_tokens)
+                .map(|e| e.get_ids().to_vec())
+                .ok()
+        };
+        let pool = threads::pool(0).map_err(|e| e.to_string())?;
+        // Off only to show what the running cross-check catches when admission misses a class.
+        let vocabulary = if sweep_vocabulary {
+            vocabulary
+        } else {
+            Vec::new()
+        };
+        let sweep = pool.install(|| {
+            admission::sweep(
+                &vocabulary,
+                |text| engine.encode_unchecked(text, false),
+                |text| reference_ids(text, false),
+            )
+        })?;
+        engine.unreachable = sweep.unreachable;
         // Every added token in text: the engines must number them alike (0.23 renumbers gaps).
         let mut added: Vec<_> = reference.get_added_tokens_decoder().into_iter().collect();
         added.sort_unstable_by_key(|(id, _)| *id);
@@ -98,16 +137,20 @@ impl PipelineEngine {
             .iter()
             .map(|(_, token)| format!("a{} ", token.content))
             .collect();
-        for probe in PROBES.iter().copied().chain([added_probe.as_str()]) {
+        let long = long_probe();
+        let probes = PROBES.iter().copied().chain([added_probe.as_str(), &long]);
+        for probe in probes {
             for add_special_tokens in [true, false] {
-                let expected = reference
-                    .encode_fast(probe, add_special_tokens)
-                    .map(|e| e.get_ids().to_vec())
-                    .map_err(|e| e.to_string())?;
+                let expected = reference_ids(probe, add_special_tokens)
+                    .ok_or("tokenizers 0.23 cannot encode a probe text")?;
                 let mut ids = Vec::new();
-                engine
+                let served = engine
                     .encode_ids_into(probe, add_special_tokens, &mut ids)
                     .map_err(|e| e.to_string())?;
+                if !served {
+                    // A probe holding an unreachable entry: 0.23 serves it, as it would at run time.
+                    continue;
+                }
                 if ids != expected {
                     let shown: String = probe.chars().take(80).collect();
                     return Err(format!(
@@ -119,13 +162,38 @@ impl PipelineEngine {
         Ok(engine)
     }
 
-    /// Appends the ids of `text` to `out`.
+    /// Vocabulary entries the merges do not build but 1.0 emits (their texts go to 0.23).
+    pub fn unreachable_entries(&self) -> usize {
+        self.unreachable.len()
+    }
+
+    /// The ids of `text` without specials and without the unreachable-entry check (the sweep's view).
+    fn encode_unchecked(&self, text: &str, add_special_tokens: bool) -> Option<Vec<u32>> {
+        let mut out = Vec::new();
+        self.encode_raw(text, add_special_tokens, &mut out).ok()?;
+        Some(out)
+    }
+
+    /// Appends the ids of `text` to `out` and returns true; or leaves `out` as it was and returns false
+    /// when the ids would hold an unreachable entry (the caller asks 0.23).
     pub fn encode_ids_into(
         &self,
         text: &str,
         add_special_tokens: bool,
         out: &mut Vec<u32>,
-    ) -> Result<()> {
+    ) -> Result<bool> {
+        let start = out.len();
+        self.encode_raw(text, add_special_tokens, out)?;
+        if !self.unreachable.is_empty()
+            && out[start..].iter().any(|id| self.unreachable.contains(id))
+        {
+            out.truncate(start);
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    fn encode_raw(&self, text: &str, add_special_tokens: bool, out: &mut Vec<u32>) -> Result<()> {
         if add_special_tokens {
             out.extend_from_slice(&self.prefix);
         }
@@ -156,7 +224,9 @@ impl PipelineEngine {
             false => (0, 0),
         };
         let mut ids = Vec::new();
-        self.encode_ids_into(text, add_special_tokens, &mut ids)?;
+        if !self.encode_ids_into(text, add_special_tokens, &mut ids)? {
+            return Ok(None);
+        }
         let own = before..ids.len() - after;
         let mut offsets = Vec::with_capacity(ids.len());
         // 0.23 reports (0, 0) for the post-processor's tokens.

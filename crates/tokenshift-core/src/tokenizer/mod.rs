@@ -1,18 +1,24 @@
 //! Loading a Hugging Face `tokenizer.json` (+ config) and encoding/decoding single texts.
 
+mod admission;
+mod bulk;
 mod cleanup;
 mod config;
 mod diagnose;
 mod engine;
+mod quiet_stderr;
 mod surface;
+mod verify;
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use crate::panics::catch_quietly;
 use std::str::FromStr;
+use std::sync::atomic::AtomicU64;
 use std::sync::{Mutex, OnceLock};
 
 pub use cleanup::clean_up_tokenization;
 pub use config::{SpecialTokens, TokenizerConfig};
 pub use engine::{Engine, EnginePreference};
+pub use verify::{CheckPlan, VerifyEngine};
 
 use engine::PipelineEngine;
 
@@ -55,6 +61,15 @@ pub struct TokenizerCore {
     /// costs 2-3x 0.23's load, which the drop-in `encode` never needs).
     pending_json: Mutex<Option<String>>,
     pipeline: OnceLock<std::result::Result<PipelineEngine, String>>,
+    /// How often 0.23 re-encodes what 1.0 produced, as a cross-check while running.
+    verify: VerifyEngine,
+    /// Texts handed to bulk paths so far: numbers them for the cross-check's sample.
+    bulk_texts: AtomicU64,
+    /// Whether admission encodes vocabulary entries with both engines (off only to demonstrate the
+    /// cross-check: `TOKENSHIFT_ENGINE_SWEEP=off` in the Node binding).
+    sweep_vocabulary: bool,
+    /// Set by the first cross-check mismatch: from then on 0.23 serves everything. Says what differed.
+    demoted: OnceLock<String>,
 }
 
 impl TokenizerCore {
@@ -128,6 +143,10 @@ impl TokenizerCore {
             preference: EnginePreference::Auto,
             pending_json: Mutex::new(None),
             pipeline: OnceLock::new(),
+            verify: VerifyEngine::default(),
+            sweep_vocabulary: true,
+            bulk_texts: AtomicU64::new(0),
+            demoted: OnceLock::new(),
         })
     }
 
@@ -145,6 +164,9 @@ impl TokenizerCore {
         if self.preference == EnginePreference::Reference {
             return Err("engine: 'tokenizers-0.23' was requested");
         }
+        if let Some(why) = self.demoted.get() {
+            return Err(why);
+        }
         self.pipeline
             .get_or_init(|| {
                 let json = self
@@ -157,10 +179,13 @@ impl TokenizerCore {
                     serde_json::from_str(&json).map_err(|e| e.to_string())?;
                 drop(json);
                 // A release candidate: a panic while reading a config must not take the 0.23 path down.
-                catch_unwind(AssertUnwindSafe(|| {
-                    PipelineEngine::load(config, &self.inner)
-                }))
-                .unwrap_or_else(|_| Err("tokenizers 1.0 panicked while reading it".into()))
+                catch_quietly(|| PipelineEngine::load(config, &self.inner, self.sweep_vocabulary))
+                    .unwrap_or_else(|panic| {
+                        Err(format!(
+                            "tokenizers 1.0 failed while reading it ({})",
+                            panic.replace('\n', " ")
+                        ))
+                    })
             })
             .as_ref()
             .map_err(String::as_str)
@@ -178,9 +203,19 @@ impl TokenizerCore {
     pub fn engine_note(&self) -> Option<String> {
         match self.pipeline_engine() {
             Err(why) => Some(why.to_owned()),
-            Ok(engine) => engine
-                .span_note()
-                .map(|why| format!("character spans (offsets boundary, chat masks) come from tokenizers 0.23: {why}")),
+            Ok(engine) => {
+                let spans = engine.span_note().map(|why| {
+                    format!("character spans (offsets boundary, chat masks) come from tokenizers 0.23: {why}")
+                });
+                let unreachable = match engine.unreachable_entries() {
+                    0 => None,
+                    n => Some(format!("{n} vocabulary entries that no merge builds are emitted by tokenizers 1.0: texts holding one are encoded by 0.23")),
+                };
+                match (spans, unreachable) {
+                    (None, None) => None,
+                    (a, b) => Some(a.into_iter().chain(b).collect::<Vec<_>>().join("; ")),
+                }
+            }
         }
     }
 
@@ -239,59 +274,6 @@ impl TokenizerCore {
                 .map(Option::is_some)
                 .collect(),
         })
-    }
-
-    /// Ids with byte spans from the 1.0 engine where it can rebuild them for this text, else from 0.23;
-    /// the same spans either way. Returns the engine that served.
-    pub fn token_spans(
-        &self,
-        text: &str,
-        add_special_tokens: bool,
-    ) -> Result<(TokenSpans, Engine)> {
-        if let Ok(engine) = self.pipeline_engine() {
-            let rebuilt = catch_unwind(AssertUnwindSafe(|| {
-                engine.token_spans(text, add_special_tokens)
-            }));
-            if let Ok(Ok(Some(spans))) = rebuilt {
-                return Ok((spans, Engine::Pipeline));
-            }
-        }
-        Ok((
-            self.encode_with_offsets(text, add_special_tokens)?,
-            Engine::Reference,
-        ))
-    }
-
-    /// Ids only: the hot path of batch encoding (the 1.0 engine, else 0.23's `encode_fast`).
-    pub fn encode_ids(&self, text: &str, add_special_tokens: bool) -> Result<Vec<u32>> {
-        let mut ids = Vec::new();
-        self.encode_ids_into(text, add_special_tokens, &mut ids)?;
-        Ok(ids)
-    }
-
-    /// Appends the ids of `text` to `out`; returns the engine that served.
-    pub fn encode_ids_into(
-        &self,
-        text: &str,
-        add_special_tokens: bool,
-        out: &mut Vec<u32>,
-    ) -> Result<Engine> {
-        if let Ok(engine) = self.pipeline_engine() {
-            let start = out.len();
-            let encoded = catch_unwind(AssertUnwindSafe(|| {
-                engine.encode_ids_into(text, add_special_tokens, out)
-            }));
-            if let Ok(Ok(())) = encoded {
-                return Ok(Engine::Pipeline);
-            }
-            out.truncate(start);
-        }
-        let encoding = self
-            .inner
-            .encode_fast(text, add_special_tokens)
-            .map_err(|e| Error::Encode(e.to_string()))?;
-        out.extend_from_slice(encoding.get_ids());
-        Ok(Engine::Reference)
     }
 
     /// `clean_up`: `None` uses the config's `clean_up_tokenization_spaces`.

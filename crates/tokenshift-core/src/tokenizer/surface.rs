@@ -251,7 +251,7 @@ fn byte_fallback_byte(token: &str) -> Option<u8> {
 }
 
 /// GPT-2's `bytes_to_unicode`, inverted: indexed by char code, the byte it stands for.
-fn byte_level_decoder() -> Vec<Option<u8>> {
+pub(super) fn byte_level_decoder() -> Vec<Option<u8>> {
     let mut decoder = vec![None; 512];
     let mut extra = 0;
     for byte in 0..=255u8 {

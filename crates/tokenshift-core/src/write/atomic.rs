@@ -1,5 +1,5 @@
-//! Output that appears only when complete: written under `<name>.tmp-<pid>`, renamed on commit,
-//! removed if dropped uncommitted (an error or a panic part-way leaves no partial dataset).
+//! Output that appears only when complete: written under `<name>.tmp-<pid>-<random>`, renamed on
+//! commit, removed if dropped uncommitted (an error or a panic part-way leaves no partial dataset).
 //!
 //! What may be replaced (its TS twin: `src/write/ts/pending.ts`; README "Output safety"):
 //! - a file output replaces an existing file, never a directory;
@@ -7,7 +7,11 @@
 //!   tokenshift run wrote (its `<dir>.meta.json` lists the files), whose listed files are replaced;
 //!   any other non-empty directory is refused unless `overwrite`, and even then only files of the same
 //!   names as the new ones are replaced. Nothing else in the directory is ever touched.
-//! - temporary outputs of dead processes (`<name>.tmp-<pid>`) next to the output are removed.
+//! - only a regular file (or nothing) is ever replaced: a device, FIFO or socket at the output path, or
+//!   a link to one, is refused (renaming over `/dev/null` as root would replace the system's device);
+//! - temporary outputs of dead processes next to the output are removed only when provably ours: the
+//!   exact name `<name>.tmp-<pid>-<16 hex digits>`, a regular file, or a directory holding the marker
+//!   file `.tokenshift-pending` (never a link, never anything else of the user's).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -37,12 +41,14 @@ impl PendingPath {
         let name = target
             .file_name()
             .ok_or_else(|| io_error(target, "the output path names no file"))?;
-        let temporary = target.with_file_name(temporary_name(name, std::process::id()));
+        let temporary =
+            target.with_file_name(temporary_name(name, std::process::id(), &random_token()));
         if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
             fs::create_dir_all(parent).map_err(|e| io_error(parent, e))?;
         }
         remove_stale_temporaries(target);
         // Refuse before any work, not after hours of it.
+        refuse_special_file(target)?;
         if is_dir {
             owned_files(target, overwrite)?;
         } else if target.is_dir() {
@@ -53,8 +59,9 @@ impl PendingPath {
         }
         if is_dir {
             // A leftover from a crashed run of the same pid would otherwise mix into this one.
-            let _ = fs::remove_dir_all(&temporary);
             fs::create_dir(&temporary).map_err(|e| io_error(&temporary, e))?;
+            // What proves the directory ours to a later run's clean-up.
+            fs::write(temporary.join(PENDING_MARKER), b"").map_err(|e| io_error(&temporary, e))?;
         }
         Ok(Self {
             target: target.to_path_buf(),
@@ -75,7 +82,11 @@ impl PendingPath {
     }
 
     pub fn commit(mut self) -> Result<()> {
+        // Checked again: something may have appeared at the path during the run.
+        refuse_special_file(&self.target)?;
         if self.is_dir {
+            let marker = self.temporary.join(PENDING_MARKER);
+            fs::remove_file(&marker).map_err(|e| io_error(&marker, e))?;
             self.commit_dir()?;
         } else {
             if self.target.is_dir() {
@@ -125,10 +136,77 @@ impl Drop for PendingPath {
     }
 }
 
-fn temporary_name(name: &std::ffi::OsStr, pid: u32) -> std::ffi::OsString {
+/// Inside a temporary output directory until commit: the proof that a leftover one is tokenshift's.
+const PENDING_MARKER: &str = ".tokenshift-pending";
+
+fn temporary_name(name: &std::ffi::OsStr, pid: u32, token: &str) -> std::ffi::OsString {
     let mut out = name.to_os_string();
-    out.push(format!(".tmp-{pid}"));
+    out.push(format!(".tmp-{pid}-{token}"));
     out
+}
+
+/// 16 hex digits, different for every temporary (std's randomly keyed hasher, no extra crate).
+fn random_token() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    format!("{:016x}", hasher.finish())
+}
+
+/// The pid in `<prefix><pid>-<16 hex>`, when `name` is exactly that.
+fn temporary_pid(name: &str, prefix: &str) -> Option<u32> {
+    let (pid, token) = name.strip_prefix(prefix)?.split_once('-')?;
+    let is_token = token.len() == 16 && token.bytes().all(|b| b.is_ascii_hexdigit());
+    let is_pid = !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit());
+    (is_token && is_pid).then(|| pid.parse().ok()).flatten()
+}
+
+/// Refuses an output path that holds (or links to) anything but a regular file or a directory.
+fn refuse_special_file(target: &Path) -> Result<()> {
+    let Ok(meta) = fs::metadata(target) else {
+        return Ok(());
+    };
+    let kind = meta.file_type();
+    if kind.is_file() || kind.is_dir() {
+        return Ok(());
+    }
+    Err(refused(
+        target,
+        &format!(
+            "is a {}, not a regular file: outputs are written to a temporary file renamed over the \
+             path, which would replace it. Write to a regular file, or to stdout with --output - \
+             (API: a stream) and redirect",
+            special_kind(&kind)
+        ),
+    ))
+}
+
+#[cfg(unix)]
+fn special_kind(kind: &fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if kind.is_char_device() {
+        "character device"
+    } else if kind.is_block_device() {
+        "block device"
+    } else if kind.is_fifo() {
+        "FIFO (named pipe)"
+    } else if kind.is_socket() {
+        "socket"
+    } else {
+        "special file"
+    }
+}
+
+#[cfg(not(unix))]
+fn special_kind(_kind: &fs::FileType) -> &'static str {
+    "special file"
 }
 
 fn refused(target: &Path, why: &str) -> Error {
@@ -188,7 +266,9 @@ fn is_plain_name(name: &str) -> bool {
     !name.is_empty() && name != "." && name != ".." && !name.contains(['/', '\\'])
 }
 
-/// Removes `<name>.tmp-<pid>` entries next to `target` whose process no longer runs (killed runs).
+/// Removes temporaries of killed runs next to `target`: the exact temporary name of a process that no
+/// longer runs, and only a regular file or a directory holding the pending marker (links and anything
+/// else are left alone).
 fn remove_stale_temporaries(target: &Path) {
     let (Some(name), Some(dir)) = (target.file_name().and_then(|n| n.to_str()), target.parent())
     else {
@@ -205,20 +285,25 @@ fn remove_stale_temporaries(target: &Path) {
     let prefix = format!("{name}.tmp-");
     for entry in entries.flatten() {
         let file_name = entry.file_name();
-        let Some(pid) = file_name
-            .to_str()
-            .and_then(|n| n.strip_prefix(&prefix))
-            .and_then(|p| p.parse::<u32>().ok())
-        else {
+        let Some(pid) = file_name.to_str().and_then(|n| temporary_pid(n, &prefix)) else {
             continue;
         };
-        if pid != std::process::id() && !process_alive(pid) {
-            let path = entry.path();
-            let _ = if path.is_dir() {
-                fs::remove_dir_all(&path)
-            } else {
-                fs::remove_file(&path)
-            };
+        if pid == std::process::id() || process_alive(pid) {
+            continue;
+        }
+        let path = entry.path();
+        let Ok(meta) = path.symlink_metadata() else {
+            continue;
+        };
+        if meta.is_file() {
+            let _ = fs::remove_file(&path);
+        } else if meta.is_dir()
+            && path
+                .join(PENDING_MARKER)
+                .symlink_metadata()
+                .is_ok_and(|m| m.is_file())
+        {
+            let _ = fs::remove_dir_all(&path);
         }
     }
 }
@@ -316,14 +401,67 @@ mod tests {
     fn removes_temporaries_of_dead_processes_only() {
         let dir = scratch("stale");
         // Above Linux's largest pid_max (2^22): no such process.
-        let dead = dir.join(temporary_name("out.jsonl".as_ref(), (1 << 22) + 17));
-        let alive = dir.join(temporary_name("out.jsonl".as_ref(), 1));
+        let token = "0123456789abcdef";
+        let dead = dir.join(temporary_name("out.jsonl".as_ref(), (1 << 22) + 17, token));
+        let alive = dir.join(temporary_name("out.jsonl".as_ref(), 1, token));
         fs::write(&dead, "stale").expect("write");
         fs::write(&alive, "in use").expect("write");
         let pending = PendingPath::file(&dir.join("out.jsonl")).expect("pending");
         drop(pending);
         assert!(!dead.exists());
         assert!(alive.exists(), "pid 1 runs: its file stays");
+        fs::remove_dir_all(&dir).expect("cleanup");
+    }
+
+    #[test]
+    fn never_removes_a_users_folder_that_only_looks_like_a_temporary() {
+        let dir = scratch("lookalike");
+        // A dated folder (its "pid" above pid_max), a folder with the exact temporary name but no
+        // marker, and a link with the exact name: none is provably tokenshift's.
+        let dated = dir.join("out.jsonl.tmp-20261128");
+        let exact = dir.join(temporary_name(
+            "out.jsonl".as_ref(),
+            (1 << 22) + 3,
+            "0123456789abcdef",
+        ));
+        for folder in [&dated, &exact] {
+            fs::create_dir(folder).expect("mkdir");
+            fs::write(folder.join("notes.txt"), "mine").expect("write");
+        }
+        let ours = dir.join(temporary_name(
+            "out.jsonl".as_ref(),
+            (1 << 22) + 5,
+            "fedcba9876543210",
+        ));
+        fs::create_dir(&ours).expect("mkdir");
+        fs::write(ours.join(PENDING_MARKER), "").expect("marker");
+        drop(PendingPath::file(&dir.join("out.jsonl")).expect("pending"));
+        assert!(dated.join("notes.txt").exists());
+        assert!(exact.join("notes.txt").exists());
+        assert!(
+            !ours.exists(),
+            "a killed run's directory with the marker goes"
+        );
+        fs::remove_dir_all(&dir).expect("cleanup");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn refuses_devices_and_fifos_and_links_to_them() {
+        let dir = scratch("devices");
+        let fifo = dir.join("pipe");
+        let c = std::ffi::CString::new(fifo.to_string_lossy().as_bytes()).expect("path");
+        // SAFETY: mkfifo on a path this test owns.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        // A link to the FIFO stands for a link to a device: the system's /dev/null is never a target
+        // here, so a regression cannot replace it.
+        let link = dir.join("pipe-link");
+        std::os::unix::fs::symlink(&fifo, &link).expect("symlink");
+        for target in [&fifo, &link] {
+            let err = PendingPath::file(target).err().expect("refused");
+            assert!(err.to_string().contains("not a regular file"), "{err}");
+        }
+        assert!(fs::symlink_metadata(&fifo).is_ok_and(|m| !m.is_file()));
         fs::remove_dir_all(&dir).expect("cleanup");
     }
 }

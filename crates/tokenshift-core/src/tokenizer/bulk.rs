@@ -1,0 +1,163 @@
+//! The bulk paths (batch encoding, `prepare`): ids from the 1.0 engine where it is admitted, else from
+//! 0.23, and the running cross-check that compares the two and takes 1.0 off a tokenizer it finds wrong.
+
+use std::sync::atomic::Ordering;
+
+use super::engine::{Engine, PipelineEngine};
+use super::verify::{leading, CheckPlan, VerifyEngine};
+use super::{TokenSpans, TokenizerCore};
+use crate::error::{Error, Result};
+use crate::panics::catch_quietly;
+
+impl TokenizerCore {
+    /// Chooses how much 1.0 output 0.23 re-checks (before the tokenizer is shared).
+    pub fn set_verify_engine(&mut self, verify: VerifyEngine) {
+        self.verify = verify;
+    }
+
+    /// Admission without its vocabulary sweep: a diagnostic that lets a known class of wrong ids
+    /// through, to show the running cross-check catching it. Never for real work.
+    #[doc(hidden)]
+    pub fn skip_vocabulary_sweep(&mut self) {
+        self.sweep_vocabulary = false;
+    }
+
+    pub fn verify_engine(&self) -> VerifyEngine {
+        self.verify
+    }
+
+    /// Numbers the next `count` bulk texts and says which of them 0.23 checks. Also builds the 1.0
+    /// engine now, before the caller enters a thread pool (its admission sweep runs on one).
+    pub fn check_plan(&self, count: usize) -> CheckPlan {
+        let _ = self.pipeline_engine();
+        let first = self.bulk_texts.fetch_add(count as u64, Ordering::Relaxed);
+        CheckPlan::new(self.verify, first)
+    }
+
+    /// Why 1.0 was taken off this tokenizer mid-job (a cross-check found different ids), if it was.
+    pub fn demotion(&self) -> Option<&str> {
+        self.demoted.get().map(String::as_str)
+    }
+
+    /// Takes 1.0 off this tokenizer for good after a cross-check found `text` encoded differently.
+    fn demote(&self, text: &str, pipeline: &[u32], reference: &[u32]) {
+        let shown: String = text.chars().take(60).collect();
+        let _ = self.demoted.set(format!(
+            "a cross-check found tokenizers 1.0 giving different ids than 0.23 for {shown:?} \
+             ({} tokens vs {}); 0.23 serves the rest of the job",
+            pipeline.len(),
+            reference.len()
+        ));
+    }
+
+    /// Ids with byte spans from the 1.0 engine where it can rebuild them for this text, else from 0.23;
+    /// the same spans either way. Returns the engine that served.
+    pub fn token_spans(
+        &self,
+        text: &str,
+        add_special_tokens: bool,
+    ) -> Result<(TokenSpans, Engine)> {
+        self.token_spans_checked(text, add_special_tokens, 0)
+    }
+
+    /// Whether the engines give the same ids for the first `bytes` of `text` (the cross-check); a
+    /// difference takes 1.0 off this tokenizer for good.
+    fn engines_agree(
+        &self,
+        engine: &PipelineEngine,
+        text: &str,
+        add_special_tokens: bool,
+        bytes: usize,
+    ) -> Result<bool> {
+        let probe = leading(text, bytes);
+        let mut fast = Vec::new();
+        let served = catch_quietly(|| engine.encode_ids_into(probe, add_special_tokens, &mut fast));
+        // A probe holding an unreachable entry is 0.23's anyway.
+        if let Ok(Ok(false)) = served {
+            return Ok(true);
+        }
+        let reference = self
+            .inner
+            .encode_fast(probe, add_special_tokens)
+            .map_err(|e| Error::Encode(e.to_string()))?;
+        if matches!(served, Ok(Ok(true))) && reference.get_ids() == fast.as_slice() {
+            return Ok(true);
+        }
+        self.demote(probe, &fast, reference.get_ids());
+        Ok(false)
+    }
+
+    /// `token_spans`; with `check_bytes` > 0, the engines are compared on that many leading bytes and
+    /// 0.23 serves (for good) if they differ.
+    pub fn token_spans_checked(
+        &self,
+        text: &str,
+        add_special_tokens: bool,
+        check_bytes: usize,
+    ) -> Result<(TokenSpans, Engine)> {
+        if let Ok(engine) = self.pipeline_engine() {
+            let rebuilt = catch_quietly(|| engine.token_spans(text, add_special_tokens));
+            if let Ok(Ok(Some(spans))) = rebuilt {
+                if check_bytes == 0
+                    || self.engines_agree(engine, text, add_special_tokens, check_bytes)?
+                {
+                    return Ok((spans, Engine::Pipeline));
+                }
+                return Ok((
+                    self.encode_with_offsets(text, add_special_tokens)?,
+                    Engine::Reference,
+                ));
+            }
+        }
+        Ok((
+            self.encode_with_offsets(text, add_special_tokens)?,
+            Engine::Reference,
+        ))
+    }
+
+    /// Ids only: the hot path of batch encoding (the 1.0 engine, else 0.23's `encode_fast`).
+    pub fn encode_ids(&self, text: &str, add_special_tokens: bool) -> Result<Vec<u32>> {
+        let mut ids = Vec::new();
+        self.encode_ids_into(text, add_special_tokens, &mut ids)?;
+        Ok(ids)
+    }
+
+    /// Appends the ids of `text` to `out`; returns the engine that served.
+    pub fn encode_ids_into(
+        &self,
+        text: &str,
+        add_special_tokens: bool,
+        out: &mut Vec<u32>,
+    ) -> Result<Engine> {
+        self.encode_ids_checked(text, add_special_tokens, out, 0)
+    }
+
+    /// `encode_ids_into`; with `check_bytes` > 0, the engines are compared on that many leading bytes
+    /// and 0.23 serves (for good) if they differ.
+    pub fn encode_ids_checked(
+        &self,
+        text: &str,
+        add_special_tokens: bool,
+        out: &mut Vec<u32>,
+        check_bytes: usize,
+    ) -> Result<Engine> {
+        if let Ok(engine) = self.pipeline_engine() {
+            let start = out.len();
+            let encoded = catch_quietly(|| engine.encode_ids_into(text, add_special_tokens, out));
+            if let Ok(Ok(true)) = encoded {
+                if check_bytes == 0
+                    || self.engines_agree(engine, text, add_special_tokens, check_bytes)?
+                {
+                    return Ok(Engine::Pipeline);
+                }
+            }
+            out.truncate(start);
+        }
+        let encoding = self
+            .inner
+            .encode_fast(text, add_special_tokens)
+            .map_err(|e| Error::Encode(e.to_string()))?;
+        out.extend_from_slice(encoding.get_ids());
+        Ok(Engine::Reference)
+    }
+}
