@@ -233,6 +233,42 @@ describe('signals', () => {
   });
 });
 
+describe('an application that handles signals itself', () => {
+  const dist = join(__dirname, '..', 'dist', 'cjs', 'index.js');
+  // The app opens a writer, then handles SIGINT its own way: `finish` writes the dataset, `exit` leaves.
+  const app = (out: string, onSigint: 'finish' | 'exit') => `
+    const { createDatasetWriter, createPreparer, Tokenizer } = require(${JSON.stringify(dist)});
+    const tokenizer = Tokenizer.fromDir(${JSON.stringify(tokenizer)});
+    const rows = createPreparer(tokenizer, { shift: 'model' }).prepare([{ prompt: 'Q: ', completion: 'A' }]);
+    const writer = createDatasetWriter(${JSON.stringify(out)});
+    writer.write(rows);
+    process.on('SIGINT', () => {
+      ${onSigint === 'finish' ? 'writer.finish(); process.stdout.write("finished");' : 'process.exit(0);'}
+    });
+    process.stdout.write('ready');
+    setTimeout(() => {}, 20000);`;
+
+  it.each(['finish', 'exit'] as const)('its SIGINT handler decides (%s); temporaries never outlive the process', async (onSigint) => {
+    const dir = scratch();
+    const out = join(dir, 'rows.jsonl');
+    const child = spawn(process.execPath, ['-e', app(out, onSigint)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const deadline = Date.now() + 30_000;
+    while (!stdout.includes('ready') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGINT');
+    if (onSigint === 'finish') {
+      while (!stdout.includes('finished') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      // The library did not abort the application's writer: its handler finished it.
+      expect(readdirSync(dir).sort()).toEqual(['rows.jsonl', 'rows.jsonl.meta.json']);
+      child.kill('SIGTERM');
+    }
+    await new Promise((resolve) => child.once('exit', resolve));
+    expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    if (onSigint === 'exit') expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
 describe('small CLI defects', () => {
   it('a reader that stops early (inspect | head) is a normal end, not an EPIPE crash', () => {
     const run = spawnSync(

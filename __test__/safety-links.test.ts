@@ -2,7 +2,8 @@
 // dangling links, the same file under two names, and names JavaScript objects treat specially. Each case
 // failed before: shards were skipped silently, records read twice, or a speaker dropped without a word.
 
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -111,5 +112,58 @@ describe.each(testBackends())('names JavaScript objects treat specially are refu
       expect(run.status, flags.join(' ')).toBe(2);
       expect(run.stderr).toMatch(/"__proto__" cannot be a column, field or speaker name/);
     }
+  });
+});
+
+describe.each(testBackends())('smaller option and input defects (%s backend)', (backend) => {
+  const qwen = Tokenizer.fromDir(tokenizer, { backend });
+  it('keep refuses output row fields (seq_lens too), huge sparse lists and empty names, saying which', () => {
+    expect(() => createPreparer(qwen, { shift: 'model', keep: ['seq_lens'] })).toThrow(/seq_lens is a field of the output row/);
+    const sparse: string[] = [];
+    sparse.length = 1e9;
+    const started = Date.now();
+    expect(() => createPreparer(qwen, { shift: 'model', keep: sparse })).toThrow(/names at most 1024 columns, got 1000000000/);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(() => createPreparer(qwen, { shift: 'model', keep: [''] })).toThrow(/entry 0 must be a column name, got an empty name/);
+  });
+});
+
+describe('smaller CLI defects', () => {
+  it('--keep "" names the empty entry', () => {
+    const dir = scratch();
+    writeFileSync(join(dir, 'in.jsonl'), lines(0, 1));
+    const run = prepare([join(dir, 'in.jsonl')], dir, ['--keep', '']);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/entry 0 must be a column name, got an empty name/);
+  });
+
+  it('Parquet on stdin is recognised and refused with the fix', () => {
+    const parquet = join(__dirname, '..', 'examples', 'hub', 'alpaca');
+    const file = join(
+      parquet,
+      readdirSync(parquet, { recursive: true })
+        .map(String)
+        .find((f) => f.endsWith('.parquet')) as string,
+    );
+    const run = spawnSync(
+      'bash',
+      [
+        '-c',
+        `"${process.execPath}" "${join(__dirname, '..', 'bin', 'tokenshift.cjs')}" prepare --tokenizer "${tokenizer}" --input - --output - --shift model < "${file}"`,
+      ],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/stdin holds Parquet: name the file with --input/);
+  });
+
+  it('doctor flags an invalid TOKENSHIFT_NUM_THREADS', () => {
+    const run = spawnSync(process.execPath, [join(__dirname, '..', 'bin', 'tokenshift.cjs'), 'doctor'], {
+      encoding: 'utf8',
+      env: { ...process.env, TOKENSHIFT_NUM_THREADS: 'lots' },
+    });
+    expect(run.stdout).toMatch(/TOKENSHIFT_NUM_THREADS\s+INVALID: TOKENSHIFT_NUM_THREADS must be a whole number/);
   });
 });

@@ -51,3 +51,22 @@ describe('stdout that stops taking rows', () => {
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 });
+
+describe('abort while the source stalls', () => {
+  it('prepareIter ends at abort instead of waiting for a source that sends nothing more', async () => {
+    const { prepareIter, Tokenizer } = await import('../dist/esm/index.mjs');
+    const tokenizer = Tokenizer.fromDir(PACKAGED_TOKENIZERS.qwen3);
+    async function* stalled(): AsyncGenerator<string> {
+      yield '{"prompt": "Q: ", "completion": "A"}\n';
+      await new Promise(() => undefined); // never resolves: a socket that went quiet
+    }
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('stopped by the test')), 200);
+    const started = Date.now();
+    const consume = async () => {
+      for await (const batch of prepareIter(stalled(), { tokenizer, shift: 'model', signal: controller.signal })) void batch;
+    };
+    await expect(consume()).rejects.toThrow('stopped by the test');
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+});

@@ -46,6 +46,8 @@ export declare class NativeDatasetWriter {
 
 export declare class NativeParquetReader {
   constructor(path: string)
+  /** The top-level columns records can use: a file of more than 64 columns decodes only these. */
+  selectColumns(columns: Array<string>): void
   /** Top-level columns in schema order. */
   get columns(): Array<string>
   /** Every leaf column as a dotted path (`messages.list.element.role`). */

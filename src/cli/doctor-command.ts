@@ -10,6 +10,8 @@ import type { Command } from './command.js';
 import { parseCommandArgs } from './parse-args.js';
 import { requestedBackend } from '../backend/dispatch.js';
 import { table } from './progress.js';
+import { resolveThreads } from '../threads.js';
+import { errorMessage } from '../errors.js';
 
 export const DOCTOR_USAGE = `Usage: tokenshift doctor
 
@@ -69,10 +71,22 @@ function runDoctor(): number {
       'addon' in native ? `${native.addon.engineVersions().join(', ')} (1.0 wherever it gives 0.23's output; docs/engine.md)` : 'ts (@huggingface/tokenizers)',
     ],
     ['TOKENSHIFT_BACKEND', process.env.TOKENSHIFT_BACKEND ?? '(unset: auto)'],
-    ['TOKENSHIFT_NUM_THREADS', process.env.TOKENSHIFT_NUM_THREADS ?? '(unset: all cores)'],
+    ['TOKENSHIFT_NUM_THREADS', threadsSetting()],
   ];
   process.stdout.write(`${table(rows)}\n`);
   return 'addon' in native ? 0 : 1;
+}
+
+/** TOKENSHIFT_NUM_THREADS as given, or why it would be refused by every command. */
+function threadsSetting(): string {
+  const value = process.env.TOKENSHIFT_NUM_THREADS;
+  if (value === undefined) return '(unset: all cores)';
+  try {
+    resolveThreads(undefined);
+    return value;
+  } catch (error) {
+    return `INVALID: ${errorMessage(error)}`;
+  }
 }
 
 export const doctorCommand: Command<Record<string, never>> = { name: 'doctor', usage: DOCTOR_USAGE, parse: parseDoctorArgs, run: runDoctor };

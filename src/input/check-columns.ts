@@ -2,7 +2,7 @@
 // fails at once with the columns the file has, not after hours as one invalid record per line.
 
 import { OptionError } from '../errors.js';
-import { MESSAGE_KEYS, type NormalizedPrepareOptions } from '../twin/prepare/options.js';
+import { MESSAGE_KEYS, RECORD_FIELDS, type NormalizedPrepareOptions } from '../twin/prepare/options.js';
 import { fileColumns } from './files.js';
 
 export async function checkColumns(paths: readonly string[], options: Pick<NormalizedPrepareOptions, 'columns' | 'keep'>): Promise<void> {
@@ -33,4 +33,9 @@ export async function checkColumns(paths: readonly string[], options: Pick<Norma
         );
     }
   }
+}
+
+/** The top-level columns a record can use: every record field, the columns mapped to them, and kept columns. */
+export function neededColumns(options: Pick<NormalizedPrepareOptions, 'columns' | 'keep'>): string[] {
+  return [...new Set<string>([...RECORD_FIELDS, ...Object.values(options.columns), ...options.keep])];
 }

@@ -96,10 +96,12 @@ function readJsonArray(path: string): unknown[] {
   return records;
 }
 
-export async function openInput(path: string): Promise<OpenedInput> {
+/** `neededColumns`: the top-level columns records can use (a wide Parquet file decodes only these). */
+export async function openInput(path: string, neededColumns?: readonly string[]): Promise<OpenedInput> {
   const format = inputFormat(path);
   if (format === 'parquet') {
     const parquet = new ParquetInput(path);
+    if (neededColumns !== undefined) parquet.selectColumns(neededColumns);
     const total = parquet.rows;
     const size = statSync(path).size;
     let rowsRead = 0;

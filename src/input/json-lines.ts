@@ -37,6 +37,11 @@ export async function openInputStream(path: string): Promise<InputStream> {
     raw.once('readable', () => resolve(raw.read() as Buffer | null));
     raw.once('end', () => resolve(null));
   });
+  // Parquet starts with "PAR1": it is read from a file (its footer is at the end), never as JSON lines.
+  if (first !== null && first.subarray(0, 4).toString('latin1') === 'PAR1') {
+    raw.destroy();
+    throw new TokenshiftError('INPUT', `${name} holds Parquet: name the file with --input (Parquet is read from its footer, so it cannot come through a pipe)`);
+  }
   const out = new PassThrough({ highWaterMark: 1 << 20 });
   const gzip = path.endsWith('.gz') || (first !== null && first[0] === 0x1f && first[1] === 0x8b);
   const sink = gzip ? createGunzip() : out;

@@ -35,6 +35,11 @@ export class ParquetInput implements ParquetLayout {
     this.rows = this.rowGroupRows.reduce((a, b) => a + b, 0);
   }
 
+  /** The top-level columns records can use: a file of more than 64 columns decodes only these. Before the first read. */
+  selectColumns(columns: readonly string[]): void {
+    this.reader.selectColumns([...columns]);
+  }
+
   /** Row group and its 1-based number for 1-based row `row` of the file. */
   rowGroupOf(row: number): { group: number; groups: number } {
     let last = 0;

@@ -52,6 +52,41 @@ export function checkChunking(options: ChunkingOptions): Required<Omit<ChunkingO
   };
 }
 
+/**
+ * The items of `source` until `signal` aborts: an abort ends the wait for a source that has stalled (a
+ * socket that sends nothing) instead of waiting for its next item, and asks the source to close.
+ */
+async function* untilAborted<T>(source: AsyncIterable<T> | Iterable<T>, signal: AbortSignal | undefined): AsyncGenerator<T> {
+  if (signal === undefined) {
+    yield* source;
+    return;
+  }
+  const iterator = Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : (source as Iterable<T>)[Symbol.iterator]();
+  let stop: (reason: unknown) => void = () => undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    stop = reject;
+  });
+  aborted.catch(() => undefined);
+  const onAbort = () => stop(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  let done = false;
+  try {
+    for (;;) {
+      signal.throwIfAborted();
+      const next = await Promise.race([Promise.resolve(iterator.next()), aborted]);
+      if (next.done === true) {
+        done = true;
+        return;
+      }
+      yield next.value;
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    // Closes the source when it was left early; not awaited, as a stalled source may never answer.
+    if (!done) void Promise.resolve(iterator.return?.()).catch(() => undefined);
+  }
+}
+
 /** Line chunks of a source, with the bytes consumed. */
 async function* lineChunks(
   source: RecordSource,
@@ -59,10 +94,11 @@ async function* lineChunks(
   maxLineBytes: number,
   progress: ChunkProgress,
   stopAtOversized: boolean,
+  signal?: AbortSignal,
 ): AsyncGenerator<LineChunk> {
   const chunker = new LineChunker(chunkBytes, maxLineBytes, stopAtOversized);
   let bytes: boolean | null = null;
-  for await (const item of source as AsyncIterable<unknown>) {
+  for await (const item of untilAborted(source as AsyncIterable<unknown>, signal)) {
     const converted = toBuffer(item);
     if (bytes !== null && bytes !== converted.bytes) throw new TypeError('a source must hold either JSON-lines bytes/strings or record objects, not both');
     bytes = converted.bytes;
@@ -89,7 +125,7 @@ export async function* preparedBatches(
   const { chunkBytes, maxLineBytes, inflight } = checkChunking(options);
   const signal = options.signal;
   const queue: Promise<PreparedBatch>[] = [];
-  for await (const chunk of lineChunks(source, chunkBytes, maxLineBytes, progress, preparer.options.onError === 'fail')) {
+  for await (const chunk of lineChunks(source, chunkBytes, maxLineBytes, progress, preparer.options.onError === 'fail', signal)) {
     signal?.throwIfAborted();
     progress.lines = chunk.firstLine + chunk.lines - 1;
     const pending = preparer.prepareJsonLinesBytes(chunk.bytes, {

@@ -4,7 +4,7 @@
 
 import { RecordError } from '../errors.js';
 import type { PreparedBatch, Preparer } from '../prepare/preparer.js';
-import { checkColumns } from '../input/check-columns.js';
+import { checkColumns, neededColumns } from '../input/check-columns.js';
 import { openInput, inputFormat, regularFileSize, sha256File, type InputFiles, type InputSummary, type OpenedInput } from '../input/files.js';
 import { preparedBatches, type ChunkingOptions, type ChunkProgress } from './engine.js';
 
@@ -44,7 +44,7 @@ export async function* inputBatches(
     // Hashed in a pass of its own (then read from the page cache); pipes and devices are read once, unhashed.
     const size = regularFileSize(path);
     const sha256 = size === null ? null : await sha256File(path);
-    const file = await openInput(path);
+    const file = await openInput(path, neededColumns(preparer.options));
     const fileProgress: ChunkProgress = { bytes: 0 };
     try {
       for await (const batch of preparedBatches(preparer, file.source, chunking, fileProgress, offset)) {

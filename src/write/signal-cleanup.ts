@@ -1,13 +1,17 @@
-// Temporary outputs must not outlive a Ctrl-C or a `kill`: while any writer is open, SIGINT, SIGTERM
-// and SIGHUP first abort every open writer (removing its temporary files), then the signal takes its
-// usual course — re-raised when nobody else listens, so the process still dies of it (exit 130/143),
-// exactly as without tokenshift. Killed with SIGKILL, the next run next to the same output removes
-// what was left (see `write/ts/pending.ts`).
+// Temporary outputs must not outlive a Ctrl-C or a `kill`. While any writer is open:
+// - SIGINT, SIGTERM and SIGHUP, when nothing else listens for them, abort every open writer (removing
+//   its temporary files) and are re-raised, so the process still dies of the signal (exit 130/143)
+//   exactly as without tokenshift;
+// - when the application listens for the signal itself, tokenshift leaves it alone: the application's
+//   handlers decide (finish, abort, or exit), and its open writers stay open for them;
+// - whenever the process exits with writers still open (an application's handler calling
+//   `process.exit()` included), their temporary files are removed on the way out.
+// Killed with SIGKILL, the next run next to the same output removes what was left (`write/ts/pending.ts`).
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const openAborts = new Set<() => void>();
 
-function onSignal(signal: NodeJS.Signals): void {
+function abortAll(): void {
   for (const abort of [...openAborts]) {
     try {
       abort();
@@ -16,19 +20,27 @@ function onSignal(signal: NodeJS.Signals): void {
     }
   }
   openAborts.clear();
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  // The application handles this signal: what happens to its writers is its call.
+  if (process.listenerCount(signal) > 1) return;
+  abortAll();
   uninstall();
   if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
 }
 
 function install(): void {
   for (const signal of SIGNALS) if (!process.listeners(signal).includes(onSignal)) process.on(signal, onSignal);
+  if (!process.listeners('exit').includes(abortAll)) process.on('exit', abortAll);
 }
 
 function uninstall(): void {
   for (const signal of SIGNALS) process.removeListener(signal, onSignal);
+  process.removeListener('exit', abortAll);
 }
 
-/** Runs `abort` if the process is signalled before the returned function is called. */
+/** Runs `abort` if the process is signalled (and nothing else handles the signal) or exits before the returned function is called. */
 export function abortOnSignal(abort: () => void): () => void {
   openAborts.add(abort);
   install();

@@ -12,6 +12,7 @@ pub mod chat;
 pub mod collate;
 pub mod error;
 pub mod limits;
+pub mod memory;
 pub mod pack;
 pub mod panics;
 pub mod prepare;

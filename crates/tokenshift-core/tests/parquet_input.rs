@@ -9,7 +9,7 @@ use tokenshift_core::read::parquet_rows::{ParquetRecords, ParquetRowStream, SLIC
 
 /// Every row of a file through the row stream, as JSON values.
 fn records(path: &Path) -> Vec<Value> {
-    let mut stream = ParquetRowStream::open(path).expect("opens");
+    let mut stream = ParquetRowStream::open(path, None).expect("opens");
     let mut rows = Vec::new();
     loop {
         let slice = stream.next_json_lines().expect("reads");
@@ -175,7 +175,7 @@ fn a_truncated_file_is_an_error() {
     let path = dir.join("damaged.parquet");
     std::fs::write(&path, &damaged).expect("write");
     ParquetRecords::open(&path).expect("the footer is intact");
-    let mut stream = ParquetRowStream::open(&path).expect("the footer is intact");
+    let mut stream = ParquetRowStream::open(&path, None).expect("the footer is intact");
     assert!(stream.next_json_lines().is_err());
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -223,7 +223,7 @@ fn the_row_stream_gives_every_row_in_slices() {
     }
     writer.close().expect("file");
 
-    let mut stream = ParquetRowStream::open(&path).expect("opens");
+    let mut stream = ParquetRowStream::open(&path, None).expect("opens");
     let mut got = Vec::new();
     let mut slices = 0;
     loop {
@@ -238,5 +238,127 @@ fn the_row_stream_gives_every_row_in_slices() {
     assert!(slices > 1, "{slices} slices");
     assert!(String::from_utf8(got).expect("utf-8") == expected);
     assert!(stream.next_json_lines().expect("after the end").is_empty());
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Writes one row group of `columns` string columns; `values(column, row)` gives each cell (`None` = null).
+fn write_string_columns(
+    path: &Path,
+    columns: &[(String, &str)],
+    rows: usize,
+    values: impl Fn(usize, usize) -> Option<Vec<u8>>,
+) {
+    use parquet::data_type::{ByteArray, ByteArrayType};
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::writer::SerializedFileWriter;
+    use parquet::schema::parser::parse_message_type;
+    use std::sync::Arc;
+
+    let fields: String = columns
+        .iter()
+        .map(|(name, annotation)| format!("optional binary {name} {annotation};"))
+        .collect();
+    let schema = parse_message_type(&format!("message m {{ {fields} }}")).expect("schema");
+    let file = std::fs::File::create(path).expect("create");
+    let props = WriterProperties::builder().build();
+    let mut writer =
+        SerializedFileWriter::new(file, Arc::new(schema), Arc::new(props)).expect("writer");
+    let mut group = writer.next_row_group().expect("group");
+    for c in 0..columns.len() {
+        let cells: Vec<Option<Vec<u8>>> = (0..rows).map(|r| values(c, r)).collect();
+        let present: Vec<ByteArray> = cells
+            .iter()
+            .flatten()
+            .map(|v| ByteArray::from(v.clone()))
+            .collect();
+        let levels: Vec<i16> = cells.iter().map(|v| i16::from(v.is_some())).collect();
+        let mut column = group.next_column().expect("column").expect("exists");
+        column
+            .typed::<ByteArrayType>()
+            .write_batch(&present, Some(&levels), None)
+            .expect("write");
+        column.close().expect("close");
+    }
+    group.close().expect("group");
+    writer.close().expect("file");
+}
+
+/// A wide file decodes only the columns records can use; a narrow one keeps every column.
+#[test]
+fn a_wide_file_decodes_only_the_needed_columns() {
+    let dir = std::env::temp_dir().join(format!("tokenshift-parquet-wide-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("wide.parquet");
+    let mut columns: Vec<(String, &str)> =
+        vec![("prompt".into(), "(UTF8)"), ("completion".into(), "(UTF8)")];
+    columns.extend((0..200).map(|i| (format!("extra_{i}"), "(UTF8)")));
+    write_string_columns(&path, &columns, 3, |c, r| {
+        Some(format!("v{c}-{r}").into_bytes())
+    });
+    let needed = [
+        "prompt".to_owned(),
+        "completion".to_owned(),
+        "text".to_owned(),
+    ];
+    let mut stream = ParquetRowStream::open(&path, Some(&needed)).expect("opens");
+    let lines = stream.next_json_lines().expect("rows");
+    let rows: Vec<Value> = lines
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).expect("json"))
+        .collect();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(
+        rows[1],
+        serde_json::json!({"prompt": "v0-1", "completion": "v1-1"})
+    );
+    let all = records(&path);
+    assert_eq!(all[1].as_object().map(|o| o.len()), Some(202));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Strings written as BYTE_ARRAY without the UTF8 annotation (Spark, Hive) are text, not base64; bytes
+/// that are not UTF-8 are an error naming the column.
+#[test]
+fn binary_columns_are_their_text_or_an_error_naming_the_column() {
+    let dir =
+        std::env::temp_dir().join(format!("tokenshift-parquet-binary-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("spark.parquet");
+    let columns = [("prompt".to_owned(), ""), ("completion".to_owned(), "")];
+    write_string_columns(&path, &columns, 2, |c, r| {
+        Some(format!("{} {r} é", ["Hello", "world"][c]).into_bytes())
+    });
+    assert_eq!(
+        records(&path)[1],
+        serde_json::json!({"prompt": "Hello 1 é", "completion": "world 1 é"})
+    );
+    let bad = dir.join("bytes.parquet");
+    write_string_columns(&bad, &columns, 2, |c, r| {
+        Some(if c == 1 && r == 1 {
+            vec![0xff, 0xfe]
+        } else {
+            b"ok".to_vec()
+        })
+    });
+    let mut stream = ParquetRowStream::open(&bad, None).expect("opens");
+    let mut error = None;
+    for _ in 0..3 {
+        match stream.next_json_lines() {
+            Err(e) => {
+                error = Some(e.to_string());
+                break;
+            }
+            Ok(slice) if slice.is_empty() => break,
+            Ok(_) => {}
+        }
+    }
+    let error = error.expect("an error");
+    assert!(
+        error.contains("row 2")
+            && error.contains("column `completion`")
+            && error.contains("not UTF-8"),
+        "{error}"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }

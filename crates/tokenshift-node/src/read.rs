@@ -18,6 +18,8 @@ pub struct NativeParquetReader {
     reader: Arc<ParquetRecords>,
     /// Opened by the first read: a reader made only to check columns starts no decoding.
     rows: Arc<Mutex<Option<ParquetRowStream>>>,
+    /// The top-level columns records can use (set before the first read; a wide file decodes only these).
+    needed: Arc<Mutex<Option<Vec<String>>>>,
 }
 
 #[napi]
@@ -30,7 +32,16 @@ impl NativeParquetReader {
             path,
             reader: Arc::new(reader),
             rows: Arc::new(Mutex::new(None)),
+            needed: Arc::new(Mutex::new(None)),
         })
+    }
+
+    /// The top-level columns records can use: a file of more than 64 columns decodes only these.
+    #[napi]
+    pub fn select_columns(&self, columns: Vec<String>) {
+        if let Ok(mut needed) = self.needed.lock() {
+            *needed = Some(columns);
+        }
     }
 
     /// Top-level columns in schema order.
@@ -62,6 +73,7 @@ impl NativeParquetReader {
         AsyncTask::new(RowSliceTask {
             path: self.path.clone(),
             rows: self.rows.clone(),
+            needed: self.needed.lock().ok().and_then(|n| n.clone()),
         })
     }
 }
@@ -69,6 +81,7 @@ impl NativeParquetReader {
 pub struct RowSliceTask {
     path: PathBuf,
     rows: Arc<Mutex<Option<ParquetRowStream>>>,
+    needed: Option<Vec<String>>,
 }
 
 impl<'task> ScopedTask<'task> for RowSliceTask {
@@ -83,7 +96,9 @@ impl<'task> ScopedTask<'task> for RowSliceTask {
             })?;
             let stream = match &mut *rows {
                 Some(stream) => stream,
-                slot @ None => slot.insert(ParquetRowStream::open(&self.path)?),
+                slot @ None => {
+                    slot.insert(ParquetRowStream::open(&self.path, self.needed.as_deref())?)
+                }
             };
             stream.next_json_lines()
         })

@@ -196,7 +196,9 @@ export function normalizePrepareOptions(options: unknown): NormalizedPrepareOpti
 }
 
 /** Output row fields a kept column may not shadow. */
-const ROW_FIELDS = ['input_ids', 'labels', 'attention_mask', 'position_ids'];
+const ROW_FIELDS = ['input_ids', 'labels', 'attention_mask', 'position_ids', 'seq_lens'];
+/** Columns one run may keep at most. */
+const MAX_KEPT_COLUMNS = 1024;
 
 /** Names JavaScript objects give a meaning of their own: never a column, field or speaker here. */
 const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
@@ -231,8 +233,16 @@ function normalizeColumns(columns: unknown, roles: unknown, keep: unknown): Pick
         `cannot map ${JSON.stringify(field)}: the fields are ${RECORD_FIELDS.join(', ')} and the message keys ${MESSAGE_KEYS.join(', ')}`,
       );
   }
-  if (keep !== undefined && (!Array.isArray(keep) || keep.some((k) => typeof k !== 'string' || k === '')))
-    throw invalid('keep', `must be a list of column names, got ${describe(keep)}`);
+  if (keep !== undefined && !Array.isArray(keep)) throw invalid('keep', `must be a list of column names, got ${describe(keep)}`);
+  // Checked before anything walks it: a sparse array of length 1e9 holds almost nothing, but costs its length.
+  if (Array.isArray(keep) && keep.length > MAX_KEPT_COLUMNS) throw invalid('keep', `names at most ${MAX_KEPT_COLUMNS} columns, got ${keep.length}`);
+  if (Array.isArray(keep)) {
+    for (let i = 0; i < keep.length; i++) {
+      const name: unknown = keep[i];
+      if (typeof name !== 'string' || name === '')
+        throw invalid('keep', `entry ${i} must be a column name, got ${name === '' ? 'an empty name' : describe(name)}`);
+    }
+  }
   const kept = (keep ?? []) as string[];
   for (const name of kept) refuseReserved('keep', name);
   for (const name of kept) if (ROW_FIELDS.includes(name)) throw invalid('keep', `${name} is a field of the output row; it cannot be kept from the input`);

@@ -28,7 +28,13 @@ pub const RECORD_FIELDS: &[&str] = &[
 pub const MESSAGE_KEYS: &[&str] = &["role", "content"];
 
 /// Output row fields a kept column may not shadow.
-const ROW_FIELDS: &[&str] = &["input_ids", "labels", "attention_mask", "position_ids"];
+const ROW_FIELDS: &[&str] = &[
+    "input_ids",
+    "labels",
+    "attention_mask",
+    "position_ids",
+    "seq_lens",
+];
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ColumnMapping {

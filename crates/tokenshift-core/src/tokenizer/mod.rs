@@ -179,13 +179,18 @@ impl TokenizerCore {
                     serde_json::from_str(&json).map_err(|e| e.to_string())?;
                 drop(json);
                 // A release candidate: a panic while reading a config must not take the 0.23 path down.
-                catch_quietly(|| PipelineEngine::load(config, &self.inner, self.sweep_vocabulary))
-                    .unwrap_or_else(|panic| {
-                        Err(format!(
-                            "tokenizers 1.0 failed while reading it ({})",
-                            panic.replace('\n', " ")
-                        ))
-                    })
+                let engine = catch_quietly(|| {
+                    PipelineEngine::load(config, &self.inner, self.sweep_vocabulary)
+                })
+                .unwrap_or_else(|panic| {
+                    Err(format!(
+                        "tokenizers 1.0 failed while reading it ({})",
+                        panic.replace('\n', " ")
+                    ))
+                });
+                // The build and its sweep free most of what they allocate, across several threads.
+                crate::memory::release_free_memory();
+                engine
             })
             .as_ref()
             .map_err(String::as_str)
