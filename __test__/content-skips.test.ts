@@ -136,7 +136,7 @@ describe.each(testBackends())('%s backend', (backend) => {
     expect(run.status, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/empty completion\s+4/);
     const written = JSON.parse(readFileSync(stats, 'utf8'));
-    expect(written.skipped.emptyCompletion).toEqual({ count: 4, records: [1, 2, 3, 5] });
+    expect(written.skipped.emptyCompletion).toEqual({ count: 4, records: [1, 2, 3, 5], notListed: 0 });
     expect(written.records).toBe(written.rows + written.skipped.count);
     const packed = spawnSync(
       process.execPath,

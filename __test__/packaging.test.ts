@@ -2,7 +2,7 @@
 // Node process, resolved through package.json "exports".
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -68,7 +68,10 @@ describe('an install without a native binary for the platform', () => {
     mkdirSync(join(pkg, 'native'), { recursive: true });
     for (const entry of ['package.json', 'dist', 'bin']) cpSync(join(root, entry), join(pkg, entry), { recursive: true });
     for (const entry of ['index.js', 'index.d.ts']) cpSync(join(root, 'native', entry), join(pkg, 'native', entry));
-    for (const dep of ['@huggingface', 'hyparquet', 'tinyglobby']) symlinkSync(join(root, 'node_modules', dep), join(project, 'node_modules', dep));
+    // Every runtime dependency, as npm would install it (a scoped package links its scope folder).
+    const dependencies = Object.keys((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies);
+    for (const dep of new Set(dependencies.map((d) => d.split('/')[0] as string)))
+      symlinkSync(join(root, 'node_modules', dep), join(project, 'node_modules', dep));
     return project;
   }
 

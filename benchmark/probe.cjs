@@ -5,7 +5,8 @@
 //  - workers terminated with native async work in flight: RSS growth per cycle;
 //  - one 16 MiB line, and two 12 MiB lines on 2 threads: peak RSS (the memory gate);
 //  - a 16,000-turn conversation: time until its work budget refuses it;
-//  - template bombs: time to the error on each backend.
+//  - template bombs: time to the error on each backend;
+//  - skip floods (issue #24): 2M and 10M lines of `{}` under --on-error skip, whole process: time and peak RSS.
 const { spawnSync } = require('node:child_process');
 const { mkdtempSync, readFileSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
@@ -134,7 +135,48 @@ function bombs() {
   }
 }
 
+/** `prepare --on-error skip` over `lines` lines of `{}`: every record counted, memory bounded. */
+function skipFlood(lines) {
+  const dir = mkdtempSync(join(tmpdir(), 'tokenshift-flood-'));
+  const input = join(dir, 'in.jsonl');
+  writeFileSync(input, '{}\n'.repeat(lines));
+  const stats = join(dir, 'stats.json');
+  const started = Date.now();
+  const run = spawnSync(
+    '/usr/bin/time',
+    [
+      '-f',
+      '%M',
+      process.execPath,
+      bin,
+      'prepare',
+      '--tokenizer',
+      qwen,
+      '--input',
+      input,
+      '--output',
+      join(dir, 'out.jsonl'),
+      '--shift',
+      'model',
+      '--on-error',
+      'skip',
+      '--stats',
+      stats,
+    ],
+    { encoding: 'utf8' },
+  );
+  const seconds = (Date.now() - started) / 1000;
+  const peakKb = Number(run.stderr.trim().split('\n').pop());
+  const counted = run.status === 0 ? JSON.parse(readFileSync(stats, 'utf8')).skipped.invalid.count : `exit ${run.status}`;
+  rows.push([
+    `skip flood: ${lines.toLocaleString('en-US')} lines of {}`,
+    `${seconds.toFixed(1)} s, peak RSS ${mb(peakKb * 1024)}, invalid counted: ${counted}`,
+  ]);
+}
+
 (async () => {
+  skipFlood(2_000_000);
+  skipFlood(10_000_000);
   await droppedTokenizers(Number(process.env.PROBE_TOKENIZERS ?? 200));
   await workerCycles(Number(process.env.PROBE_WORKERS ?? 40));
   bigLines('one 16 MiB line, 1 thread', [16 << 20], 1);

@@ -20,7 +20,17 @@ fn install_hook() {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             if QUIET.with(Cell::get) > 0 {
-                CAUGHT.with(|c| *c.borrow_mut() = Some(info.to_string()));
+                let payload = info.payload();
+                let message = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".into());
+                let at = info
+                    .location()
+                    .map(|l| format!(" (at {}:{}:{})", l.file(), l.line(), l.column()))
+                    .unwrap_or_default();
+                CAUGHT.with(|c| *c.borrow_mut() = Some(format!("{message}{at}")));
             } else {
                 previous(info);
             }
@@ -28,7 +38,7 @@ fn install_hook() {
     });
 }
 
-/// Runs `work`; a panic becomes `Err` with its message and location, and prints nothing.
+/// Runs `work`; a panic becomes `Err` with its message and location (one line), and prints nothing.
 pub fn catch_quietly<T>(work: impl FnOnce() -> T) -> Result<T, String> {
     install_hook();
     QUIET.with(|q| q.set(q.get() + 1));

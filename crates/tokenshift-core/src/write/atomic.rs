@@ -17,6 +17,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::io_error;
+use super::temporaries::{random_token, remove_stale_temporaries, temporary_name, PENDING_MARKER};
 use crate::error::{Error, Result};
 
 pub struct PendingPath {
@@ -136,38 +137,6 @@ impl Drop for PendingPath {
     }
 }
 
-/// Inside a temporary output directory until commit: the proof that a leftover one is tokenshift's.
-const PENDING_MARKER: &str = ".tokenshift-pending";
-
-fn temporary_name(name: &std::ffi::OsStr, pid: u32, token: &str) -> std::ffi::OsString {
-    let mut out = name.to_os_string();
-    out.push(format!(".tmp-{pid}-{token}"));
-    out
-}
-
-/// 16 hex digits, different for every temporary (std's randomly keyed hasher, no extra crate).
-fn random_token() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    hasher.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos()),
-    );
-    format!("{:016x}", hasher.finish())
-}
-
-/// The pid in `<prefix><pid>-<16 hex>`, when `name` is exactly that.
-fn temporary_pid(name: &str, prefix: &str) -> Option<u32> {
-    let (pid, token) = name.strip_prefix(prefix)?.split_once('-')?;
-    let is_token = token.len() == 16 && token.bytes().all(|b| b.is_ascii_hexdigit());
-    let is_pid = !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit());
-    (is_token && is_pid).then(|| pid.parse().ok()).flatten()
-}
-
 /// Refuses an output path that holds (or links to) anything but a regular file or a directory.
 fn refuse_special_file(target: &Path) -> Result<()> {
     let Ok(meta) = fs::metadata(target) else {
@@ -266,68 +235,10 @@ fn is_plain_name(name: &str) -> bool {
     !name.is_empty() && name != "." && name != ".." && !name.contains(['/', '\\'])
 }
 
-/// Removes temporaries of killed runs next to `target`: the exact temporary name of a process that no
-/// longer runs, and only a regular file or a directory holding the pending marker (links and anything
-/// else are left alone).
-fn remove_stale_temporaries(target: &Path) {
-    let (Some(name), Some(dir)) = (target.file_name().and_then(|n| n.to_str()), target.parent())
-    else {
-        return;
-    };
-    let dir = if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
-    };
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    let prefix = format!("{name}.tmp-");
-    for entry in entries.flatten() {
-        let file_name = entry.file_name();
-        let Some(pid) = file_name.to_str().and_then(|n| temporary_pid(n, &prefix)) else {
-            continue;
-        };
-        if pid == std::process::id() || process_alive(pid) {
-            continue;
-        }
-        let path = entry.path();
-        let Ok(meta) = path.symlink_metadata() else {
-            continue;
-        };
-        if meta.is_file() {
-            let _ = fs::remove_file(&path);
-        } else if meta.is_dir()
-            && path
-                .join(PENDING_MARKER)
-                .symlink_metadata()
-                .is_ok_and(|m| m.is_file())
-        {
-            let _ = fs::remove_dir_all(&path);
-        }
-    }
-}
-
-#[cfg(unix)]
-fn process_alive(pid: u32) -> bool {
-    let Ok(pid) = libc::pid_t::try_from(pid) else {
-        return true;
-    };
-    // Signal 0 only checks: EPERM means the process exists but belongs to someone else.
-    // SAFETY: kill(2) with signal 0 sends nothing and touches no memory.
-    let signalled = unsafe { libc::kill(pid, 0) == 0 };
-    signalled || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
-}
-
-#[cfg(not(unix))]
-fn process_alive(_pid: u32) -> bool {
-    // No cheap check here: keep whatever might still be in use.
-    true
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::write::temporaries::temporary_name;
 
     fn scratch(name: &str) -> PathBuf {
         let dir =

@@ -9,6 +9,7 @@ pub mod litbin;
 pub mod npy;
 pub mod parquet_file;
 pub mod sidecar;
+mod temporaries;
 
 use std::path::Path;
 
