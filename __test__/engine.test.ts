@@ -230,10 +230,16 @@ describe.runIf(native)('engine selection (native backend)', () => {
         stats: JSON.parse(readFileSync(stats, 'utf8')),
       };
     };
-    const admitted = run('admitted', 'sample', 'on');
-    // Admission alone (its sweep finds the entry) gets every row right; the sample checks the first 2 records.
-    expect(admitted.stats.engineCheck).toEqual({ checked: 2, mismatches: 0, demotion: null });
-    expect(admitted.stderr).toMatch(/engine check\s+sample: 2 records re-encoded by tokenizers 0\.23, all equal/);
+    // Admission alone (its sweep finds the entry) gets every row right: 0.23 checks the 119 records 1.0 served
+    // and agrees (record 90, holding the entry, was served by 0.23 itself).
+    const admitted = run('admitted', 'all', 'on');
+    expect(admitted.stats.engineCheck).toEqual({ checked: 119, mismatches: 0, demotion: null });
+    expect(admitted.stderr).toMatch(/engine check\s+all: 119 records re-encoded by tokenizers 0\.23, all equal/);
+    // The default sample is chosen by content: the same records on every run.
+    const sampled = [run('sampled', 'sample', 'on'), run('sampled-again', 'sample', 'on')];
+    expect(sampled[0]?.rows).toBe(admitted.rows);
+    expect(sampled[0]?.stats.engineCheck).toEqual(sampled[1]?.stats.engineCheck);
+    expect(sampled[0]?.stderr).toMatch(/engine check\s+sample: \d+ records re-encoded by tokenizers 0\.23, all equal/);
     // Without the sweep and without the check, 1.0's wrong id reaches the rows: what the check exists for.
     const unchecked = run('unchecked', 'off', 'off');
     expect(unchecked.rows).not.toBe(admitted.rows);

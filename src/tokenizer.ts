@@ -36,7 +36,7 @@ export interface TokenizerOptions {
   engine?: EnginePreference;
   /**
    * Native backend: how much of the tokenizers 1.0 engine's output the 0.23 engine re-encodes while
-   * running. `'sample'` (default): the first 2 texts, then one in 1,000, each on its first 1 KiB; `'all'`: every text, whole; `'off'`. A mismatch
+   * running. `'sample'` (default): one text in 1,000 chosen by its content (the same texts however the input is batched), each on its first 1 KiB; `'all'`: every text, whole; `'off'`. A mismatch
    * moves the tokenizer to 0.23 for good, redoes the batch at hand and is reported in the batch's
    * `engineCheck` (and the CLI's summary, stats and sidecar).
    */

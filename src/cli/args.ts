@@ -49,7 +49,7 @@ Options:
   --backend native|ts|auto       implementation (default auto; or TOKENSHIFT_BACKEND)
   --engine auto|tokenizers-0.23  native engine: 1.0 where it gives 0.23's output (default), or 0.23 only
   --verify-engine sample|all|off native: how much of 1.0's output 0.23 re-encodes as a check (default sample:
-                                 the first 2 records, then one in 1,000, on 1 KiB each); a mismatch moves the job to 0.23
+                                 one record in 1,000 chosen by content, on 1 KiB each); a mismatch moves the job to 0.23
   --pack bfd|wrapped             (prepare) pack rows into --block-size blocks: whole examples best-fit (bfd), or one
                                  token stream cut into windows (wrapped); rows then carry position_ids and seq_lens
   --block-size N                 (prepare) tokens per packed row

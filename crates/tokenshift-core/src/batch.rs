@@ -49,7 +49,7 @@ pub fn encode_batch<S: AsRef<str> + Sync>(
     add_special_tokens: bool,
     threads: usize,
 ) -> Result<CsrBatch> {
-    let plan = tokenizer.check_plan(texts.len());
+    let plan = tokenizer.check_plan();
     let pool = threads::pool(threads)?;
     // Several runs per thread keep the threads busy when text lengths vary; a run per text would
     // allocate a vector per text.
@@ -58,14 +58,13 @@ pub fn encode_batch<S: AsRef<str> + Sync>(
         pool.install(|| {
             texts
                 .par_chunks(run_len)
-                .enumerate()
-                .map(|(r, run)| {
+                .map(|run| {
                     let bytes: usize = run.iter().map(|t| t.as_ref().len()).sum();
                     let mut ids = Vec::with_capacity(bytes / 3);
                     let mut ends = Vec::with_capacity(run.len());
                     let mut by_pipeline = false;
-                    for (i, text) in run.iter().enumerate() {
-                        let check_bytes = plan.checks(r * run_len + i);
+                    for text in run {
+                        let check_bytes = plan.checks(text.as_ref());
                         let engine = tokenizer.encode_ids_checked(
                             text.as_ref(),
                             add_special_tokens,

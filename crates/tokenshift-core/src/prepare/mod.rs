@@ -22,7 +22,7 @@ use std::sync::Arc;
 use crate::error::{record_error, Error, Result};
 use crate::limits::MAX_RECORD_TEXT_BYTES;
 use crate::threads;
-use crate::tokenizer::{Engine, TokenizerCore};
+use crate::tokenizer::{CheckPlan, Engine, TokenizerCore};
 use chat_setup::{ChatSetup, ChatSkip};
 pub use input::OversizedLine;
 use input::RecordSource;
@@ -159,9 +159,9 @@ impl Preparer {
 
     fn run(&self, items: &[(u32, RecordSource)], threads: usize) -> Result<PreparedBatch> {
         let demoted_before = self.tokenizer.demotion().is_some();
-        let plan = self.tokenizer.check_plan(items.len());
+        let plan = self.tokenizer.check_plan();
         let pool = threads::pool(threads)?;
-        let prepare_item = |index: usize, number: u32, source: &RecordSource| {
+        let prepare_item = |number: u32, source: &RecordSource| {
             if self
                 .cancel
                 .as_ref()
@@ -171,7 +171,7 @@ impl Preparer {
             }
             let _permit = memory_gate::acquire(source.input_bytes());
             match self
-                .prepare_one(number, source, plan.checks(index))
+                .prepare_one(number, source, &plan)
                 .map_err(|e| self.columns.explain(e))
             {
                 Err(error) if self.options.on_error == OnError::Skip => {
@@ -183,8 +183,7 @@ impl Preparer {
         let mut outcomes: Vec<Result<Outcome>> = pool.install(|| {
             items
                 .par_iter()
-                .enumerate()
-                .map(|(index, (number, source))| prepare_item(index, *number, source))
+                .map(|(number, source)| prepare_item(*number, source))
                 .collect()
         });
         // A cross-check found 1.0 wrong: what it produced in this batch is done again by 0.23.
@@ -198,7 +197,7 @@ impl Preparer {
                 .collect();
             let redone: Vec<Result<Outcome>> = pool.install(|| {
                 redo.par_iter()
-                    .map(|&i| prepare_item(i, items[i].0, &items[i].1))
+                    .map(|&i| prepare_item(items[i].0, &items[i].1))
                     .collect()
             });
             for (i, outcome) in redo.into_iter().zip(redone) {
@@ -248,12 +247,7 @@ impl Preparer {
         Ok(batch)
     }
 
-    fn prepare_one(
-        &self,
-        number: u32,
-        source: &RecordSource,
-        check_bytes: usize,
-    ) -> Result<Outcome> {
+    fn prepare_one(&self, number: u32, source: &RecordSource, plan: &CheckPlan) -> Result<Outcome> {
         let parsed;
         let record = match source {
             RecordSource::Parsed(value) => *value,
@@ -321,6 +315,8 @@ impl Preparer {
             ));
         }
         let is_chat = matches!(example.kind, records::ExampleKind::Chat(_));
+        // Chosen by the record's text, so the same records are checked however the input is split.
+        let check_bytes = plan.checks(&example.completion);
         let eos = if is_chat { None } else { self.eos };
         let tokens = trainable::trainable_tokens(
             &self.tokenizer,

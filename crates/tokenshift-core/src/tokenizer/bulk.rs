@@ -1,8 +1,6 @@
 //! The bulk paths (batch encoding, `prepare`): ids from the 1.0 engine where it is admitted, else from
 //! 0.23, and the running cross-check that compares the two and takes 1.0 off a tokenizer it finds wrong.
 
-use std::sync::atomic::Ordering;
-
 use super::engine::{Engine, PipelineEngine};
 use super::verify::{leading, CheckPlan, VerifyEngine};
 use super::{TokenSpans, TokenizerCore};
@@ -26,12 +24,11 @@ impl TokenizerCore {
         self.verify
     }
 
-    /// Numbers the next `count` bulk texts and says which of them 0.23 checks. Also builds the 1.0
-    /// engine now, before the caller enters a thread pool (its admission sweep runs on one).
-    pub fn check_plan(&self, count: usize) -> CheckPlan {
+    /// Which texts 0.23 checks. Also builds the 1.0 engine now, before the caller enters a thread pool
+    /// (its admission sweep runs on one).
+    pub fn check_plan(&self) -> CheckPlan {
         let _ = self.pipeline_engine();
-        let first = self.bulk_texts.fetch_add(count as u64, Ordering::Relaxed);
-        CheckPlan::new(self.verify, first)
+        CheckPlan::new(self.verify)
     }
 
     /// Why 1.0 was taken off this tokenizer mid-job (a cross-check found different ids), if it was.

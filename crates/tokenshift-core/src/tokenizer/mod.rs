@@ -12,7 +12,6 @@ mod verify;
 
 use crate::panics::catch_quietly;
 use std::str::FromStr;
-use std::sync::atomic::AtomicU64;
 use std::sync::{Mutex, OnceLock};
 
 pub use cleanup::clean_up_tokenization;
@@ -63,8 +62,6 @@ pub struct TokenizerCore {
     pipeline: OnceLock<std::result::Result<PipelineEngine, String>>,
     /// How often 0.23 re-encodes what 1.0 produced, as a cross-check while running.
     verify: VerifyEngine,
-    /// Texts handed to bulk paths so far: numbers them for the cross-check's sample.
-    bulk_texts: AtomicU64,
     /// Whether admission encodes vocabulary entries with both engines (off only to demonstrate the
     /// cross-check: `TOKENSHIFT_ENGINE_SWEEP=off` in the Node binding).
     sweep_vocabulary: bool,
@@ -145,7 +142,6 @@ impl TokenizerCore {
             pipeline: OnceLock::new(),
             verify: VerifyEngine::default(),
             sweep_vocabulary: true,
-            bulk_texts: AtomicU64::new(0),
             demoted: OnceLock::new(),
         })
     }

@@ -10,19 +10,17 @@ use crate::error::Error;
 /// How much of 1.0's output 0.23 re-encodes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum VerifyEngine {
-    /// The first `FIRST_CHECKED` texts a tokenizer encodes in bulk, then one in `SAMPLE_EVERY`.
+    /// One text in `SAMPLE_EVERY`, chosen by its content, on its first `SAMPLE_BYTES`.
     #[default]
     Sample,
     All,
     Off,
 }
 
-/// The first texts of a job are checked: a tokenizer that differs is most likely caught there.
-pub const FIRST_CHECKED: u64 = 2;
-/// Past the start, one text in this many.
+/// One text in this many is checked: 0.23 is 4-20x slower than 1.0, so this costs 1-2%.
 pub const SAMPLE_EVERY: u64 = 1000;
-/// A sampled text is checked on its first this many bytes (cut at a character): 0.23 is 4-20x slower
-/// than 1.0, and one long text must not cost more than the rest of a small job. `all` checks whole texts.
+/// A sampled text is checked on its first this many bytes (cut at a character): one long text must not
+/// cost more than the rest of a small job. `all` checks whole texts.
 pub const SAMPLE_BYTES: usize = 1024;
 
 impl VerifyEngine {
@@ -51,31 +49,42 @@ impl FromStr for VerifyEngine {
     }
 }
 
-/// Which texts of one bulk call are checked: the call's texts are numbered from `first` in the
-/// tokenizer's running count, so the total checked over a job does not depend on how it was split.
+/// Which texts are checked. The sample is chosen by content (a hash of a text's length and first bytes),
+/// so the same input gives the same checks and the same counts however it is batched, threaded, or
+/// whatever the tokenizer encoded before.
 #[derive(Debug, Clone, Copy)]
 pub struct CheckPlan {
     verify: VerifyEngine,
-    first: u64,
 }
 
 impl CheckPlan {
-    pub fn new(verify: VerifyEngine, first: u64) -> Self {
-        Self { verify, first }
+    pub fn new(verify: VerifyEngine) -> Self {
+        Self { verify }
     }
 
-    /// How many leading bytes of the call's `index`-th text are checked (0: none).
-    pub fn checks(&self, index: usize) -> usize {
-        let n = self.first + index as u64;
+    /// How many leading bytes of `text` are checked (0: none).
+    pub fn checks(&self, text: &str) -> usize {
         match self.verify {
             VerifyEngine::Off => 0,
             VerifyEngine::All => usize::MAX,
-            VerifyEngine::Sample if n < FIRST_CHECKED || n.is_multiple_of(SAMPLE_EVERY) => {
-                SAMPLE_BYTES
-            }
+            VerifyEngine::Sample if sample_key(text).is_multiple_of(SAMPLE_EVERY) => SAMPLE_BYTES,
             VerifyEngine::Sample => 0,
         }
     }
+}
+
+/// A cheap, fixed hash of a text: its length and first 64 bytes (FNV-1a; no per-process key).
+fn sample_key(text: &str) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in (text.len() as u64)
+        .to_le_bytes()
+        .iter()
+        .chain(text.as_bytes().iter().take(64))
+    {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
 }
 
 /// `text` cut to at most `bytes` bytes, at a character boundary.
@@ -95,22 +104,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_sample_covers_the_start_then_one_in_a_thousand_however_the_job_is_split() {
-        let whole = CheckPlan::new(VerifyEngine::Sample, 0);
-        let checked_whole = (0..5000).filter(|&i| whole.checks(i) > 0).count();
-        assert_eq!(checked_whole, 2 + 4);
-        let split: usize = [(0u64, 1000usize), (1000, 2500), (3500, 1500)]
-            .iter()
-            .map(|&(first, n)| {
-                let plan = CheckPlan::new(VerifyEngine::Sample, first);
-                (0..n).filter(|&i| plan.checks(i) > 0).count()
-            })
-            .sum();
-        assert_eq!(split, checked_whole);
-        assert_eq!(CheckPlan::new(VerifyEngine::Off, 0).checks(0), 0);
-        assert_eq!(CheckPlan::new(VerifyEngine::All, 77).checks(5), usize::MAX);
-        assert_eq!(whole.checks(0), SAMPLE_BYTES);
-        assert_eq!(leading("aé", 2), "a");
+    fn the_sample_is_about_one_text_in_a_thousand_chosen_by_content() {
+        let plan = CheckPlan::new(VerifyEngine::Sample);
+        let texts: Vec<String> = (0..100_000).map(|i| format!("record {i} text")).collect();
+        let checked = texts.iter().filter(|t| plan.checks(t) > 0).count();
+        assert!((50..=150).contains(&checked), "{checked} of 100,000");
+        // The same texts are chosen every time.
+        assert_eq!(texts.iter().filter(|t| plan.checks(t) > 0).count(), checked);
+        assert_eq!(CheckPlan::new(VerifyEngine::Off).checks("x"), 0);
+        assert_eq!(CheckPlan::new(VerifyEngine::All).checks("x"), usize::MAX);
         assert!("everything".parse::<VerifyEngine>().is_err());
+        assert_eq!(leading("aé", 2), "a");
     }
 }
