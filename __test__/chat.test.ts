@@ -10,6 +10,8 @@ import { describe, expect, it } from 'vitest';
 
 import { checkAlignment, createPreparer, RecordError, Tokenizer, type PreparedBatch } from '../dist/esm/index.mjs';
 import { conversationFromRecord } from '../dist/cjs/twin/chat/conversation.js';
+import { TsChatTemplate } from '../dist/cjs/twin/chat/template.js';
+import { trainedSpans } from '../dist/cjs/twin/chat/turns.js';
 import { testBackends } from './support/backends';
 import { fixtureDir, PACKAGED_TOKENIZERS, sharedDir } from './support/shared';
 
@@ -188,6 +190,30 @@ describe.skipIf(shared === null)('chat on the shared conversation data and fixtu
         }
       });
       expect(compared).toBe(records.length * 2);
+    });
+
+    it('TS twin: turns located in one rendering equal every prefix rendered (the reference), on every conversation', () => {
+      const tokenizer = Tokenizer.fromDir(fixtureDir(tokenizerRel), { backend: 'ts' });
+      const template = new TsChatTemplate(chatTemplate ?? (tokenizer.special_tokens.chatTemplate as string));
+      const { bos, eos } = tokenizer.special_tokens;
+      const variables = { ...(bos === null ? {} : { bos_token: bos }), ...(eos === null ? {} : { eos_token: eos }) };
+      const special = [...tokenizer.get_added_tokens_decoder().values()].filter((t) => t.special).map((t) => t.content);
+      let multiTurn = 0;
+      records.forEach((record, i) => {
+        const conversation = conversationFromRecord(record, i + 1);
+        for (const trainOn of ['assistant', 'last'] as const) {
+          const run = (search: 'located' | 'everyPrefix') => {
+            try {
+              return trainedSpans(template, conversation, variables, special, trainOn, search);
+            } catch (error) {
+              return String(error);
+            }
+          };
+          expect(run('located'), `record ${i + 1}, ${trainOn}`).toEqual(run('everyPrefix'));
+        }
+        multiTurn += Number(conversation.messages.filter((m) => m.role === 'assistant').length >= 3);
+      });
+      expect(multiTurn).toBeGreaterThanOrEqual(10);
     });
 
     it('native and TS give identical rows, stats and skips on every conversation', () => {

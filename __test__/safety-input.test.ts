@@ -49,16 +49,6 @@ describe.each(backends)('hostile input (%s backend)', (backend) => {
       // A missing attribute of a defined value is merely undefined (prints nothing), in both.
       expect(qwen.apply_chat_template(conversation.messages, { chat_template: '[{{ messages[0].nothing }}]', tokenize: false })).toBe('[]');
     });
-
-    it('a conversation of thousands of turns is refused by its work budget, not rendered for minutes', () => {
-      const messages = Array.from({ length: 1000 }, (_, i) => ({ role: i % 2 === 0 ? 'user' : 'assistant', content: `turn ${i}` }));
-      const started = Date.now();
-      const batch = createPreparer(qwen, { shift: 'model', onError: 'skip' }).prepare([{ messages }, conversation]);
-      expect(batch.stats.skipped.invalid.map((s: { record: number }) => s.record)).toEqual([1]);
-      expect(batch.stats.skipped.invalid[0]?.reason).toContain('work limit');
-      expect(batch.offsets.length - 1).toBe(1);
-      expect(Date.now() - started).toBeLessThan(60_000);
-    });
   });
 
   describe('sizes are checked before anything is allocated', () => {

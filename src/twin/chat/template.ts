@@ -13,11 +13,14 @@ import { Environment, Interpreter, Template } from '@huggingface/jinja';
 import { OptionError, errorMessage } from '../../errors.js';
 import { contextBytes, RECORD_TIME_LIMIT_MS, RenderBudget, RENDER_FUEL_BASE, RENDER_FUEL_PER_INPUT_BYTE } from './budget.js';
 import { formatUtc } from './strftime.js';
+import { GROWING_FILTERS, grownSize, type TemplateValue } from './text-allowance.js';
 import { WHITE_SPACE_CLASS } from '../../validate.js';
 
 /** Bytes of data one unit of fuel pays for, and the cost of one list slot (minijinja's accounting). */
 const BYTES_PER_FUEL = 64;
 const SLOT_BYTES = 24;
+/** minijinja runs a few instructions per loop iteration, each one fuel. */
+const LOOP_ITERATION_FUEL = 2;
 /** minijinja refuses larger ranges; so does this twin. */
 const MAX_RANGE = 100_000;
 export interface ChatRenderContext {
@@ -36,11 +39,26 @@ class OutOfFuel extends Error {}
 const PRECOMPUTED = 'TokenshiftPrecomputed';
 type Statement = Parameters<Interpreter['evaluate']>[0];
 type RuntimeValue = ReturnType<Interpreter['evaluate']>;
+interface ArgumentNode {
+  type: string;
+  key?: { value: string };
+  value?: Statement;
+  argument?: Statement;
+}
+interface GrowingNode {
+  type?: string;
+  operand?: Statement;
+  filter?: { type: string; value?: string; callee?: { type: string; value?: string }; args?: ArgumentNode[] };
+  callee?: { type: string; object: Statement; property: { type: string; value?: string }; computed: boolean };
+  args?: ArgumentNode[];
+}
+
+function precomputed(value: RuntimeValue): Statement {
+  return { type: PRECOMPUTED, value } as unknown as Statement;
+}
 
 /** @huggingface/jinja's interpreter with fuel, size and time limits, and Jinja2's error on `undefined.attr`. */
 class BoundedInterpreter extends Interpreter {
-  private steps = 0;
-
   constructor(
     env: Environment,
     private readonly budget: RenderBudget,
@@ -96,13 +114,72 @@ class BoundedInterpreter extends Interpreter {
     return new (value.constructor as new (text: string) => RuntimeValue)(text);
   }
 
-  override evaluate(statement: Statement, environment: Environment): RuntimeValue {
-    if (statement?.type === PRECOMPUTED) return (statement as unknown as { value: RuntimeValue }).value;
+  /**
+   * A loop pays for its iterations before it starts, as minijinja charges the instructions of each: the
+   * library runs a loop with an empty body without a step this interpreter sees.
+   */
+  private paidLoop(statement: Statement, environment: Environment): Statement {
+    const loop = statement as unknown as { iterable: Statement & { lhs?: Statement } };
+    const select = loop.iterable.type === 'SelectExpression';
+    const iterable = this.evaluate((select ? loop.iterable.lhs : loop.iterable) as Statement, environment);
+    const items = iterable.value;
+    const count = Array.isArray(items) ? items.length : items instanceof Map ? items.size : 0;
+    this.charge(count * LOOP_ITERATION_FUEL);
+    const given = precomputed(iterable);
+    return { ...loop, iterable: select ? { ...loop.iterable, lhs: given } : given } as unknown as Statement;
+  }
+
+  /**
+   * A filter or method that can make text many times larger than its input (see text-allowance.ts) is
+   * sized from its evaluated operand and arguments first, and fails if the fuel left cannot pay for it;
+   * otherwise it runs on those values, handed back precomputed.
+   */
+  private sizedBeforeGrowing(statement: Statement, environment: Environment): Statement {
+    const node = statement as unknown as GrowingNode;
+    let name: string | undefined;
+    let target: Statement | undefined;
+    let args: ArgumentNode[] = [];
+    if (node?.type === 'FilterExpression' && node.filter !== undefined) {
+      const filter = node.filter;
+      if (filter.type === 'Identifier') name = filter.value;
+      else if (filter.type === 'CallExpression' && filter.callee?.type === 'Identifier') [name, args] = [filter.callee.value, filter.args ?? []];
+      target = node.operand;
+    } else if (node?.type === 'CallExpression' && node.callee?.type === 'MemberExpression' && !node.callee.computed) {
+      [name, target, args] = [node.callee.property.value, node.callee.object, node.args ?? []];
+    }
+    if (name === undefined || target === undefined || !GROWING_FILTERS.has(name)) return statement;
+    const value = this.evaluate(target, environment);
+    const positional: TemplateValue[] = [];
+    const keywords = new Map<string, TemplateValue>();
+    const givenArgs = args.map((arg): ArgumentNode => {
+      const inner = arg.type === 'KeywordArgumentExpression' ? arg.value : arg.type.endsWith('SpreadExpression') ? arg.argument : undefined;
+      const evaluated = this.evaluate((inner ?? arg) as Statement, environment);
+      if (arg.type === 'KeywordArgumentExpression' && arg.key !== undefined) keywords.set(arg.key.value, evaluated);
+      else if (arg.type === 'SpreadExpression' && Array.isArray(evaluated.value)) positional.push(...(evaluated.value as TemplateValue[]));
+      else if (arg.type === 'KeywordSpreadExpression' && evaluated.value instanceof Map)
+        for (const [key, item] of evaluated.value as Map<string, TemplateValue>) keywords.set(key, item);
+      else if (inner === undefined) positional.push(evaluated);
+      if (inner === undefined) return precomputed(evaluated) as unknown as ArgumentNode;
+      return arg.type === 'KeywordArgumentExpression' ? { ...arg, value: precomputed(evaluated) } : { ...arg, argument: precomputed(evaluated) };
+    });
+    const limit = this.budget.remaining * BYTES_PER_FUEL;
+    const size = grownSize(name, value, positional, keywords, limit);
+    if (size !== null && size > limit) this.charge(Infinity);
+    if (node.type === 'FilterExpression') {
+      const filter = node.filter?.type === 'CallExpression' ? { ...node.filter, args: givenArgs } : node.filter;
+      return { ...node, operand: precomputed(value), filter } as unknown as Statement;
+    }
+    return { ...node, callee: { ...node.callee, object: precomputed(value) }, args: givenArgs } as unknown as Statement;
+  }
+
+  override evaluate(given: Statement, environment: Environment): RuntimeValue {
+    if (given?.type === PRECOMPUTED) return (given as unknown as { value: RuntimeValue }).value;
     this.charge(1);
-    if (++this.steps % 1024 === 0 && Date.now() > this.budget.deadline)
-      throw new Error(`its work for this record took longer than ${RECORD_TIME_LIMIT_MS / 1000} s`);
-    const trimmed = this.rustTrim(statement, environment);
+    // Every step: one step can be long (a loop whose body has nothing to evaluate is one step).
+    if (Date.now() > this.budget.deadline) throw new Error(`its work for this record took longer than ${RECORD_TIME_LIMIT_MS / 1000} s`);
+    const trimmed = this.rustTrim(given, environment);
     if (trimmed !== null) return trimmed;
+    const statement = given?.type === 'For' ? this.paidLoop(given, environment) : this.sizedBeforeGrowing(given, environment);
     let result: RuntimeValue;
     if (statement?.type === 'MemberExpression') {
       // Jinja2 (and minijinja) fail on an attribute of an undefined value; @huggingface/jinja returns
@@ -152,7 +229,7 @@ export class TsChatTemplate {
     try {
       this.template = new Template(source);
     } catch (error) {
-      throw new OptionError(`invalid option \`chat_template\`: chat template cannot be compiled: ${errorMessage(error)}`, { cause: error });
+      throw new OptionError(`invalid option \`chat_template\`: chat template cannot be compiled: ${compileErrorMessage(error)}`, { cause: error });
     }
   }
 
@@ -189,6 +266,15 @@ export class TsChatTemplate {
       throw new OptionError(`invalid option \`chat_template\`: chat template failed to render: ${errorMessage(error)}`, { cause: error });
     }
   }
+}
+
+/**
+ * @huggingface/jinja's parser runs off the end of a template with an unclosed block and reports a JS
+ * TypeError ("Cannot read properties of undefined"); minijinja says what is wrong, so this does too.
+ */
+function compileErrorMessage(error: unknown): string {
+  if (error instanceof TypeError) return 'unexpected end of template: a block (`{% if %}`, `{% for %}`, `{% macro %}`, …) is not closed';
+  return errorMessage(error).replace(/, got \$\{[^}]*\} instead\./, '');
 }
 
 function outOfFuel(budget: RenderBudget): OptionError {

@@ -5,6 +5,7 @@ import type { Conversation } from './conversation.js';
 import { isWhitespaceOnly, trimStartWhiteSpace, trimWhiteSpace } from '../../validate.js';
 import { contextBytes, RenderBudget } from './budget.js';
 import type { ChatRenderContext, TsChatTemplate } from './template.js';
+import { LOCATE_FROM_TURNS, locateTurnStarts } from './turn-starts.js';
 
 export type TrainOn = 'assistant' | 'last' | 'all';
 
@@ -17,6 +18,17 @@ export interface TrainedChat {
 
 const utf8 = (s: string) => Buffer.byteLength(s);
 
+/** UTF-8 byte offset of a string offset in `text`, for offsets asked in ascending order (linear in all). */
+function utf8Offsets(text: string): (at: number) => number {
+  let [chars, bytes] = [0, 0];
+  return (at) => {
+    if (at < chars) [chars, bytes] = [0, 0];
+    bytes += utf8(text.slice(chars, at));
+    chars = at;
+    return bytes;
+  };
+}
+
 /** `{text, spans}`, or a string: the reason to skip, naming the message index. */
 export function trainedSpans(
   template: TsChatTemplate,
@@ -24,6 +36,8 @@ export function trainedSpans(
   variables: Partial<ChatRenderContext>,
   specialTokens: string[],
   trainOn: TrainOn,
+  /** `'everyPrefix'` renders each turn's prefix: the reference the located path is tested against. */
+  search: 'located' | 'everyPrefix' = 'located',
 ): TrainedChat | string {
   const { messages } = conversation;
   const context = (upto: number, addGenerationPrompt: boolean): ChatRenderContext => ({
@@ -41,38 +55,52 @@ export function trainedSpans(
   if (trainOn === 'all') return { text: full, spans: [[0, utf8(full)]], hasContent: true };
   const role = (k: number) => (typeof messages[k]?.role === 'string' ? (messages[k]?.role as string) : '');
   let lastAssistant = -1;
+  const assistant: number[] = [];
   messages.forEach((_, k) => {
-    if (role(k) === 'assistant') lastAssistant = k;
+    if (role(k) !== 'assistant') return;
+    lastAssistant = k;
+    assistant.push(k);
   });
-  const spans: [number, number][] = [];
-  let hasContent = false;
-  let selectedAny = false;
+  // The turns to train, up to the first message that asks for training it cannot have (reported after
+  // the turns before it, as they come first).
+  const selected: number[] = [];
+  let refused: string | null = null;
   for (let k = 0; k < messages.length; k++) {
     const flag = conversation.train[k] ?? null;
     if (role(k) !== 'assistant') {
-      if (flag === true) return `message ${k}: \`train: true\` is supported on assistant messages only`;
-      continue;
+      if (flag !== true) continue;
+      refused = `message ${k}: \`train: true\` is supported on assistant messages only`;
+      break;
     }
-    const selected = flag ?? (trainOn === 'assistant' || k === lastAssistant);
-    if (!selected) continue;
-    const prefix = render(k, true);
-    if (!full.startsWith(prefix)) return `message ${k}: the conversation rendered up to it with the generation prompt is not a prefix of the full rendering`;
+    if (flag ?? (trainOn === 'assistant' || k === lastAssistant)) selected.push(k);
+  }
+  const located = search === 'located' && selected.length >= LOCATE_FROM_TURNS ? locateTurnStarts(full, selected, assistant, render) : null;
+  const spans: [number, number][] = [];
+  const bytesUpTo = utf8Offsets(full);
+  let hasContent = false;
+  for (const [turn, k] of selected.entries()) {
+    let start = located?.[turn];
+    if (start === undefined) {
+      const prefix = render(k, true);
+      if (!full.startsWith(prefix)) return `message ${k}: the conversation rendered up to it with the generation prompt is not a prefix of the full rendering`;
+      start = prefix.length;
+    }
     const content = typeof messages[k]?.content === 'string' ? (messages[k]?.content as string) : '';
     const toolCalls = messages[k]?.tool_calls;
     const hasToolCalls = Array.isArray(toolCalls) && toolCalls.length > 0;
     const saysSomething = hasToolCalls || !isWhitespaceOnly(content);
-    selectedAny = true;
     hasContent ||= saysSomething;
-    const contentEnd = locateContent(full, prefix.length, content);
+    const contentEnd = locateContent(full, start, content);
     const markerEnd = contentEnd === null ? null : endOfTurn(full, contentEnd, specialTokens, hasToolCalls);
     // A blank turn has nothing to learn; where it cannot be located, it is left untrained (as in the Rust core).
     if (markerEnd === null && !saysSomething) continue;
     if (contentEnd === null) return `message ${k}: its content was not found after the generation prompt`;
     if (markerEnd === null) return `message ${k}: no end-of-turn marker (a special token) follows its content`;
-    spans.push([utf8(prefix), utf8(full.slice(0, markerEnd))]);
+    spans.push([bytesUpTo(start), bytesUpTo(markerEnd)]);
   }
+  if (refused !== null) return refused;
   // No selected turn at all is not "empty": such records count as having no trainable label.
-  return { text: full, spans, hasContent: hasContent || !selectedAny };
+  return { text: full, spans, hasContent: hasContent || selected.length === 0 };
 }
 
 function locateContent(full: string, from: number, content: string): number | null {

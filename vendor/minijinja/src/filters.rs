@@ -784,11 +784,18 @@ mod builtins {
         // The joiner is repeated for every item, so the size of the result is
         // not bounded by the size of the items.  This charges for every item
         // and checks that the output can be paid for before it grows.
-        fn charge_join(state: &State, output: &str, joiner: &str) -> Result<(), Error> {
+        // tokenshift patch: the item counts too, as items can be one string
+        // shared many times (`[s] * 1000000`): unchecked, joining them asked
+        // for gigabytes and aborted the process.
+        fn charge_join(state: &State, output: &str, joiner: &str, item: &Value) -> Result<(), Error> {
             ok!(state.charge_items(1));
-            if !joiner.is_empty() {
-                ok!(state.ensure_bytes(output.len().saturating_add(joiner.len())));
-            }
+            let item_len = item.as_str().map_or(0, str::len);
+            ok!(state.ensure_bytes(
+                output
+                    .len()
+                    .saturating_add(joiner.len())
+                    .saturating_add(item_len)
+            ));
             Ok(())
         }
 
@@ -799,8 +806,8 @@ mod builtins {
         ) -> Result<String, Error> {
             let mut output = String::new();
             for (idx, item) in iter.enumerate() {
-                ok!(charge_join(state, &output, joiner));
                 ok!(item.check());
+                ok!(charge_join(state, &output, joiner, &item));
                 if idx > 0 {
                     output.push_str(joiner);
                 }
@@ -820,8 +827,8 @@ mod builtins {
         ) -> Result<String, Error> {
             let mut output = String::new();
             for (idx, item) in iter.enumerate() {
-                ok!(charge_join(state, &output, joiner));
                 ok!(item.check());
+                ok!(charge_join(state, &output, joiner, &item));
                 if idx > 0 {
                     output.push_str(joiner);
                 }

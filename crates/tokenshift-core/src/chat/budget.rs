@@ -7,7 +7,7 @@ use super::template::RenderInput;
 
 /// Work a template may do for one record, in minijinja fuel (one instruction, or 64 bytes of data
 /// produced or visited): `RENDER_FUEL_BASE + RENDER_FUEL_PER_INPUT_BYTE * bytes of the conversation`,
-/// shared by all renders of the record (the full conversation and one prefix per trained turn). The
+/// shared by all renders of the record (the full conversation and the prefixes its turns are located by). The
 /// bundled templates use under 1/8 of it on every shared conversation (tested); a template that doubles
 /// a string in a loop, nests loops or recurses runs out and fails with an error naming the record,
 /// instead of taking the process down. Memory is bounded with it: at most 64 bytes per fuel.

@@ -13,6 +13,7 @@ use serde_json::Value as Json;
 
 use super::budget::{input_bytes, RenderBudget, RENDER_FUEL_BASE, RENDER_FUEL_PER_INPUT_BYTE};
 use super::strftime::strftime_now;
+use super::text_allowance::python_methods;
 use super::tojson::tojson;
 use crate::error::{Error, Result};
 
@@ -74,7 +75,7 @@ impl ChatTemplate {
             .map_err(|e| template_error("cannot be configured", &e))?;
         env.set_syntax(syntax);
         env.set_fuel(Some(fuel));
-        env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+        env.set_unknown_method_callback(python_methods);
         env.add_function("raise_exception", raise_exception);
         env.add_function("strftime_now", strftime_now);
         env.add_filter("tojson", tojson);

@@ -13,6 +13,7 @@ use serde_json::Value;
 use super::budget::{input_bytes, RenderBudget};
 use super::conversation::Conversation;
 use super::template::{ChatTemplate, RenderInput, RenderValues};
+use super::turn_starts::{locate_turn_starts, LOCATE_FROM_TURNS};
 use crate::error::Result;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
@@ -57,16 +58,44 @@ pub fn trained_spans(
     )
 }
 
-/// `trained_spans` with one work budget for every render of this record: prefix renders make the work
-/// grow with the square of the turns, and the budget stops a conversation of thousands of turns from
-/// running for minutes.
+/// How the start of each trained turn is found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TurnSearch {
+    /// Located in the full rendering, checked against the first and last turns' prefix renders, falling
+    /// back to `EveryPrefix` where that cannot be shown (see `turn_starts.rs`): work linear in the turns.
+    Located,
+    /// One prefix render per turn: the reference `Located` is tested against; work grows with the square
+    /// of the turns.
+    EveryPrefix,
+}
+
+/// `trained_spans` with one work budget for every render of this record.
 pub fn trained_spans_within(
     template: &ChatTemplate,
     conversation: &Conversation,
     special_vars: &[(&'static str, String)],
     special_tokens: &[String],
     train_on: TrainOn,
+    budget: RenderBudget,
+) -> Result<std::result::Result<TrainedChat, String>> {
+    trained_spans_searching(
+        template,
+        conversation,
+        (special_vars, special_tokens),
+        train_on,
+        budget,
+        TurnSearch::Located,
+    )
+}
+
+/// `trained_spans_within`, finding turn starts as `search` says.
+pub fn trained_spans_searching(
+    template: &ChatTemplate,
+    conversation: &Conversation,
+    (special_vars, special_tokens): (&[(&'static str, String)], &[String]),
+    train_on: TrainOn,
     mut budget: RenderBudget,
+    search: TurnSearch,
 ) -> Result<std::result::Result<TrainedChat, String>> {
     let messages = conversation
         .messages
@@ -98,32 +127,52 @@ pub fn trained_spans_within(
             .unwrap_or_default()
     };
     let last_assistant = (0..messages.len()).rev().find(|&k| role(k) == "assistant");
-    let mut spans = Vec::new();
-    let mut has_content = false;
-    let mut selected_any = false;
-    for (k, message) in messages.iter().enumerate() {
+    let assistant: Vec<usize> = (0..messages.len())
+        .filter(|&k| role(k) == "assistant")
+        .collect();
+    // The turns to train, up to the first message that asks for training it cannot have (reported after
+    // the turns before it, as they come first).
+    let mut selected = Vec::new();
+    let mut refused = None;
+    for k in 0..messages.len() {
         let flag = conversation.train.get(k).copied().flatten();
         if role(k) != "assistant" {
             if flag == Some(true) {
-                return Ok(Err(format!(
+                refused = Some(format!(
                     "message {k}: `train: true` is supported on assistant messages only"
-                )));
+                ));
+                break;
             }
             continue;
         }
-        let selected = flag.unwrap_or(match train_on {
+        let chosen = flag.unwrap_or(match train_on {
             TrainOn::Assistant | TrainOn::All => true,
             TrainOn::Last => Some(k) == last_assistant,
         });
-        if !selected {
-            continue;
+        if chosen {
+            selected.push(k);
         }
-        let prefix = render(k, true)?;
-        if !full.starts_with(&prefix) {
-            return Ok(Err(format!(
-                "message {k}: the conversation rendered up to it with the generation prompt is not a prefix of the full rendering"
-            )));
-        }
+    }
+    let located = match search == TurnSearch::Located && selected.len() >= LOCATE_FROM_TURNS {
+        true => locate_turn_starts(&full, &selected, &assistant, &mut render),
+        false => None,
+    };
+    let mut spans = Vec::new();
+    let mut has_content = false;
+    for (turn, &k) in selected.iter().enumerate() {
+        let message = &messages[k];
+        let start = match &located {
+            Some(starts) => starts[turn],
+            None => {
+                let prefix = render(k, true)?;
+                if !full.starts_with(&prefix) {
+                    return Ok(Err(format!(
+                        "message {k}: the conversation rendered up to it with the generation prompt is not a prefix of the full rendering"
+                    )));
+                }
+                prefix.len()
+            }
+        };
         let content = messages[k]
             .get("content")
             .and_then(Value::as_str)
@@ -133,13 +182,12 @@ pub fn trained_spans_within(
             .and_then(Value::as_array)
             .is_some_and(|c| !c.is_empty());
         let says_something = has_tool_calls || !content.trim().is_empty();
-        selected_any = true;
         has_content |= says_something;
-        let content_end = locate_content(&full, prefix.len(), content);
+        let content_end = locate_content(&full, start, content);
         let marker_end =
             content_end.and_then(|end| end_of_turn(&full, end, special_tokens, has_tool_calls));
         match (content_end, marker_end) {
-            (_, Some(marker_end)) => spans.push((prefix.len(), marker_end)),
+            (_, Some(marker_end)) => spans.push((start, marker_end)),
             // A blank turn has nothing to learn; where it cannot be located (a template may insert
             // text after the generation prompt), it is left untrained rather than failing the record.
             _ if !says_something => {}
@@ -155,9 +203,12 @@ pub fn trained_spans_within(
             }
         }
     }
+    if let Some(reason) = refused {
+        return Ok(Err(reason));
+    }
     Ok(Ok(TrainedChat {
         // No selected turn at all is not "empty": such records count as having no trainable label.
-        has_content: has_content || !selected_any,
+        has_content: has_content || selected.is_empty(),
         text: full,
         spans,
     }))

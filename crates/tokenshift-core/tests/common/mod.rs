@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod chat;
+
 /// `../shared`, or `None` (after printing why) outside CI when it is absent; under CI its absence fails.
 pub fn shared_dir() -> Option<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared");

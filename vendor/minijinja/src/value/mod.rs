@@ -976,7 +976,12 @@ impl Ord for Value {
 
 impl fmt::Debug for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> Result<(), std::fmt::Error> {
-        fmt::Debug::fmt(&self.0, f)
+        match self.0 {
+            // tokenshift patch: see `bounded_text`.
+            #[cfg(feature = "fuel")]
+            ValueRepr::Object(_) => crate::vm::fuel::bounded_text(f, |f| fmt::Debug::fmt(&self.0, f)),
+            _ => fmt::Debug::fmt(&self.0, f),
+        }
     }
 }
 
@@ -1007,6 +1012,10 @@ impl fmt::Display for Value {
             ValueRepr::SmallStr(ref val) => write!(f, "{}", val.as_str()),
             ValueRepr::Bytes(ref val) => write!(f, "{}", String::from_utf8_lossy(val)),
             ValueRepr::U128(val) => write!(f, "{}", { val.0 }),
+            // tokenshift patch: see `bounded_text`.
+            #[cfg(feature = "fuel")]
+            ValueRepr::Object(ref x) => crate::vm::fuel::bounded_text(f, |f| write!(f, "{x}")),
+            #[cfg(not(feature = "fuel"))]
             ValueRepr::Object(ref x) => write!(f, "{x}"),
         }
     }

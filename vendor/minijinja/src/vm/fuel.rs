@@ -23,7 +23,9 @@
 //! Once the fuel runs out, the tracker stays exhausted: every later charge
 //! fails.  That way code that cannot propagate an error directly (such as an
 //! iterator) can stop early and the engine fails at the next check.
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::rc::Rc;
 
 use crate::compiler::instructions::Instruction;
 use crate::error::{Error, ErrorKind};
@@ -63,8 +65,9 @@ pub(crate) const FORMAT_SPEC_COST: u64 = 4 * UNITS_PER_FUEL;
 pub(crate) struct FuelTracker {
     // The initial fuel level.
     initial: u64,
-    // The remaining fuel in units.
-    remaining: Cell<i64>,
+    // The remaining fuel in units.  Shared (tokenshift patch) with the
+    // bounded stringification of containers below.
+    remaining: Rc<Cell<i64>>,
 }
 
 impl FuelTracker {
@@ -72,9 +75,9 @@ impl FuelTracker {
     pub fn new(fuel: u64) -> FuelTracker {
         FuelTracker {
             initial: fuel,
-            remaining: Cell::new(
+            remaining: Rc::new(Cell::new(
                 i64::try_from(fuel.saturating_mul(UNITS_PER_FUEL)).unwrap_or(i64::MAX),
-            ),
+            )),
         }
     }
 
@@ -136,6 +139,115 @@ impl FuelTracker {
     pub fn consumed(&self) -> u64 {
         self.initial.saturating_sub(self.remaining())
     }
+}
+
+// tokenshift patch: a container's text (Display, Debug) is not built from
+// its memory but from the memory its items share: `[s] * 1000000` is one
+// slot repeated, and `|join`, `|string`, `~`, `{{ }}` or `|pprint` of it
+// asked for gigabytes and aborted the process on allocation failure.  While
+// a template renders with fuel, the text of any container is therefore
+// checked against the fuel left (at `SERIALIZED_BYTE_COST` per byte) as it
+// is written; past that it is cut short and the fuel is exhausted, so the
+// render fails at its next step or at its end and the cut text never
+// escapes.
+thread_local! {
+    static RENDER_FUEL: RefCell<Option<Rc<Cell<i64>>>> = const { RefCell::new(None) };
+    static IN_BOUNDED_TEXT: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Makes container text bounded by `tracker`'s fuel until dropped.
+pub(crate) struct BoundedTextScope(Option<Rc<Cell<i64>>>);
+
+impl BoundedTextScope {
+    pub(crate) fn enter(tracker: Option<&FuelTracker>) -> Self {
+        let shared = tracker.map(|t| t.remaining.clone());
+        BoundedTextScope(RENDER_FUEL.with(|r| r.replace(shared)))
+    }
+}
+
+impl Drop for BoundedTextScope {
+    fn drop(&mut self) {
+        let previous = self.0.take();
+        RENDER_FUEL.with(|r| *r.borrow_mut() = previous);
+    }
+}
+
+struct LeaveBoundedText;
+
+impl Drop for LeaveBoundedText {
+    fn drop(&mut self) {
+        IN_BOUNDED_TEXT.with(|c| c.set(false));
+    }
+}
+
+/// Counts what a container writes and stops it once the fuel cannot pay.
+struct BoundedWriter<'a, 'b> {
+    inner: &'a mut fmt::Formatter<'b>,
+    remaining: &'a Cell<i64>,
+    written: usize,
+    exceeded: bool,
+}
+
+impl fmt::Write for BoundedWriter<'_, '_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.written = self.written.saturating_add(s.len());
+        let cost = cost_of(self.written, SERIALIZED_BYTE_COST);
+        if cost >= self.remaining.get().max(0) as u64 {
+            self.exceeded = true;
+            return Err(fmt::Error);
+        }
+        self.inner.write_str(s)
+    }
+}
+
+struct RenderWith<F>(Cell<Option<F>>);
+
+impl<F: FnOnce(&mut fmt::Formatter<'_>) -> fmt::Result> fmt::Display for RenderWith<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.take() {
+            Some(render) => render(f),
+            None => Ok(()),
+        }
+    }
+}
+
+impl<F: FnOnce(&mut fmt::Formatter<'_>) -> fmt::Result> fmt::Debug for RenderWith<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// Writes a container's text with `render`, bounded by the render's fuel.
+/// Nested containers are counted by the outermost one.
+pub(crate) fn bounded_text(
+    f: &mut fmt::Formatter<'_>,
+    render: impl FnOnce(&mut fmt::Formatter<'_>) -> fmt::Result,
+) -> fmt::Result {
+    let Some(remaining) = RENDER_FUEL.with(|r| r.borrow().clone()) else {
+        return render(f);
+    };
+    if IN_BOUNDED_TEXT.with(|c| c.replace(true)) {
+        return render(f);
+    }
+    let _leave = LeaveBoundedText;
+    let alternate = f.alternate();
+    let mut writer = BoundedWriter {
+        inner: f,
+        remaining: &remaining,
+        written: 0,
+        exceeded: false,
+    };
+    let body = RenderWith(Cell::new(Some(render)));
+    let result = if alternate {
+        fmt::write(&mut writer, format_args!("{body:#?}"))
+    } else {
+        fmt::write(&mut writer, format_args!("{body}"))
+    };
+    if writer.exceeded {
+        remaining.set(0);
+        return Ok(());
+    }
+    result
 }
 
 /// Does an instruction consume fuel?

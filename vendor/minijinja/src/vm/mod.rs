@@ -160,6 +160,22 @@ impl<'env> Executor<'env> {
             #[cfg(feature = "multi_template")]
             prepare_blocks(_blocks),
         );
+        // tokenshift patch: container text is bounded by the fuel (see
+        // `fuel::bounded_text`); text cut short exhausts the fuel, so a
+        // render that ends on it fails instead of returning it.
+        #[cfg(feature = "fuel")]
+        {
+            let scope = fuel::BoundedTextScope::enter(state.fuel_tracker.as_ref());
+            let rv = ok!(Self::eval_state(&mut state, out));
+            drop(scope);
+            if let Some(ref tracker) = state.fuel_tracker {
+                if tracker.remaining_units() == 0 {
+                    return Err(Error::from(ErrorKind::OutOfFuel));
+                }
+            }
+            Ok((rv, state))
+        }
+        #[cfg(not(feature = "fuel"))]
         Self::eval_state(&mut state, out).map(|x| (x, state))
     }
 
