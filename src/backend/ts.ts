@@ -13,6 +13,7 @@ import { diagnoseModel } from '../twin/tokenizer/diagnose.js';
 import { modelShapeDefect, withReferenceAddedTokenIds } from './reference-ids.js';
 import { TsTextPipeline, type LibraryStages } from './ts-spans.js';
 import { useCratePreTokenizers } from './ts-pre-tokenizers.js';
+import { mergeLongWordsInTypedArrays } from './ts-long-word-bpe.js';
 import { flatten } from '../twin/rows.js';
 import type { AddedTokenInfo, PreparerBackend, RawEncoding, SpecialTokenInfo, TokenBatch, TokenizerBackend, TokenizerSource, EngineName } from './types.js';
 
@@ -50,6 +51,7 @@ export class TsBackend implements TokenizerBackend, SpanEncoder {
     try {
       this.inner = new HfTokenizer(this.tokenizerJson, configObject as object);
       useWordLevelUnknown(this.inner, this.tokenizerJson);
+      mergeLongWordsInTypedArrays((this.inner as unknown as HfInternals).model);
       this.pipeline = followTheCrate(this.inner, this.tokenizerJson);
     } catch (error) {
       throw new TokenizerLoadError(`${source.sourceName} is not a usable tokenizer: ${errorMessage(error)}`, { cause: error });
