@@ -1,11 +1,14 @@
 // Reading a prepared dataset back, in any format tokenshift writes, as a stream of rows for `lint`.
-// These readers follow each format's description (README "Output formats"), not the writers' code.
+// These readers follow each format's description (README "Output formats"), not the writers' code. Every
+// row's columns are checked to be lists of int32 whole numbers, and any failure names the file (and the
+// line or row), never a bare JS error.
 
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, readdirSync, statSync, createReadStream } from 'node:fs';
-import { join } from 'node:path';
+import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 import { TokenshiftError, errorMessage } from '../errors.js';
+import { litChunkRows } from './lit-chunks.js';
+import { npyRows } from './npy-columns.js';
 
 export interface DatasetRow {
   input_ids: ArrayLike<number>;
@@ -18,6 +21,10 @@ export interface DatasetRow {
 }
 
 export type DatasetKind = 'jsonl' | 'parquet' | 'npy' | 'bin';
+
+const OPTIONAL_COLUMNS = ['labels', 'position_ids', 'seq_lens', 'attention_mask'] as const;
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
 
 export function datasetKind(path: string): DatasetKind {
   if (/\.(jsonl|ndjson)$/.test(path)) return 'jsonl';
@@ -33,20 +40,44 @@ export function datasetKind(path: string): DatasetKind {
   );
 }
 
+/** A list of int32 whole numbers (int64 values from Parquet arrive as bigint), or an error naming `where`. */
+function intColumn(value: unknown, where: string, name: string): number[] {
+  if (!Array.isArray(value)) throw new TokenshiftError('INPUT', `${where}: field \`${name}\` must be a list of token ids, got ${typeof value}`);
+  return value.map((item: unknown, i) => {
+    const number = typeof item === 'bigint' ? Number(item) : item;
+    if (typeof number !== 'number' || !Number.isInteger(number) || number < INT32_MIN || number > INT32_MAX)
+      throw new TokenshiftError(
+        'INPUT',
+        `${where}: field \`${name}\` item ${i} is ${typeof item === 'object' ? JSON.stringify(item) : String(item)}, not an int32 whole number`,
+      );
+    return number;
+  });
+}
+
+function checkedRow(row: unknown, where: string): DatasetRow {
+  if (row === null || typeof row !== 'object' || Array.isArray(row)) throw new TokenshiftError('INPUT', `${where}: a row must be an object`);
+  const fields = row as Record<string, unknown>;
+  const checked: DatasetRow = { input_ids: intColumn(fields.input_ids, where, 'input_ids'), labels: null };
+  for (const name of OPTIONAL_COLUMNS) {
+    const value = fields[name];
+    if (value !== undefined && value !== null) checked[name] = intColumn(value, where, name);
+  }
+  return checked;
+}
+
 async function* jsonlRows(path: string): AsyncGenerator<DatasetRow> {
   const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
   let number = 0;
   for await (const line of lines) {
     number++;
     if (line.trim() === '') continue;
-    let row: DatasetRow;
+    let row: unknown;
     try {
-      row = JSON.parse(line) as DatasetRow;
+      row = JSON.parse(line);
     } catch (error) {
       throw new TokenshiftError('INPUT', `${path} line ${number}: not valid JSON: ${errorMessage(error)}`, { cause: error });
     }
-    if (!Array.isArray(row.input_ids)) throw new TokenshiftError('INPUT', `${path} line ${number}: field \`input_ids\` must be an array`);
-    yield { ...row, labels: Array.isArray(row.labels) ? row.labels : null };
+    yield checkedRow(row, `${path} line ${number}`);
   }
 }
 
@@ -57,130 +88,34 @@ const importEsm = new Function('specifier', 'return import(specifier)') as (spec
 interface Hyparquet {
   asyncBufferFromFile(path: string): Promise<unknown>;
   parquetMetadataAsync(file: unknown): Promise<{ num_rows: bigint | number }>;
-  parquetReadObjects(options: { file: unknown; metadata: unknown; rowStart: number; rowEnd: number }): Promise<Record<string, unknown>[]>;
+  parquetReadObjects(options: { file: unknown; metadata: unknown; rowStart: number; rowEnd: number; compressors: unknown }): Promise<Record<string, unknown>[]>;
 }
 
 async function* parquetRows(path: string): AsyncGenerator<DatasetRow> {
   const hyparquet = (await importEsm('hyparquet')) as Hyparquet;
+  // ZSTD, Brotli, LZ4 and Gzip pages, as pyarrow and Spark write them (hyparquet alone reads Snappy).
+  const { compressors } = (await importEsm('hyparquet-compressors')) as { compressors: unknown };
   const file = await hyparquet.asyncBufferFromFile(path);
   const metadata = await hyparquet.parquetMetadataAsync(file);
   const rows = Number(metadata.num_rows);
   for (let start = 0; start < rows; start += 4096) {
-    const slice = (await hyparquet.parquetReadObjects({ file, metadata, rowStart: start, rowEnd: Math.min(rows, start + 4096) })) as unknown as DatasetRow[];
-    for (const row of slice) yield { ...row, labels: row.labels ?? null };
+    const slice = await hyparquet.parquetReadObjects({ file, metadata, rowStart: start, rowEnd: Math.min(rows, start + 4096), compressors });
+    for (const [i, row] of slice.entries()) yield checkedRow(row, `${path} row ${start + i}`);
   }
 }
 
-/** An NPY 1.0/2.0 array's header: dtype, shape and where the data starts. A header that does not match
- * the file's size (truncated or doctored) is refused, never read on into nothing. */
-export function npyHeader(path: string): { dtype: '<i4' | '<i8'; shape: number[]; dataOffset: number } {
-  const bad = (why: string) => new TokenshiftError('INPUT', `${path}: not a usable .npy file: ${why}`);
-  const fd = openSync(path, 'r');
+/** Any failure below names the dataset, whatever raised it. */
+async function* namingFailures(path: string, kind: DatasetKind, rows: AsyncGenerator<DatasetRow>): AsyncGenerator<DatasetRow> {
   try {
-    const size = fstatSync(fd).size;
-    const head = Buffer.alloc(12);
-    if (readSync(fd, head, 0, 12, 0) < 10 || head.toString('latin1', 0, 6) !== '\x93NUMPY') throw new TokenshiftError('INPUT', `${path}: not an .npy file`);
-    const major = head[6] as number;
-    if (major < 1 || major > 3) throw bad(`format version ${major} is unknown`);
-    const headerLength = major === 1 ? head.readUInt16LE(8) : head.readUInt32LE(8);
-    const start = major === 1 ? 10 : 12;
-    if (start + headerLength > size || headerLength > 1 << 20) throw bad(`its header claims ${headerLength} bytes, the file has ${size}`);
-    const text = Buffer.alloc(headerLength);
-    readSync(fd, text, 0, headerLength, start);
-    const dict = text.toString('latin1');
-    const descr = /'descr':\s*'([^']+)'/.exec(dict)?.[1];
-    const shapeText = /'shape':\s*\(([^)]*)\)/.exec(dict)?.[1];
-    if (/'fortran_order':\s*True/.test(dict)) throw new TokenshiftError('INPUT', `${path}: Fortran-order arrays are not supported`);
-    if ((descr !== '<i4' && descr !== '<i8') || shapeText === undefined)
-      throw new TokenshiftError('INPUT', `${path}: expected a little-endian int32 or int64 array, got ${descr}`);
-    const shape = shapeText
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== '')
-      .map(Number);
-    if (shape.length !== 2 || !shape.every((n) => Number.isSafeInteger(n) && n >= 0)) throw bad(`shape (${shapeText}) is not [rows, length]`);
-    const dataBytes = (shape[0] as number) * (shape[1] as number) * (descr === '<i4' ? 4 : 8);
-    if (start + headerLength + dataBytes !== size)
-      throw bad(`shape (${shapeText}) needs ${dataBytes} bytes of data, the file holds ${size - start - headerLength}`);
-    return { dtype: descr, shape, dataOffset: start + headerLength };
-  } finally {
-    closeSync(fd);
+    yield* rows;
+  } catch (error) {
+    if (error instanceof TokenshiftError) throw error;
+    throw new TokenshiftError('INPUT', `${path}: cannot be read as ${kind}: ${errorMessage(error)}`, { cause: error });
   }
-}
-
-function npyRowReader(path: string): { rows: number; length: number; row: (r: number) => Int32Array; close: () => void } | null {
-  if (!existsSync(path)) return null;
-  const { dtype, shape, dataOffset } = npyHeader(path);
-  const [rows = 0, length = 0] = shape;
-  const width = dtype === '<i4' ? 4 : 8;
-  const fd = openSync(path, 'r');
-  const buffer = Buffer.alloc(length * width);
-  return {
-    rows,
-    length,
-    row: (r) => {
-      readSync(fd, buffer, 0, buffer.length, dataOffset + r * length * width);
-      if (width === 4) return new Int32Array(buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.length));
-      const out = new Int32Array(length);
-      for (let i = 0; i < length; i++) out[i] = Number(buffer.readBigInt64LE(i * 8));
-      return out;
-    },
-    close: () => closeSync(fd),
-  };
-}
-
-async function* npyRows(dir: string): AsyncGenerator<DatasetRow> {
-  const ids = npyRowReader(join(dir, 'input_ids.npy'));
-  if (ids === null) throw new TokenshiftError('INPUT', `${dir}: no input_ids.npy`);
-  const labels = npyRowReader(join(dir, 'labels.npy'));
-  const mask = npyRowReader(join(dir, 'attention_mask.npy'));
-  const positions = npyRowReader(join(dir, 'position_ids.npy'));
-  try {
-    yield* npyColumns(ids, labels, mask, positions);
-  } finally {
-    for (const reader of [ids, labels, mask, positions]) reader?.close();
-  }
-}
-
-type NpyReader = NonNullable<ReturnType<typeof npyRowReader>>;
-
-function* npyColumns(ids: NpyReader, labels: NpyReader | null, mask: NpyReader | null, positions: NpyReader | null): Generator<DatasetRow> {
-  for (let r = 0; r < ids.rows; r++) {
-    // Padding (attention 0) is not part of a row's content.
-    const m = mask?.row(r);
-    const keep = (a: Int32Array) => (m === undefined ? a : a.filter((_, i) => m[i] === 1));
-    const row: DatasetRow = { input_ids: keep(ids.row(r)), labels: labels === null ? null : keep(labels.row(r)) };
-    if (positions !== null) row.position_ids = keep(positions.row(r));
-    if (m !== undefined) row.attention_mask = m;
-    yield row;
-  }
-}
-
-/** lit-gpt LITPKDS chunk: magic, u64 version, u8 dtype code, u64 chunk size, tokens. */
-export function readLitChunk(path: string): { version: number; dtype: 'uint16' | 'int32'; chunkSize: number; tokens: Uint16Array | Int32Array } {
-  const bytes = readFileSync(path);
-  if (bytes.toString('latin1', 0, 7) !== 'LITPKDS') throw new TokenshiftError('INPUT', `${path}: no LITPKDS header`);
-  const version = Number(bytes.readBigUInt64LE(7));
-  const code = bytes.readUInt8(15);
-  const chunkSize = Number(bytes.readBigUInt64LE(16));
-  const dtypes: Record<number, 'uint16' | 'int32'> = { 8: 'uint16', 4: 'int32' };
-  const dtype = dtypes[code];
-  if (dtype === undefined) throw new TokenshiftError('INPUT', `${path}: dtype code ${code} is not a token type (8 uint16, 4 int32)`);
-  const width = dtype === 'uint16' ? 2 : 4;
-  if (bytes.length !== 24 + chunkSize * width) throw new TokenshiftError('INPUT', `${path}: ${bytes.length} bytes, expected 24 + ${chunkSize} x ${width}`);
-  const body = bytes.buffer.slice(bytes.byteOffset + 24, bytes.byteOffset + bytes.length);
-  return { version, dtype, chunkSize, tokens: dtype === 'uint16' ? new Uint16Array(body) : new Int32Array(body) };
-}
-
-async function* binRows(dir: string): AsyncGenerator<DatasetRow> {
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.bin'))
-    .sort();
-  for (const f of files) yield { input_ids: readLitChunk(join(dir, f)).tokens, labels: null };
 }
 
 export function readDataset(path: string): { kind: DatasetKind; rows: AsyncGenerator<DatasetRow> } {
   const kind = datasetKind(path);
-  const rows = { jsonl: jsonlRows, parquet: parquetRows, npy: npyRows, bin: binRows }[kind](path);
-  return { kind, rows };
+  const rows = { jsonl: jsonlRows, parquet: parquetRows, npy: npyRows, bin: litChunkRows }[kind](path);
+  return { kind, rows: namingFailures(path, kind, rows) };
 }
