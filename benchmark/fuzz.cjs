@@ -1,5 +1,6 @@
 // Long fuzz run (not part of `npm test`; CI runs a short one): the property tests of __test__/fuzz.test.ts
-// (public API on both backends, every fixture tokenizer, the CLI) and the Rust harness
+// (public API on both backends, every fixture tokenizer, the CLI), of __test__/fuzz-inputs.test.ts (Parquet
+// inputs, column mappings, shards, lint) and the Rust harness
 // (crates/tokenshift-core/tests/fuzz_prepare.rs), round after round with new seeds, until the time is up.
 // Usage: node benchmark/fuzz.cjs [minutes, default 10]. Prints cases run and failures (with the seed to replay).
 const { spawnSync } = require('node:child_process');
@@ -14,13 +15,14 @@ const totals = { rounds: 0, jsCases: 0, rustCases: 0, failures: [] };
 
 for (let round = 0; Date.now() < deadline; round++) {
   const seed = Date.now() % 2 ** 31;
-  const js = spawnSync('npx', ['vitest', 'run', '__test__/fuzz.test.ts'], {
+  const js = spawnSync('npx', ['vitest', 'run', '__test__/fuzz.test.ts', '__test__/fuzz-inputs.test.ts'], {
     cwd: root,
     env: { ...process.env, FUZZ_RUNS: String(JS_RUNS), FUZZ_SEED: String(seed) },
     encoding: 'utf8',
   });
-  // Per round: JS_RUNS cases per parity tokenizer (2), a quarter per fixture tokenizer, a tenth through the CLI.
-  totals.jsCases += JS_RUNS * 2 + (JS_RUNS / 4) * 9 + JS_RUNS / 10;
+  // Per round: JS_RUNS cases per parity tokenizer (2), a quarter per fixture tokenizer, a tenth through the CLI,
+  // an eighth for each of Parquet inputs, column mappings, shards and lint (fuzz-inputs.test.ts).
+  totals.jsCases += JS_RUNS * 2 + (JS_RUNS / 4) * 9 + JS_RUNS / 10 + (JS_RUNS / 8) * 4;
   if (js.status !== 0)
     totals.failures.push(
       `vitest seed ${seed}: ${(js.stdout + js.stderr)
