@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 
 import { createPreparer, OptionError, Tokenizer } from '../dist/esm/index.mjs';
 import { testBackends } from './support/backends';
-import { constructedTokenizers, type ConstructedTokenizer } from './support/constructed-tokenizers';
+import { bpeTokenizer, constructedTokenizers, type ConstructedTokenizer } from './support/constructed-tokenizers';
 import { PACKAGED_TOKENIZERS } from './support/shared';
 
 const root = join(__dirname, '..');
@@ -266,25 +266,7 @@ describe.runIf(native)('engine selection (native backend)', () => {
   });
 
   it('a panic inside tokenizers 1.0 (an empty vocabulary) prints nothing: 0.23 serves and the note says what happened', () => {
-    const json = {
-      version: '1.0',
-      added_tokens: [],
-      normalizer: null,
-      pre_tokenizer: { type: 'Whitespace' },
-      post_processor: null,
-      decoder: null,
-      model: {
-        type: 'BPE',
-        dropout: null,
-        unk_token: null,
-        continuing_subword_prefix: null,
-        end_of_word_suffix: null,
-        fuse_unk: false,
-        byte_fallback: false,
-        vocab: {},
-        merges: [],
-      },
-    };
+    const json = bpeTokenizer({}, [], { pre_tokenizer: { type: 'Whitespace' } });
     const script = `const { Tokenizer } = require(${JSON.stringify(join(root, 'dist', 'cjs', 'index.js'))});
       const t = new Tokenizer(${JSON.stringify(JSON.stringify(json))}, null, { backend: 'native' });
       t.encodeBatch(['hello world']);

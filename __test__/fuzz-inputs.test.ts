@@ -16,6 +16,7 @@ import { describe, expect, it } from 'vitest';
 
 import { createDatasetWriter, createPreparer, pack, Tokenizer } from '../dist/esm/index.mjs';
 import { testBackends } from './support/backends';
+import { prepareArgs } from './support/cli';
 import { PACKAGED_TOKENIZERS } from './support/shared';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
@@ -53,22 +54,7 @@ function cli(...args: string[]) {
 }
 
 function prepare(input: string, output: string, ...extra: string[]) {
-  return cli(
-    'prepare',
-    '--tokenizer',
-    tokenizerDir,
-    '--input',
-    input,
-    '--output',
-    output,
-    '--shift',
-    'model',
-    '--on-error',
-    'skip',
-    '--threads',
-    '1',
-    ...extra,
-  );
+  return cli(...prepareArgs(tokenizerDir, [input], output, ['--on-error', 'skip', '--threads', '1', ...extra]));
 }
 
 const jsonLines = (rows: object[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';

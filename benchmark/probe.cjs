@@ -4,8 +4,10 @@
 //  - tokenizers dropped in an async loop (no forced GC): RSS must stay bounded;
 //  - workers terminated with native async work in flight: RSS growth per cycle;
 //  - one 16 MiB line, and two 12 MiB lines on 2 threads: peak RSS (the memory gate);
-//  - a 16,000-turn conversation: time until its work budget refuses it;
+//  - a 16,000-turn conversation: time to train every turn (turns are located in one rendering);
 //  - template bombs: time to the error on each backend;
+//  - size bombs on a 10 KB message (issue #24): time and peak RSS of the whole process, each backend;
+//  - one 10 MB single-word line on the TS backend (issue #24): time, peak RSS, ids equal to native;
 //  - skip floods (issue #24): 2M and 10M lines of `{}` under --on-error skip, whole process: time and peak RSS.
 const { spawnSync } = require('node:child_process');
 const { mkdtempSync, readFileSync, writeFileSync } = require('node:fs');
@@ -104,7 +106,7 @@ function manyTurns(turns) {
     const bytes = Buffer.byteLength(JSON.stringify(messages));
     const started = Date.now();
     const batch = createPreparer(t, { shift: 'model', onError: 'skip' }).prepare([{ messages }]);
-    const reason = batch.stats.skipped.invalid[0]?.reason ?? 'kept';
+    const reason = batch.stats.skipped.invalid[0]?.reason ?? `every turn trained (${batch.stats.trainedLabels} labels)`;
     rows.push([
       `${turns}-turn conversation (${mb(bytes)}), ${backend}`,
       `${reason.includes('work limit') ? 'refused by its work budget' : reason} after ${((Date.now() - started) / 1000).toFixed(2)} s`,
@@ -133,6 +135,53 @@ function bombs() {
     });
     rows.push([`template bombs, ${backend} (time to the error)`, times.join('; ')]);
   }
+}
+
+/** Peak RSS (KB) and seconds of `node -e script`, and what it printed. */
+function measured(script) {
+  const started = Date.now();
+  const run = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, '-e', script], { encoding: 'utf8' });
+  const lines = run.stderr.trim().split('\n');
+  return { peak: mb(Number(lines.pop()) * 1024), seconds: ((Date.now() - started) / 1000).toFixed(1), out: run.stdout.trim() || `exit ${run.status}` };
+}
+
+/** Templates that build one huge value from items they share (a 10 KB message): each must fail its record. */
+function sizeBombs() {
+  const kinds = {
+    'join of a repeated list': "{{ ([messages[0].content] * 1000000)|join('') }}",
+    'str.join of a repeated list': "{{ ''.join([messages[0].content] * 1000000) }}",
+    'a repeated list as JSON': '{{ ([messages[0].content] * 100000)|tojson }}',
+    'replace into itself, twice': "{{ messages[0].content.replace('a', messages[0].content).replace('a', messages[0].content) }}",
+    'doubled shared list joined':
+      "{% set ns = namespace(l=[messages[0].content]) %}{% for i in range(20) %}{% set ns.l = ns.l + ns.l %}{% endfor %}{{ ns.l|join('') }}",
+  };
+  for (const backend of ['native', 'ts']) {
+    const results = Object.entries(kinds).map(([kind, template]) => {
+      const { peak, seconds, out } = measured(`
+        const { Tokenizer } = require(${JSON.stringify(entry)});
+        const t = Tokenizer.fromDir(${JSON.stringify(qwen)}, { backend: '${backend}' });
+        try {
+          t.apply_chat_template([{ role: 'user', content: 'a'.repeat(10000) }], { chat_template: ${JSON.stringify(template)}, tokenize: false });
+          console.log('RENDERED');
+        } catch (e) { console.log(/work limit/.test(e.message) ? 'work limit' : e.message.slice(0, 60)); }`);
+      return `${kind}: ${out}, ${seconds} s, ${peak}`;
+    });
+    rows.push([`size bombs on a 10 KB message, ${backend}`, results.join('; ')]);
+  }
+}
+
+/** One 10 MB word on the TS backend (typed-array merges): time, peak RSS, and the ids' digest on both. */
+function longWord() {
+  const digests = ['native', 'ts'].map((backend) => {
+    const { peak, seconds, out } = measured(`
+      const { Tokenizer, createPreparer } = require(${JSON.stringify(entry)});
+      const t = Tokenizer.fromDir(${JSON.stringify(qwen)}, { backend: '${backend}' });
+      const b = createPreparer(t, { shift: 'model' }).prepare([{ prompt: 'x', completion: ' ' + 'a'.repeat(10e6) }]);
+      console.log(require('node:crypto').createHash('sha256').update(Buffer.from(b.inputIds.buffer)).digest('hex').slice(0, 12));`);
+    rows.push([`one 10 MB single-word line, ${backend}`, `${seconds} s, peak RSS ${peak}, ids sha256 ${out}`]);
+    return out;
+  });
+  rows.push(['one 10 MB single-word line: ids', digests[0] === digests[1] ? 'equal on both backends' : 'DIFFER']);
 }
 
 /** `prepare --on-error skip` over `lines` lines of `{}`: every record counted, memory bounded. */
@@ -183,6 +232,8 @@ function skipFlood(lines) {
   bigLines('two 12 MiB lines, 2 threads (memory gate: one at a time)', [12 << 20, 12 << 20], 2);
   manyTurns(16000);
   bombs();
+  sizeBombs();
+  longWord();
   const width = Math.max(...rows.map(([k]) => k.length));
   for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
 })().catch((error) => {

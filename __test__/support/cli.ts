@@ -20,6 +20,11 @@ export function cli(args: string[]): { status: number | null; stdout: string; st
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** The arguments of `tokenshift prepare --shift model` from `inputs` to `output`, then `extra`. */
+export function prepareArgs(tokenizer: string, inputs: string[], output: string, extra: string[] = []): string[] {
+  return ['prepare', '--tokenizer', tokenizer, ...inputs.flatMap((i) => ['--input', i]), '--output', output, '--shift', 'model', ...extra];
+}
+
 /** `prepare` of `inputs` into `<dir>/<name>.jsonl` (or its shard name); the rows, the summary and the sidecar. */
 export function prepareInto(
   dir: string,
@@ -28,17 +33,7 @@ export function prepareInto(
   inputs: string[],
   extra: string[] = [],
 ): { rows: string; stderr: string; meta: Record<string, unknown> } {
-  const run = cli([
-    'prepare',
-    '--tokenizer',
-    tokenizer,
-    ...inputs.flatMap((i) => ['--input', i]),
-    '--output',
-    join(dir, `${name}.jsonl`),
-    '--shift',
-    'model',
-    ...extra,
-  ]);
+  const run = cli(prepareArgs(tokenizer, inputs, join(dir, `${name}.jsonl`), extra));
   expect(run.status, run.stderr).toBe(0);
   // --shard I/N names the output <name>-0000I-of-0000N.jsonl.
   const out = join(dir, readdirSync(dir).find((f) => f.startsWith(name) && f.endsWith('.jsonl')) as string);

@@ -28,27 +28,17 @@ const byteToken = (text: string) => Array.from(new TextEncoder().encode(text), b
 
 const BYTE_LEVEL = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: true };
 
-/** Cohere-like: byte-level BPE, NFC, one entry ("🦀") that no merge builds. 1.0.0-rc.3 emits it; 0.23 gives its bytes. */
-function unreachableEntry(): Json {
-  const vocab: Record<string, number> = {};
-  for (let b = 0; b < 256; b++) vocab[byteChar(b)] = b;
-  const merges: [string, string][] = [
-    ['Ġ', 't'],
-    ['h', 'e'],
-    ['Ġt', 'he'],
-  ];
-  let next = 256;
-  for (const [a, b] of merges) vocab[a + b] = next++;
-  vocab[byteToken('🦀')] = next;
+/** A BPE tokenizer.json over `vocab` and `merges`, nothing around it unless `sections` says. */
+export function bpeTokenizer(vocab: Record<string, number>, merges: [string, string][], sections: Json = {}): Json {
   return {
     version: '1.0',
     truncation: null,
     padding: null,
     added_tokens: [],
-    normalizer: { type: 'NFC' },
-    pre_tokenizer: BYTE_LEVEL,
-    post_processor: BYTE_LEVEL,
-    decoder: BYTE_LEVEL,
+    normalizer: null,
+    pre_tokenizer: null,
+    post_processor: null,
+    decoder: null,
     model: {
       type: 'BPE',
       dropout: null,
@@ -61,7 +51,23 @@ function unreachableEntry(): Json {
       vocab,
       merges,
     },
+    ...sections,
   };
+}
+
+/** Cohere-like: byte-level BPE, NFC, one entry ("🦀") that no merge builds. 1.0.0-rc.3 emits it; 0.23 gives its bytes. */
+function unreachableEntry(): Json {
+  const vocab: Record<string, number> = {};
+  for (let b = 0; b < 256; b++) vocab[byteChar(b)] = b;
+  const merges: [string, string][] = [
+    ['Ġ', 't'],
+    ['h', 'e'],
+    ['Ġt', 'he'],
+  ];
+  let next = 256;
+  for (const [a, b] of merges) vocab[a + b] = next++;
+  vocab[byteToken('🦀')] = next;
+  return bpeTokenizer(vocab, merges, { normalizer: { type: 'NFC' }, pre_tokenizer: BYTE_LEVEL, post_processor: BYTE_LEVEL, decoder: BYTE_LEVEL });
 }
 
 /** Marian-like Unigram: Metaspace with `split: true` and `prepend_scheme: always`; one piece spans two words. */

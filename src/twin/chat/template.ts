@@ -13,7 +13,7 @@ import { Environment, Interpreter, Template } from '@huggingface/jinja';
 import { OptionError, errorMessage } from '../../errors.js';
 import { contextBytes, RECORD_TIME_LIMIT_MS, RenderBudget, RENDER_FUEL_BASE, RENDER_FUEL_PER_INPUT_BYTE } from './budget.js';
 import { formatUtc } from './strftime.js';
-import { GROWING_FILTERS, grownSize, type TemplateValue } from './text-allowance.js';
+import { GROWING_FILTERS, grownSize, type TemplateValue } from './text_allowance.js';
 import { WHITE_SPACE_CLASS } from '../../validate.js';
 
 /** Bytes of data one unit of fuel pays for, and the cost of one list slot (minijinja's accounting). */
@@ -130,7 +130,7 @@ class BoundedInterpreter extends Interpreter {
   }
 
   /**
-   * A filter or method that can make text many times larger than its input (see text-allowance.ts) is
+   * A filter or method that can make text many times larger than its input (see text_allowance.ts) is
    * sized from its evaluated operand and arguments first, and fails if the fuel left cannot pay for it;
    * otherwise it runs on those values, handed back precomputed.
    */

@@ -5,7 +5,7 @@ import type { Conversation } from './conversation.js';
 import { isWhitespaceOnly, trimStartWhiteSpace, trimWhiteSpace } from '../../validate.js';
 import { contextBytes, RenderBudget } from './budget.js';
 import type { ChatRenderContext, TsChatTemplate } from './template.js';
-import { LOCATE_FROM_TURNS, locateTurnStarts } from './turn-starts.js';
+import { LOCATE_FROM_TURNS, locateTurnStarts } from './turn_starts.js';
 
 export type TrainOn = 'assistant' | 'last' | 'all';
 
