@@ -43,6 +43,31 @@ async function medianFresh(make, fn, runs = 3) {
   return times[Math.floor(times.length / 2)];
 }
 
+/**
+ * How many times faster `subject` is than `anchor`, as the median of per-round ratios: each round times a new
+ * subject and a new anchor back to back (in alternating order), so drift of the machine over the minutes a
+ * benchmark takes cancels out of the ratio instead of landing on whichever ran in the slow minute.
+ */
+async function pairedRatio(subject, anchor, rounds = 9) {
+  const ratios = [];
+  const timed = async ({ make, run }) => {
+    const it = await make();
+    const start = process.hrtime.bigint();
+    await run(it);
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    if (typeof it?.dispose === 'function') it.dispose();
+    return seconds;
+  };
+  for (let i = 0; i < rounds; i++) {
+    const [first, second] = i % 2 === 0 ? [subject, anchor] : [anchor, subject];
+    const a = await timed(first);
+    const b = await timed(second);
+    ratios.push(i % 2 === 0 ? b / a : a / b);
+  }
+  ratios.sort((x, y) => x - y);
+  return { median: ratios[Math.floor(rounds / 2)], min: ratios[0], max: ratios[rounds - 1] };
+}
+
 /** Prints rows {name, seconds} with records/s, tokens/s, MB/s and the ratio to `anchorName`. */
 function printTable(title, rows, { records, tokens, bytes }, anchors) {
   console.log(`\n${title}`);
@@ -160,4 +185,4 @@ function timedPrepare(shared, input, output, stats) {
   return { ...timed, stats: s, rssBytes: timed.rssBytes ?? s.peakRssBytes };
 }
 
-module.exports = { SHARED, requireShared, median, medianFresh, measureByThreads, printTable, printRustCeiling, timedNode, timedPrepare };
+module.exports = { SHARED, requireShared, median, medianFresh, pairedRatio, measureByThreads, printTable, printRustCeiling, timedNode, timedPrepare };
