@@ -19,7 +19,7 @@ interface LibraryBpe {
 /** Interned ids of pairs are packed as `left * PAIR_SPAN + right`, exact in a double below 2^53. */
 const PAIR_SPAN = 2 ** 24;
 
-class MergeTable {
+export class MergeTable {
   readonly strings: string[] = [];
   private readonly ids = new Map<string, number>();
   /** Rank of the merge of a pair of interned ids. */
@@ -166,5 +166,3 @@ export function mergeLongWordsInTypedArrays(model: unknown): void {
     return mergeLongWord(token, table, bpe.end_of_word_suffix ?? '', bpe.continuing_subword_suffix ?? '');
   };
 }
-
-export { MergeTable };

@@ -2,7 +2,7 @@
 // back as rows for `lint`, by the NPY format's description, not the writer's code. Every column must be a
 // regular file whose header matches its size and the input_ids' shape; ids must fit int32 (labels are int32).
 
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { TokenshiftError } from '../errors.js';
@@ -63,18 +63,11 @@ interface NpyColumn {
 }
 
 function npyColumn(path: string): NpyColumn | null {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
-  closeSync(fd);
+  if (!existsSync(path)) return null;
   const { dtype, shape, dataOffset } = npyHeader(path);
   const [rows = 0, length = 0] = shape;
   const width = dtype === '<i4' ? 4 : 8;
-  fd = openSync(path, 'r');
+  const fd = openSync(path, 'r');
   const buffer = Buffer.alloc(length * width);
   const row = (r: number): Int32Array => {
     // The header was checked against the file's size, so a short read means the file changed under us.

@@ -173,7 +173,7 @@ pub fn trained_spans_searching(
                 prefix.len()
             }
         };
-        let content = messages[k]
+        let content = message
             .get("content")
             .and_then(Value::as_str)
             .unwrap_or_default();
