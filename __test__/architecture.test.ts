@@ -99,6 +99,7 @@ describe('the TS twin mirrors the core path for path', () => {
     'tokenizer/verify.rs': 'cross-checks the native 1.0 engine against 0.23 while running; the TS backend has one engine',
     'tokenizer/quiet_stderr.rs': "captures a native dependency's prints while the 1.0 engine loads",
     'tokenizer/surface.rs': "rebuilds spans for the 1.0 engine; the TS backend's spans follow the crate's offsets (src/backend/ts-spans.ts)",
+    'tokenizer/space_cuts.rs': 'cuts texts into words for the native 1.0 engine, a speed path with the same ids; the TS backend encodes texts whole',
   };
   const TWIN_ONLY: Record<string, string> = {};
 

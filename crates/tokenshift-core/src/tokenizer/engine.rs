@@ -9,6 +9,7 @@ use tokenizers_pipeline::pipeline::{EncodeOptions, PipelineToken, PipelineTokeni
 
 use super::admission::{self, long_probe, vocabulary_texts, PROBES};
 use super::quiet_stderr::quietly;
+use super::space_cuts::{Part, SpaceCuts};
 use super::surface::{surface_kind, Surface};
 use crate::error::{Error, Result};
 use crate::threads;
@@ -63,6 +64,9 @@ pub(crate) struct PipelineEngine {
     /// Vocabulary entries 1.0 emits where the merges give several tokens: a text whose ids hold one
     /// goes to 0.23 (see `admission`).
     unreachable: HashSet<u32>,
+    /// Word-by-word encoding, where the vocabulary proves it gives the same ids (see `space_cuts`),
+    /// with the engine that cuts before every "▁".
+    space_cuts: Option<(SpaceCuts, PipelineTokenizer)>,
 }
 
 impl PipelineEngine {
@@ -91,15 +95,12 @@ impl PipelineEngine {
                 map.insert(key.into(), Value::Null);
             }
         }
-        // The reader takes only canonical configs; the upgrade pass rewrites older ones.
-        tokenizers_pipeline::canonicalize_value(&mut config)
-            .map_err(|e| format!("tokenizers 1.0 cannot read this config: {e}"))?;
-        let canonical = serde_json::to_string(&config).map_err(|e| e.to_string())?;
-        drop(config);
-        // Its perfect-hash builder prints retries on stderr; a library writes only where it documents.
-        let inner = quietly(|| tokenizers_pipeline::from_json(&canonical))
-            .map_err(|e| format!("tokenizers 1.0 cannot read this config: {e}"))?;
-        drop(canonical);
+        let words_config =
+            SpaceCuts::prove(&config).map(|cuts| (cuts, SpaceCuts::words_config(&config)));
+        let inner = build_pipeline(config)?;
+        // Only speed hangs on the words engine: if 1.0 cannot build it, texts are encoded whole.
+        let space_cuts = words_config
+            .and_then(|(cuts, words_config)| Some((cuts, build_pipeline(words_config).ok()?)));
         let single = &inner.get_post_processor().single;
         let ids = |run: &[(PipelineToken, u8)]| run.iter().map(|(t, _)| t.id()).collect();
         let mut engine = Self {
@@ -108,6 +109,7 @@ impl PipelineEngine {
             inner,
             surface,
             unreachable: HashSet::new(),
+            space_cuts,
         };
         let reference_ids = |text: &str, add_special_tokens: bool| {
             reference
@@ -162,6 +164,11 @@ impl PipelineEngine {
         Ok(engine)
     }
 
+    /// Whether texts are encoded word by word (`space_cuts`).
+    pub fn cuts_words(&self) -> bool {
+        self.space_cuts.is_some()
+    }
+
     /// Vocabulary entries the merges do not build but 1.0 emits (their texts go to 0.23).
     pub fn unreachable_entries(&self) -> usize {
         self.unreachable.len()
@@ -198,9 +205,17 @@ impl PipelineEngine {
             out.extend_from_slice(&self.prefix);
         }
         let mut tokens = Vec::with_capacity(text.len() / 3 + 1);
-        self.inner
-            .encode_into(text, &EncodeOptions::no_specials(), &mut tokens)
-            .map_err(|e| Error::Encode(e.to_string()))?;
+        let options = EncodeOptions::no_specials();
+        let encoded = match &self.space_cuts {
+            Some((cuts, words)) if cuts.applies_to(text) => {
+                SpaceCuts::for_each_part(text, |part| match part {
+                    Part::Words(run) => words.encode_into(run, &options, &mut tokens),
+                    Part::Piece(piece) => self.inner.encode_into(piece, &options, &mut tokens),
+                })
+            }
+            _ => self.inner.encode_into(text, &options, &mut tokens),
+        };
+        encoded.map_err(|e| Error::Encode(e.to_string()))?;
         out.extend_from_slice(PipelineToken::cast_slice(&tokens));
         if add_special_tokens {
             out.extend_from_slice(&self.suffix);
@@ -253,6 +268,18 @@ impl PipelineEngine {
     pub fn span_note(&self) -> Option<&str> {
         self.surface.as_ref().err().map(String::as_str)
     }
+}
+
+/// A 1.0 engine from a tokenizer.json (settings it must not apply already removed).
+fn build_pipeline(mut config: Value) -> std::result::Result<PipelineTokenizer, String> {
+    // The reader takes only canonical configs; the upgrade pass rewrites older ones.
+    tokenizers_pipeline::canonicalize_value(&mut config)
+        .map_err(|e| format!("tokenizers 1.0 cannot read this config: {e}"))?;
+    let canonical = serde_json::to_string(&config).map_err(|e| e.to_string())?;
+    drop(config);
+    // Its perfect-hash builder prints retries on stderr; a library writes only where it documents.
+    quietly(|| tokenizers_pipeline::from_json(&canonical))
+        .map_err(|e| format!("tokenizers 1.0 cannot read this config: {e}"))
 }
 
 #[cfg(test)]

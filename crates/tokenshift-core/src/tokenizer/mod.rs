@@ -7,6 +7,7 @@ mod config;
 mod diagnose;
 mod engine;
 mod quiet_stderr;
+mod space_cuts;
 mod surface;
 mod verify;
 
@@ -218,6 +219,13 @@ impl TokenizerCore {
                 }
             }
         }
+    }
+
+    /// Whether the 1.0 engine encodes texts word by word, the vocabulary having proved it gives the
+    /// same ids (SentencePiece BPE; see `space_cuts`). For tests and benchmarks.
+    #[doc(hidden)]
+    pub fn cuts_words(&self) -> bool {
+        self.pipeline_engine().is_ok_and(PipelineEngine::cuts_words)
     }
 
     pub fn config(&self) -> &TokenizerConfig {
