@@ -3,7 +3,7 @@ use std::sync::{Arc, Mutex};
 use napi::bindgen_prelude::{AbortSignal, AsyncTask, ObjectFinalize, Uint32Array};
 use napi::{Env, Task};
 use napi_derive::napi;
-use tokenshift_core::tokenizer::{EnginePreference, VerifyEngine};
+use tokenshift_core::tokenizer::{AdmissionCache, EnginePreference, VerifyEngine};
 use tokenshift_core::{batch, CsrBatch, TokenizerCore};
 
 use crate::guard::guard;
@@ -118,10 +118,15 @@ impl NativeTokenizer {
         verify_engine: Option<String>,
     ) -> napi::Result<Self> {
         let mut core = guard(|| {
-            let mut core = TokenizerCore::from_json_str(
+            let mut core = TokenizerCore::from_json_str_cached(
                 &tokenizer_json,
                 config_json.as_deref(),
                 &source_name,
+                // 0.23 alone needs no verdict (and must not build 1.0 beside it).
+                match reference_engine_only {
+                    Some(true) => None,
+                    _ => AdmissionCache::from_environment(),
+                },
             )?;
             if let Some(verify) = verify_engine.as_deref() {
                 core.set_verify_engine(verify.parse::<VerifyEngine>()?);

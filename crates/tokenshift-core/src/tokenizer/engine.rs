@@ -69,27 +69,41 @@ pub(crate) struct PipelineEngine {
     space_cuts: Option<(SpaceCuts, PipelineTokenizer)>,
 }
 
+/// The 1.0 engines of one tokenizer.json before admission (`PipelineEngine::build`).
+pub(crate) struct Built {
+    inner: PipelineTokenizer,
+    space_cuts: Option<(SpaceCuts, PipelineTokenizer)>,
+    surface_kind: std::result::Result<super::surface::SurfaceKind, String>,
+}
+
 impl PipelineEngine {
     /// `Err` says why this tokenizer stays on 0.23 (shown to users as the engine note).
+    /// `known`: the unreachable entries of an earlier admission of the same file (`admission_cache`);
+    /// then the sweep and probes are not run again.
     pub fn load(
-        mut config: Value,
+        config: Value,
         reference: &tokenizers::Tokenizer,
         sweep_vocabulary: bool,
+        known: Option<HashSet<u32>>,
     ) -> std::result::Result<Self, String> {
-        let surface = surface_kind(&config).map(|kind| {
-            let added = reference.get_added_tokens_decoder();
-            Surface::new(
-                kind,
-                reference.get_vocab_size(true),
-                |id| reference.id_to_token(id),
-                |id| added.get(&id).map(|t| t.content.clone()),
-            )
-        });
         // Texts for the vocabulary sweep come from the file as written (canonicalizing reshapes it).
-        let mut vocab: Vec<(String, u32)> = reference.get_vocab(false).into_iter().collect();
-        vocab.sort_unstable_by_key(|(_, id)| *id);
-        let vocabulary = vocabulary_texts(&config, &vocab);
-        drop(vocab);
+        // Off only to show what the running cross-check catches when admission misses a class.
+        let vocabulary = match (&known, sweep_vocabulary) {
+            (None, true) => {
+                let mut vocab: Vec<(String, u32)> =
+                    reference.get_vocab(false).into_iter().collect();
+                vocab.sort_unstable_by_key(|(_, id)| *id);
+                vocabulary_texts(&config, &vocab)
+            }
+            _ => Vec::new(),
+        };
+        Self::admit(Self::build(config)?, reference, &vocabulary, known)
+    }
+
+    /// The 1.0 engines of a tokenizer.json, not yet admitted. Needs no 0.23, so it can run while
+    /// 0.23 loads.
+    pub fn build(mut config: Value) -> std::result::Result<Built, String> {
+        let surface_kind = surface_kind(&config);
         if let Value::Object(map) = &mut config {
             for key in IGNORED_SETTINGS {
                 map.insert(key.into(), Value::Null);
@@ -101,6 +115,35 @@ impl PipelineEngine {
         // Only speed hangs on the words engine: if 1.0 cannot build it, texts are encoded whole.
         let space_cuts = words_config
             .and_then(|(cuts, words_config)| Some((cuts, build_pipeline(words_config).ok()?)));
+        Ok(Built {
+            inner,
+            space_cuts,
+            surface_kind,
+        })
+    }
+
+    /// Admits `built` against 0.23 (`reference`): the probes, and the sweep over `vocabulary`; with
+    /// `known` unreachable entries (a cached verdict), neither.
+    pub fn admit(
+        built: Built,
+        reference: &tokenizers::Tokenizer,
+        vocabulary: &[String],
+        known: Option<HashSet<u32>>,
+    ) -> std::result::Result<Self, String> {
+        let Built {
+            inner,
+            space_cuts,
+            surface_kind,
+        } = built;
+        let surface = surface_kind.map(|kind| {
+            let added = reference.get_added_tokens_decoder();
+            Surface::new(
+                kind,
+                reference.get_vocab_size(true),
+                |id| reference.id_to_token(id),
+                |id| added.get(&id).map(|t| t.content.clone()),
+            )
+        });
         let single = &inner.get_post_processor().single;
         let ids = |run: &[(PipelineToken, u8)]| run.iter().map(|(t, _)| t.id()).collect();
         let mut engine = Self {
@@ -111,6 +154,10 @@ impl PipelineEngine {
             unreachable: HashSet::new(),
             space_cuts,
         };
+        if let Some(unreachable) = known {
+            engine.unreachable = unreachable;
+            return Ok(engine);
+        }
         let reference_ids = |text: &str, add_special_tokens: bool| {
             reference
                 .encode_fast(text, add_special_tokens)
@@ -118,15 +165,9 @@ impl PipelineEngine {
                 .ok()
         };
         let pool = threads::pool(0).map_err(|e| e.to_string())?;
-        // Off only to show what the running cross-check catches when admission misses a class.
-        let vocabulary = if sweep_vocabulary {
-            vocabulary
-        } else {
-            Vec::new()
-        };
         let sweep = pool.install(|| {
             admission::sweep(
-                &vocabulary,
+                vocabulary,
                 |text| engine.encode_unchecked(text, false),
                 |text| reference_ids(text, false),
             )
@@ -170,8 +211,8 @@ impl PipelineEngine {
     }
 
     /// Vocabulary entries the merges do not build but 1.0 emits (their texts go to 0.23).
-    pub fn unreachable_entries(&self) -> usize {
-        self.unreachable.len()
+    pub fn unreachable_entries(&self) -> &HashSet<u32> {
+        &self.unreachable
     }
 
     /// The ids of `text` without specials and without the unreachable-entry check (the sweep's view).

@@ -1,6 +1,7 @@
 //! Loading a Hugging Face `tokenizer.json` (+ config) and encoding/decoding single texts.
 
 mod admission;
+mod admission_cache;
 mod bulk;
 mod cleanup;
 mod config;
@@ -8,13 +9,14 @@ mod diagnose;
 mod engine;
 mod quiet_stderr;
 mod space_cuts;
+mod start;
 mod surface;
 mod verify;
 
-use crate::panics::catch_quietly;
 use std::str::FromStr;
 use std::sync::{Mutex, OnceLock};
 
+pub use admission_cache::AdmissionCache;
 pub use cleanup::clean_up_tokenization;
 pub use config::{SpecialTokens, TokenizerConfig};
 pub use engine::{Engine, EnginePreference};
@@ -68,6 +70,12 @@ pub struct TokenizerCore {
     sweep_vocabulary: bool,
     /// Set by the first cross-check mismatch: from then on 0.23 serves everything. Says what differed.
     demoted: OnceLock<String>,
+    /// Where admission verdicts are kept between processes (none: every process admits anew).
+    admission_cache: Option<AdmissionCache>,
+    /// The 1.0 engines built while 0.23 loaded (`start`), waiting for their admission.
+    prebuilt: Mutex<Option<start::Prebuilt>>,
+    /// Whether the verdict came from `admission_cache` (set when the 1.0 engine is built).
+    admitted_from_cache: OnceLock<bool>,
 }
 
 impl TokenizerCore {
@@ -77,7 +85,15 @@ impl TokenizerCore {
         config_json: Option<&str>,
         source_name: &str,
     ) -> Result<Self> {
-        let inner = tokenizers::Tokenizer::from_str(tokenizer_json).map_err(|e| {
+        Self::from_json_str_cached(tokenizer_json, config_json, source_name, None)
+    }
+
+    /// Loads 0.23 from `tokenizer_json`, naming it `source_name` in errors.
+    fn reference_from_json(
+        tokenizer_json: &str,
+        source_name: &str,
+    ) -> Result<tokenizers::Tokenizer> {
+        tokenizers::Tokenizer::from_str(tokenizer_json).map_err(|e| {
             // Tell a malformed file apart from a well-formed file that is not a valid tokenizer.
             match serde_json::from_str::<serde_json::Value>(tokenizer_json) {
                 Err(json_error) => Error::Json {
@@ -92,14 +108,7 @@ impl TokenizerCore {
                     },
                 },
             }
-        })?;
-        let config = match config_json {
-            Some(text) => TokenizerConfig::from_json_str(text)?,
-            None => TokenizerConfig::default(),
-        };
-        let mut core = Self::new(inner, config, source_name)?;
-        core.pending_json = Mutex::new(Some(tokenizer_json.to_owned()));
-        Ok(core)
+        })
     }
 
     pub fn from_file(path: &str) -> Result<Self> {
@@ -144,7 +153,22 @@ impl TokenizerCore {
             verify: VerifyEngine::default(),
             sweep_vocabulary: true,
             demoted: OnceLock::new(),
+            admission_cache: None,
+            prebuilt: Mutex::new(None),
+            admitted_from_cache: OnceLock::new(),
         })
+    }
+
+    /// Keeps admission verdicts in `cache` (before the tokenizer is shared); `None`: admit anew.
+    pub fn set_admission_cache(&mut self, cache: Option<AdmissionCache>) {
+        self.admission_cache = cache;
+    }
+
+    /// Whether the 1.0 engine's admission verdict was read from the cache rather than decided now
+    /// (false before the engine is first needed).
+    #[doc(hidden)]
+    pub fn admitted_from_cache(&self) -> bool {
+        self.admitted_from_cache.get().copied().unwrap_or(false)
     }
 
     /// Chooses the engines this tokenizer may use (before it is shared).
@@ -165,30 +189,7 @@ impl TokenizerCore {
             return Err(why);
         }
         self.pipeline
-            .get_or_init(|| {
-                let json = self
-                    .pending_json
-                    .lock()
-                    .ok()
-                    .and_then(|mut slot| slot.take())
-                    .ok_or("the tokenizer.json text is not available")?;
-                let config: serde_json::Value =
-                    serde_json::from_str(&json).map_err(|e| e.to_string())?;
-                drop(json);
-                // A release candidate: a panic while reading a config must not take the 0.23 path down.
-                let engine = catch_quietly(|| {
-                    PipelineEngine::load(config, &self.inner, self.sweep_vocabulary)
-                })
-                .unwrap_or_else(|panic| {
-                    Err(format!(
-                        "tokenizers 1.0 failed while reading it ({})",
-                        panic.replace('\n', " ")
-                    ))
-                });
-                // The build and its sweep free most of what they allocate, across several threads.
-                crate::memory::release_free_memory();
-                engine
-            })
+            .get_or_init(|| self.start_pipeline_engine())
             .as_ref()
             .map_err(String::as_str)
     }
@@ -209,7 +210,7 @@ impl TokenizerCore {
                 let spans = engine.span_note().map(|why| {
                     format!("character spans (offsets boundary, chat masks) come from tokenizers 0.23: {why}")
                 });
-                let unreachable = match engine.unreachable_entries() {
+                let unreachable = match engine.unreachable_entries().len() {
                     0 => None,
                     n => Some(format!("{n} vocabulary entries that no merge builds are emitted by tokenizers 1.0: texts holding one are encoded by 0.23")),
                 };

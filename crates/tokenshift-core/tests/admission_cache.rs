@@ -1,0 +1,60 @@
+//! A tokenizer admitted once is admitted from the cache after (its 1.0 engines built while 0.23
+//! loads): same engine, note, word cuts and ids as a fresh admission, for every fixture tokenizer; a
+//! file changed by one byte is admitted anew.
+//! (The key, damaged entries and unwritable caches: unit tests in `tokenizer/admission_cache.rs`.)
+//! Missing fixtures fail under CI.
+
+mod common;
+use common::{fixture_files, shared_dir, FIXTURE_TOKENIZERS};
+
+use tokenshift_core::tokenizer::AdmissionCache;
+use tokenshift_core::TokenizerCore;
+
+const TEXTS: [&str; 5] = [
+    "Hello world, it's 2026!",
+    "  indented  code\n\tfn main() {}",
+    "机器学习 🤔 naïve",
+    "",
+    "<s> a </s>",
+];
+
+fn load(json: &str, config: Option<&str>, cache: &AdmissionCache) -> TokenizerCore {
+    TokenizerCore::from_json_str_cached(json, config, "tokenizer.json", Some(cache.clone()))
+        .expect("load")
+}
+
+fn ids(core: &TokenizerCore) -> Vec<Vec<u32>> {
+    TEXTS
+        .iter()
+        .map(|text| core.encode_ids(text, true).expect("encode"))
+        .collect()
+}
+
+#[test]
+fn a_cached_verdict_serves_like_a_fresh_admission() {
+    let Some(shared) = shared_dir() else { return };
+    let dir = std::env::temp_dir().join(format!("tokenshift-admission-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let cache = AdmissionCache::new(&dir);
+    for (index, rel) in FIXTURE_TOKENIZERS.into_iter().enumerate() {
+        let (json, config) = fixture_files(&shared, rel);
+        let fresh = load(&json, config.as_deref(), &cache);
+        let fresh_engine = fresh.engine();
+        // The Qwen2.5 config rides on Qwen3's tokenizer.json: its verdict may already be cached.
+        if !rel.starts_with("qwen/qwen2.5") {
+            assert!(!fresh.admitted_from_cache(), "{rel}: first admission");
+        }
+        let cached = load(&json, config.as_deref(), &cache);
+        assert_eq!(cached.engine(), fresh_engine, "{rel}");
+        assert!(cached.admitted_from_cache(), "{rel}: second admission");
+        assert_eq!(cached.engine_note(), fresh.engine_note(), "{rel}");
+        assert_eq!(cached.cuts_words(), fresh.cuts_words(), "{rel}");
+        assert_eq!(ids(&cached), ids(&fresh), "{rel}");
+        // Trailing spaces, different for each fixture: the same tokenizer, another file.
+        let changed = format!("{json}{}", " ".repeat(index + 1));
+        let other_file = load(&changed, config.as_deref(), &cache);
+        assert_eq!(other_file.engine(), fresh_engine, "{rel}");
+        assert!(!other_file.admitted_from_cache(), "{rel}: a changed file");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
