@@ -100,6 +100,8 @@ describe('the TS twin mirrors the core path for path', () => {
     'tokenizer/quiet_stderr.rs': "captures a native dependency's prints while the 1.0 engine loads",
     'tokenizer/surface.rs': "rebuilds spans for the 1.0 engine; the TS backend's spans follow the crate's offsets (src/backend/ts-spans.ts)",
     'tokenizer/space_cuts.rs': 'cuts texts into words for the native 1.0 engine, a speed path with the same ids; the TS backend encodes texts whole',
+    'tokenizer/admission_cache.rs': 'keeps the native 1.0 engine admission verdicts between processes; the TS backend has one engine',
+    'tokenizer/start.rs': 'builds and admits the native 1.0 engine (in parallel with 0.23 when the verdict is cached); the TS backend has one engine',
   };
   const TWIN_ONLY: Record<string, string> = {};
 

