@@ -77,27 +77,25 @@ pub(crate) struct Built {
 }
 
 impl PipelineEngine {
-    /// `Err` says why this tokenizer stays on 0.23 (shown to users as the engine note).
-    /// `known`: the unreachable entries of an earlier admission of the same file (`admission_cache`);
-    /// then the sweep and probes are not run again.
+    /// Builds and admits 1.0 for a tokenizer.json; `Err` says why this tokenizer stays on 0.23 (shown
+    /// to users as the engine note). A verdict from the admission cache skips this for `admit`.
     pub fn load(
         config: Value,
         reference: &tokenizers::Tokenizer,
         sweep_vocabulary: bool,
-        known: Option<HashSet<u32>>,
     ) -> std::result::Result<Self, String> {
         // Texts for the vocabulary sweep come from the file as written (canonicalizing reshapes it).
         // Off only to show what the running cross-check catches when admission misses a class.
-        let vocabulary = match (&known, sweep_vocabulary) {
-            (None, true) => {
+        let vocabulary = match sweep_vocabulary {
+            true => {
                 let mut vocab: Vec<(String, u32)> =
                     reference.get_vocab(false).into_iter().collect();
                 vocab.sort_unstable_by_key(|(_, id)| *id);
                 vocabulary_texts(&config, &vocab)
             }
-            _ => Vec::new(),
+            false => Vec::new(),
         };
-        Self::admit(Self::build(config)?, reference, &vocabulary, known)
+        Self::admit(Self::build(config)?, reference, &vocabulary, None)
     }
 
     /// The 1.0 engines of a tokenizer.json, not yet admitted. Needs no 0.23, so it can run while

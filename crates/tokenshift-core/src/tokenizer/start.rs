@@ -91,7 +91,7 @@ impl TokenizerCore {
                 drop(json);
                 // A release candidate: a panic while reading a config must not take 0.23 down.
                 let engine = catch_quietly(|| {
-                    PipelineEngine::load(config, &self.inner, self.sweep_vocabulary, None)
+                    PipelineEngine::load(config, &self.inner, self.sweep_vocabulary)
                 })
                 .unwrap_or_else(|panic| Err(panic_note(&panic)));
                 if let Some((cache, key, None)) = fresh {
