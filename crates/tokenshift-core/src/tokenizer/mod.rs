@@ -159,11 +159,6 @@ impl TokenizerCore {
         })
     }
 
-    /// Keeps admission verdicts in `cache` (before the tokenizer is shared); `None`: admit anew.
-    pub fn set_admission_cache(&mut self, cache: Option<AdmissionCache>) {
-        self.admission_cache = cache;
-    }
-
     /// Whether the 1.0 engine's admission verdict was read from the cache rather than decided now
     /// (false before the engine is first needed).
     #[doc(hidden)]

@@ -89,11 +89,8 @@ impl TokenizerCore {
                 let config: serde_json::Value =
                     serde_json::from_str(&json).map_err(|e| e.to_string())?;
                 drop(json);
-                // A release candidate: a panic while reading a config must not take 0.23 down.
-                let engine = catch_quietly(|| {
-                    PipelineEngine::load(config, &self.inner, self.sweep_vocabulary)
-                })
-                .unwrap_or_else(|panic| Err(panic_note(&panic)));
+                let engine =
+                    caught(|| PipelineEngine::load(config, &self.inner, self.sweep_vocabulary));
                 if let Some((cache, key, None)) = fresh {
                     let verdict = match &engine {
                         Ok(engine) => Verdict::Admitted {
@@ -118,24 +115,28 @@ impl TokenizerCore {
         unreachable: HashSet<u32>,
     ) -> std::result::Result<PipelineEngine, String> {
         let built = built?;
-        catch_quietly(|| PipelineEngine::admit(built, &self.inner, &[], Some(unreachable)))
-            .unwrap_or_else(|panic| Err(panic_note(&panic)))
+        caught(|| PipelineEngine::admit(built, &self.inner, &[], Some(unreachable)))
     }
 }
 
-/// The 1.0 engines of a tokenizer.json text; a panic inside the release candidate becomes the note.
+/// The 1.0 engines of a tokenizer.json text.
 fn build_from_text(tokenizer_json: &str) -> std::result::Result<Built, String> {
-    catch_quietly(|| {
+    caught(|| {
         let config: serde_json::Value =
             serde_json::from_str(tokenizer_json).map_err(|e| e.to_string())?;
         PipelineEngine::build(config)
     })
-    .unwrap_or_else(|panic| Err(panic_note(&panic)))
 }
 
-fn panic_note(panic: &str) -> String {
-    format!(
-        "tokenizers 1.0 failed while reading it ({})",
-        panic.replace('\n', " ")
-    )
+/// Runs 1.0 work whose panic must not take 0.23 down (a release candidate): the panic becomes the
+/// engine note.
+fn caught<T>(
+    work: impl FnOnce() -> std::result::Result<T, String>,
+) -> std::result::Result<T, String> {
+    catch_quietly(work).unwrap_or_else(|panic| {
+        Err(format!(
+            "tokenizers 1.0 failed while reading it ({})",
+            panic.replace('\n', " ")
+        ))
+    })
 }
