@@ -99,3 +99,35 @@ export async function readParquetRecords(path: string): Promise<Record<string, u
   const rows = await parquetReadObjects({ file: await asyncBufferFromFile(path), compressors });
   return JSON.parse(JSON.stringify(rows, (_, v: unknown) => (typeof v === 'bigint' ? Number(v) : v))) as Record<string, unknown>[];
 }
+
+/**
+ * Megatron `_IndexReader` (megatron/core/datasets/indexed_dataset.py): b"MMIDIDX\x00\x00", "<Q" version,
+ * "<B" dtype code, "<Q" sequence count, "<Q" document count, then int32 sequence lengths, int64 sequence
+ * pointers and int64 document indices; the `.bin` holds the sequences at their pointers.
+ */
+export function readMegatron(prefix: string): { code: number; sequences: number[][]; pointers: number[]; documents: number[] } {
+  const idx = readFileSync(`${prefix}.idx`);
+  const bin = readFileSync(`${prefix}.bin`);
+  const view = new DataView(idx.buffer, idx.byteOffset, idx.byteLength);
+  if (idx.subarray(0, 9).toString('latin1') !== 'MMIDIDX\x00\x00') throw new Error(`${prefix}.idx: bad magic`);
+  if (view.getBigUint64(9, true) !== 1n) throw new Error(`${prefix}.idx: version`);
+  const code = view.getUint8(17);
+  const n = Number(view.getBigUint64(18, true));
+  const docs = Number(view.getBigUint64(26, true));
+  if (idx.length !== 34 + n * 12 + docs * 8) throw new Error(`${prefix}.idx: ${idx.length} bytes for ${n} sequences and ${docs} documents`);
+  const lengths = Array.from({ length: n }, (_, i) => view.getInt32(34 + 4 * i, true));
+  const pointers = Array.from({ length: n }, (_, i) => Number(view.getBigInt64(34 + 4 * n + 8 * i, true)));
+  const documents = Array.from({ length: docs }, (_, i) => Number(view.getBigInt64(34 + 12 * n + 8 * i, true)));
+  const width = { 1: 1, 4: 4, 8: 2 }[code];
+  if (width === undefined) throw new Error(`${prefix}.idx: unexpected dtype code ${code}`);
+  const data = new DataView(bin.buffer, bin.byteOffset, bin.byteLength);
+  const at = (p: number) => (width === 1 ? data.getUint8(p) : width === 2 ? data.getUint16(p, true) : data.getInt32(p, true));
+  const sequences = lengths.map((len, s) => Array.from({ length: len }, (_, i) => at((pointers[s] as number) + i * width)));
+  return { code, sequences, pointers, documents };
+}
+
+/** An OLMo memmap: the raw little-endian array, as `np.memmap(path, dtype)` reads it. */
+export function readMemmap(path: string, dtype: 'uint16' | 'uint32' | 'bool'): number[] {
+  const bytes = new Uint8Array(readFileSync(path));
+  return Array.from(dtype === 'uint16' ? new Uint16Array(bytes.buffer) : dtype === 'uint32' ? new Uint32Array(bytes.buffer) : bytes);
+}

@@ -17,7 +17,7 @@ Usage:
   tokenshift prepare --tokenizer <dir|tokenizer.json> --input <file|dir|glob|-> [--input ...] --output <path|->
                      --shift model|data [options] [--stats stats.json]
   tokenshift inspect --tokenizer <dir|tokenizer.json> --input <file|dir|glob|-> --shift model|data [options] [--n K]
-  tokenshift lint <file.jsonl|file.parquet|dir.npy|dir.bin> [--shift model|data] [--block-size N] [--tokenizer T] [--json]
+  tokenshift lint <file.jsonl|file.parquet|dir> [--shift model|data] [--block-size N] [--tokenizer T] [--json]
   tokenshift merge-stats <stats.json ...> [--output merged.json]
   tokenshift doctor                    backend, native binary, platform, C library, threads
 
@@ -55,15 +55,21 @@ Options:
   --block-size N                 (prepare) tokens per packed row
   --tail drop|pad                (prepare, wrapped) the incomplete last window (default drop)
   --pack-window N                (prepare, bfd) examples packed together while streaming (default 20000)
-  --output-format jsonl|parquet|npy|bin   (prepare) default: from --output (.jsonl, .parquet); npy and bin write a
-                                 directory: one .npy per column, or lit-gpt LITPKDS chunks (TinyLlama pretraining)
-  --length N                     (prepare, npy) row length; packed rows default to --block-size
+  --output-format F              (prepare) jsonl | parquet (default: from --output, .jsonl or .parquet), or a directory of:
+                                   npy       one NumPy .npy per column (np.load; HF datasets, plain PyTorch)
+                                   bin       lit-gpt LITPKDS chunks (TinyLlama / lit-gpt PackedDataset pretraining)
+                                   megatron  indexed datasets input_ids + loss_mask (.bin/.idx): Megatron-LM, NeMo,
+                                             GPT-NeoX (--data-path DIR/input_ids)
+                                   memmap    headerless input_ids.npy + label_mask.npy: OLMo / dolma memmaps
+  --length N                     (prepare, npy/memmap) row length; packed rows default to --block-size, then
+                                 --max-length; memmap without any of them concatenates the rows
   --dtype int32|int64            (prepare, npy) element type (default int32)
-  --pad-side right|left          (prepare, npy) where padding goes (default right)
-  --pad-id N                     (prepare, npy) padding id (default: the tokenizer's pad token, else EOS)
+  --pad-side right|left          (prepare, npy/memmap) where padding goes (default right)
+  --pad-id N                     (prepare, npy/memmap) padding id (default: the tokenizer's pad token, else EOS)
   --chunk-size N                 (prepare, bin) tokens per chunk file (default (block size + 1) * 1024, block 2048)
-  --overwrite                    (prepare, npy/bin) write into a non-empty directory that no tokenshift run wrote;
-                                 only files of the same names are replaced (a previous tokenshift output needs no flag)
+  --overwrite                    (prepare, directory formats) write into a non-empty directory that no tokenshift run
+                                 wrote; only files of the same names are replaced (a previous tokenshift output needs
+                                 no flag)
   --on-error fail|skip           a record that cannot be read: stop (default) or skip it, counted with its line number
   --max-line-bytes N             longest accepted input line (default 16 MiB: about 2 GB to tokenize); longer lines
                                  follow --on-error (fail stops reading at the limit)

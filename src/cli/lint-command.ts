@@ -14,13 +14,16 @@ function describeIssue(issue: LintIssue): string {
   return issue.count === 0 ? '0' : `${issue.count.toLocaleString('en-US')} (rows ${issue.rows.join(', ')}${issue.count > issue.rows.length ? ', ...' : ''})`;
 }
 
-export const LINT_USAGE = `Usage: tokenshift lint <file.jsonl|file.parquet|dir.npy|dir.bin> [options]
+export const LINT_USAGE = `Usage: tokenshift lint <file.jsonl|file.parquet|dir> [options]
 
 Checks a training dataset: which label convention it follows, labels crossing packed examples, positions not
 restarting, fully masked rows, pack efficiency and ids outside the vocabulary. Exit 1 when a problem is found.
+A directory is any output directory of \`prepare\`: .npy columns, lit-gpt .bin chunks, a Megatron indexed dataset
+(input_ids + loss_mask; the mask is read as labels in the model convention) or an OLMo memmap.
 
 Options:
-  --shift model|data     the convention the labels must follow (default: from the .meta.json sidecar)
+  --shift model|data     the convention the labels must follow (default: from the .meta.json sidecar; megatron and
+                         memmap store a mask, always read as model)
   --ignore-index N       label of untrained positions (default -100)
   --block-size N         fixed row length, to report pack efficiency
   --tokenizer T          a tokenizer folder or tokenizer.json: flags ids outside its vocabulary
@@ -52,7 +55,7 @@ function parseLintArgs(argv: string[]): LintArgs | 'help' {
     },
   });
   if (values.help) return 'help';
-  if (positionals.length !== 1) throw new OptionError('lint takes one dataset: tokenshift lint <file.jsonl|file.parquet|dir.npy|dir.bin>');
+  if (positionals.length !== 1) throw new OptionError('lint takes one dataset: tokenshift lint <file.jsonl|file.parquet|dir>');
   const shift = values.shift;
   if (shift !== undefined && shift !== 'model' && shift !== 'data') throw new OptionError(`--shift must be model or data, got ${JSON.stringify(shift)}`);
   return {

@@ -15,7 +15,7 @@ import { prepareBatches, type StreamReport } from '../stream/prepare-stream.js';
 import { capMallocArenas } from '../memory.js';
 import { InputFiles, regularFileSize } from '../input/files.js';
 import { resolveThreads } from '../threads.js';
-import { formatFromPath, type OutputFormat, type WriterOptions } from '../write/options.js';
+import { formatFromPath, OUTPUT_FORMATS, TOKEN_ARRAY_FORMATS, type OutputFormat, type WriterOptions } from '../write/options.js';
 import { rowJson } from '../write/ts/jsonl.js';
 import { PendingPath } from '../write/ts/pending.js';
 import { createDatasetWriter, withoutTrailingSeparators, type DatasetWriter } from '../write/writer.js';
@@ -52,6 +52,19 @@ function writerOptions(args: PrepareArgs, format: OutputFormat, options: Normali
       vocabSize: vocabSize(loaded.tokenizer),
       chunkSize: args.chunkSize ?? DEFAULT_BIN_CHUNK,
       sepId: special.bosId ?? special.eosId ?? 0,
+    };
+  }
+  if (format === 'megatron') {
+    if (args.pack !== null) throw new OptionError('--output-format megatron stores documents and Megatron samples its windows itself: drop --pack');
+    return { ...base, shift: options.shift, vocabSize: vocabSize(loaded.tokenizer) };
+  }
+  if (format === 'memmap') {
+    const length = args.length ?? args.pack?.blockSize ?? options.maxLength;
+    return {
+      ...base,
+      shift: options.shift,
+      vocabSize: vocabSize(loaded.tokenizer),
+      ...(length === null ? {} : { length, padId: args.padId ?? special.padId ?? special.eosId ?? 0, side: args.padSide }),
     };
   }
   return base;
@@ -130,10 +143,10 @@ async function runPrepare(args: PrepareArgs): Promise<number> {
   const format = args.outputFormat ?? (toStdout ? 'jsonl' : formatFromPath(output));
   if (format === null)
     throw new OptionError(
-      `cannot tell the output format from ${JSON.stringify(output)}: name it .jsonl or .parquet, or pass --output-format jsonl|parquet|npy|bin`,
+      `cannot tell the output format from ${JSON.stringify(output)}: name it .jsonl or .parquet, or pass --output-format ${OUTPUT_FORMATS.join('|')}`,
     );
   if (toStdout && format !== 'jsonl') throw new OptionError('only JSON lines can go to stdout (--output -)');
-  if (options.keep.length > 0 && (format === 'npy' || format === 'bin'))
+  if (options.keep.length > 0 && TOKEN_ARRAY_FORMATS.includes(format))
     throw new OptionError(`--keep copies columns into rows: --output-format ${format} holds token arrays only (use jsonl or parquet)`);
   if (options.keep.length > 0 && args.pack !== null)
     throw new OptionError('--keep needs one row per record: a packed row holds several; drop --pack or --keep');

@@ -82,11 +82,14 @@ function readSidecar(path: string): Record<string, unknown> | null {
 
 export async function lintDataset(path: string, options: LintOptions = {}): Promise<LintReport> {
   const sidecar = readSidecar(path);
-  const shift = options.shift ?? (sidecar?.shift as Shift | undefined) ?? null;
-  const ignore = options.ignoreIndex ?? (sidecar?.ignoreIndex as number | undefined) ?? -100;
+  const layout = (sidecar?.output as { layout?: { rowLength?: number } } | undefined)?.layout;
+  const { kind, rows } = readDataset(path, layout?.rowLength ?? null);
+  // Their masks are read back as labels in the model convention, whatever the rows were written in.
+  const maskOnly = kind === 'megatron' || kind === 'memmap';
+  const shift = maskOnly ? 'model' : (options.shift ?? (sidecar?.shift as Shift | undefined) ?? null);
+  const ignore = maskOnly ? -100 : (options.ignoreIndex ?? (sidecar?.ignoreIndex as number | undefined) ?? -100);
   const pack = sidecar?.pack as { blockSize?: number } | null | undefined;
   const blockSize = options.blockSize ?? pack?.blockSize ?? null;
-  const { kind, rows } = readDataset(path);
   const report: LintReport = {
     path,
     kind,

@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { TokenshiftError, errorMessage } from '../errors.js';
 import { litChunkRows } from './lit-chunks.js';
 import { npyRows } from './npy-columns.js';
+import { megatronRows, memmapRows } from './token-arrays.js';
 
 export interface DatasetRow {
   input_ids: ArrayLike<number>;
@@ -20,7 +21,7 @@ export interface DatasetRow {
   attention_mask?: ArrayLike<number>;
 }
 
-export type DatasetKind = 'jsonl' | 'parquet' | 'npy' | 'bin';
+export type DatasetKind = 'jsonl' | 'parquet' | 'npy' | 'bin' | 'megatron' | 'memmap';
 
 const OPTIONAL_COLUMNS = ['labels', 'position_ids', 'seq_lens', 'attention_mask'] as const;
 const INT32_MIN = -(2 ** 31);
@@ -31,12 +32,15 @@ export function datasetKind(path: string): DatasetKind {
   if (path.endsWith('.parquet')) return 'parquet';
   if (existsSync(path) && statSync(path).isDirectory()) {
     const files = readdirSync(path);
+    if (files.includes('input_ids.idx')) return 'megatron';
+    // OLMo's memmap names its headerless arrays .npy too; its mask file tells it apart.
+    if (files.includes('label_mask.npy')) return 'memmap';
     if (files.includes('input_ids.npy')) return 'npy';
     if (files.some((f) => f.endsWith('.bin'))) return 'bin';
   }
   throw new TokenshiftError(
     'INPUT',
-    `${path}: not a dataset tokenshift can read (a .jsonl or .parquet file, or a directory of .npy columns or lit-gpt .bin chunks)`,
+    `${path}: not a dataset tokenshift can read (a .jsonl or .parquet file, or a directory of .npy columns, lit-gpt .bin chunks, Megatron indexed datasets or OLMo memmaps)`,
   );
 }
 
@@ -114,8 +118,16 @@ async function* namingFailures(path: string, kind: DatasetKind, rows: AsyncGener
   }
 }
 
-export function readDataset(path: string): { kind: DatasetKind; rows: AsyncGenerator<DatasetRow> } {
+/** `rowLength`: a memmap's row length from its sidecar (rows are concatenated without one). */
+export function readDataset(path: string, rowLength: number | null = null): { kind: DatasetKind; rows: AsyncGenerator<DatasetRow> } {
   const kind = datasetKind(path);
-  const rows = { jsonl: jsonlRows, parquet: parquetRows, npy: npyRows, bin: litChunkRows }[kind](path);
+  const rows = {
+    jsonl: jsonlRows,
+    parquet: parquetRows,
+    npy: npyRows,
+    bin: litChunkRows,
+    megatron: megatronRows,
+    memmap: (p: string) => memmapRows(p, rowLength),
+  }[kind](path);
   return { kind, rows: namingFailures(path, kind, rows) };
 }

@@ -6,21 +6,23 @@ import type { Shift } from '../twin/prepare/options.js';
 import { MAX_CHUNK_TOKENS, MAX_ROW_TOKENS } from '../limits.js';
 import { describe } from '../validate.js';
 
-export type OutputFormat = 'jsonl' | 'parquet' | 'npy' | 'bin';
-export const OUTPUT_FORMATS: readonly OutputFormat[] = ['jsonl', 'parquet', 'npy', 'bin'];
+export type OutputFormat = 'jsonl' | 'parquet' | 'npy' | 'bin' | 'megatron' | 'memmap';
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['jsonl', 'parquet', 'npy', 'bin', 'megatron', 'memmap'];
+/** Formats whose output is a directory of token arrays: no kept columns. */
+export const TOKEN_ARRAY_FORMATS: readonly OutputFormat[] = ['npy', 'bin', 'megatron', 'memmap'];
 
 export interface WriterOptions {
-  /** Default: from the path (`.jsonl`, `.parquet`); npy and bin outputs are directories and must be named. */
+  /** Default: from the path (`.jsonl`, `.parquet`); the other formats write a directory and must be named. */
   format?: OutputFormat;
   ignoreIndex?: number;
-  /** npy: rows are padded to this length (required: arrays are rectangular; packed rows use the block size). */
+  /** npy: rows are padded to this length (required: arrays are rectangular; packed rows use the block size). memmap: the same when given (SFT), else rows are concatenated. */
   length?: number;
-  /** npy: padding id (default 0) and side (default right). */
+  /** npy, memmap: padding id (default 0) and side (default right). */
   padId?: number;
   side?: 'right' | 'left';
   /** npy: element type (default int32). */
   dtype?: 'int32' | 'int64';
-  /** bin: the vocabulary size; below 65500 tokens are stored as uint16, else int32 (lit-gpt's rule). */
+  /** bin, megatron: the vocabulary size; below 65500 tokens are stored as uint16, else int32 (lit-gpt's and Megatron's rule). memmap: uint16 up to 65536, else uint32. */
   vocabSize?: number;
   /** bin: tokens per chunk file (TinyLlama: `(blockSize + 1) * 1024`). */
   chunkSize?: number;
@@ -28,9 +30,9 @@ export interface WriterOptions {
   sepId?: number;
   /** bin: chunk files are `<prefix>_<counter:010>.bin` (default `train`). */
   prefix?: string;
-  /** bin: the labels' convention, so rows whose masks the token stream loses are counted (`maskedRows`). */
+  /** bin: the labels' convention, so rows whose masks the token stream loses are counted (`maskedRows`); megatron, memmap: required, to write the loss mask. */
   shift?: Shift;
-  /** npy, bin: write into a non-empty directory that no tokenshift run wrote (only files of the new names are replaced). */
+  /** Directory formats: write into a non-empty directory that no tokenshift run wrote (only files of the new names are replaced). */
   overwrite?: boolean;
   backend?: BackendChoice;
 }
@@ -89,6 +91,12 @@ export function normalizeWriterOptions(path: string, options: WriterOptions): No
     if (options.vocabSize === undefined) throw bad('vocabSize', 'the bin format needs the vocabulary size to pick uint16 or int32');
     if (options.sepId === undefined) throw bad('sepId', 'the bin format fills the last chunk with a separator id (TinyLlama: BOS)');
     if (options.chunkSize === undefined) throw bad('chunkSize', 'give the tokens per chunk file (TinyLlama: (block_size + 1) * 1024)');
+  }
+  if (format === 'megatron' || format === 'memmap') {
+    const widths = format === 'megatron' ? 'uint16 or int32' : 'uint16 or uint32';
+    if (options.vocabSize === undefined) throw bad('vocabSize', `the ${format} format needs the vocabulary size to pick ${widths}`);
+    if (options.shift === undefined)
+      throw bad('shift', `the ${format} format needs the labels' convention to write ${format === 'megatron' ? 'the loss mask' : 'label_mask'}`);
   }
   const out: NormalizedWriterOptions = {
     format,

@@ -8,11 +8,13 @@ import { nativeAddonFor } from '../backend/dispatch.js';
 import type { NativeAddon } from '../backend/native-addon.js';
 import { typedNativeError } from '../backend/native-errors.js';
 import { NativeUnavailableError, OptionError, TokenshiftError, WriteError } from '../errors.js';
-import { normalizeWriterOptions, type NormalizedWriterOptions, type WriterOptions } from './options.js';
+import { normalizeWriterOptions, TOKEN_ARRAY_FORMATS, type NormalizedWriterOptions, type WriterOptions } from './options.js';
 import { checkRowColumns, validateRows, type RowColumns } from '../twin/rows.js';
 import type { FormatWriter, WriteSummary } from './ts/format-writer.js';
 import { JsonlWriter } from './ts/jsonl.js';
 import { LitBinWriter } from './ts/litbin.js';
+import { MegatronWriter } from './ts/megatron.js';
+import { MemmapWriter } from './ts/memmap.js';
 import { NpyWriter } from './ts/npy.js';
 import { abortOnSignal } from './signal-cleanup.js';
 import { PendingPath } from './ts/pending.js';
@@ -98,8 +100,14 @@ class TsDatasetWriter implements DatasetWriter {
           return new NpyWriter(path, options);
         case 'bin':
           return new LitBinWriter(path, options);
+        case 'megatron':
+          return new MegatronWriter(path, options);
+        case 'memmap':
+          return new MemmapWriter(path, options);
         case 'parquet':
-          throw new NativeUnavailableError('the Parquet writer is native only: build the addon (npm run build:native) or choose jsonl, npy or bin');
+          throw new NativeUnavailableError(
+            'the Parquet writer is native only: build the addon (npm run build:native) or choose jsonl, npy, bin, megatron or memmap',
+          );
       }
     });
     this.release = abortOnSignal(() => this.abort());
@@ -115,8 +123,8 @@ class TsDatasetWriter implements DatasetWriter {
     const writer = this.open();
     wrap(() => {
       validateRows(rows, packed);
-      // Twin of write/kept.rs `refuse_for`: npy and bin hold token arrays only.
-      if ((this.options.format === 'npy' || this.options.format === 'bin') && rows.kept?.some((k) => k !== '{}'))
+      // Twin of write/kept.rs `refuse_for`: these hold token arrays only.
+      if (TOKEN_ARRAY_FORMATS.includes(this.options.format) && rows.kept?.some((k) => k !== '{}'))
         throw new OptionError(`invalid option \`keep\`: ${this.options.format} output holds token arrays only; kept columns need jsonl or parquet`);
       writer.write(rows, packed);
     });
@@ -168,7 +176,8 @@ export function withoutTrailingSeparators(path: string): string {
 
 /**
  * A writer for one output. `path` is a file for jsonl and parquet, a directory for npy (one `.npy` per
- * column) and bin (lit-gpt chunks). Nothing appears at `path` until `finish`.
+ * column), bin (lit-gpt chunks), megatron (indexed datasets) and memmap (OLMo token arrays). Nothing
+ * appears at `path` until `finish`.
  */
 export function createDatasetWriter(path: string, options: WriterOptions = {}): DatasetWriter {
   if (typeof path !== 'string' || path === '') throw new TypeError('path must be a non-empty string');

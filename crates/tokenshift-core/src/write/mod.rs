@@ -5,11 +5,15 @@
 pub mod atomic;
 pub mod jsonl;
 pub mod kept;
+mod learned;
 pub mod litbin;
+pub mod megatron;
+pub mod memmap;
 pub mod npy;
 pub mod parquet_file;
 pub mod sidecar;
 mod temporaries;
+mod token_width;
 
 use std::path::Path;
 
@@ -27,6 +31,10 @@ pub enum Format {
     Npy,
     /// lit-gpt / TinyLlama packed-dataset chunks (`LITPKDS`).
     Bin,
+    /// Megatron indexed datasets (`.bin` + `.idx`).
+    Megatron,
+    /// OLMo / dolma headerless token memmaps.
+    Memmap,
 }
 
 impl Format {
@@ -36,6 +44,8 @@ impl Format {
             Self::Parquet => "parquet",
             Self::Npy => "npy",
             Self::Bin => "bin",
+            Self::Megatron => "megatron",
+            Self::Memmap => "memmap",
         }
     }
 }
@@ -54,10 +64,11 @@ pub struct WriterOptions {
     pub format: Format,
     #[serde(default = "default_ignore_index")]
     pub ignore_index: i32,
-    /// npy: every row is padded to this length (required: `.npy` arrays are rectangular).
+    /// npy: every row is padded to this length (required: `.npy` arrays are rectangular); memmap: the
+    /// same when given (SFT), else rows are concatenated.
     #[serde(default)]
     pub length: Option<u32>,
-    /// npy: padding id and side.
+    /// npy, memmap: padding id and side.
     #[serde(default)]
     pub pad_id: i32,
     #[serde(default)]
@@ -65,7 +76,8 @@ pub struct WriterOptions {
     /// npy: element type of every column.
     #[serde(default)]
     pub dtype: Dtype,
-    /// bin: the vocabulary size decides the token dtype (uint16 below 65500, as lit-gpt does, else int32).
+    /// bin, megatron, memmap: the vocabulary size decides the token dtype by the reader's rule (see
+    /// `token_width`).
     #[serde(default)]
     pub vocab_size: Option<u32>,
     /// bin: tokens per chunk file; TinyLlama uses `(block_size + 1) * 1024`.
@@ -75,13 +87,14 @@ pub struct WriterOptions {
     #[serde(default)]
     pub sep_id: Option<i32>,
     /// bin: the labels' convention, to count rows whose masks the token stream loses (`maskedRows`):
-    /// more ignored labels than the convention's own (none for `model`, the last one for `data`).
+    /// more ignored labels than the convention's own (none for `model`, the last one for `data`);
+    /// megatron, memmap: to write the loss mask.
     #[serde(default)]
     pub shift: Option<crate::prepare::Shift>,
     /// bin: chunk files are `<prefix>_<10-digit counter>.bin`.
     #[serde(default)]
     pub prefix: Option<String>,
-    /// npy, bin: may write into a non-empty directory that no tokenshift run wrote (see `atomic`).
+    /// directory formats: may write into a non-empty directory that no tokenshift run wrote (see `atomic`).
     #[serde(default)]
     pub overwrite: bool,
 }
@@ -118,13 +131,15 @@ pub trait DatasetWriter: Send {
     fn finish(self: Box<Self>) -> Result<WriteSummary>;
 }
 
-/// A writer for `options.format` at `path` (a file for jsonl and parquet, a directory for npy and bin).
+/// A writer for `options.format` at `path` (a file for jsonl and parquet, a directory for the others).
 pub fn create_writer(path: &Path, options: WriterOptions) -> Result<Box<dyn DatasetWriter>> {
     Ok(match options.format {
         Format::Jsonl => Box::new(jsonl::JsonlWriter::create(path)?),
         Format::Parquet => Box::new(parquet_file::ParquetWriter::create(path)?),
         Format::Npy => Box::new(npy::NpyWriter::create(path, &options)?),
         Format::Bin => Box::new(litbin::LitBinWriter::create(path, &options)?),
+        Format::Megatron => Box::new(megatron::MegatronWriter::create(path, &options)?),
+        Format::Memmap => Box::new(memmap::MemmapWriter::create(path, &options)?),
     })
 }
 
