@@ -4,7 +4,7 @@
 // sequence or window they return must equal the rows `prepare` writes as JSON lines from the same
 // inputs and options: all shared record data (SFT) and the wiki text (pretraining), 1 and 2 threads.
 
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -151,6 +151,33 @@ describe.skipIf(python === null)("the trainers' own readers on the shared data",
       const both = runReader<{ input_ids: number[] }>(python, 'olmo_memmap.py', ['read', '512', memmapDtype, ...shards]);
       const windows = byShard.flatMap((s) => Array.from({ length: Math.floor(s.length / 512) }, (_, w) => s.slice(w * 512, (w + 1) * 512)));
       expect(both.map((w) => w.input_ids)).toEqual(windows);
+    });
+
+    it('litdata StreamingDataset with TokensLoader reads the wiki token stream in blocks, 1 and 2 threads, shards merged', () => {
+      prepare(tokenizer, [wiki], `${out}-lwiki.jsonl`, []);
+      const stream = jsonRows(`${out}-lwiki.jsonl`).flatMap((r) => r.input_ids);
+      const dirs = [1, 2].map((threads) => {
+        const target = `${out}-litdata-t${threads}`;
+        prepare(tokenizer, [wiki], target, ['--output-format', 'litdata', '--chunk-size', '65536', '--threads', String(threads)]);
+        return target;
+      });
+      for (const file of readdirSync(dirs[0] as string))
+        expect(readFileSync(join(dirs[1] as string, file)).equals(readFileSync(join(dirs[0] as string, file))), file).toBe(true);
+      const read = runReader<{ input_ids: number[] }>(python, 'litdata_io.py', ['read', '512', dirs[0] as string]);
+      expect(read.length).toBe(Math.floor(stream.length / 512));
+      expect(read.flatMap((b) => b.input_ids)).toEqual(stream.slice(0, read.length * 512));
+      const shards = [0, 1].map((i) => {
+        prepare(tokenizer, [wiki], `${out}-lshard`, ['--output-format', 'litdata', '--chunk-size', '65536', '--shard', `${i}/2`]);
+        return `${out}-lshard-0000${i}-of-00002`;
+      });
+      const merged = `${out}-litdata-merged`;
+      runReader(python, 'litdata_io.py', ['merge', merged, ...shards]);
+      const blocks = (s: number[]) =>
+        Array.from({ length: Math.ceil(s.length / 65536) }, (_, c) => s.slice(c * 65536, (c + 1) * 65536)).flatMap((chunk) =>
+          Array.from({ length: Math.floor(chunk.length / 512) }, (_, b) => chunk.slice(b * 512, (b + 1) * 512)),
+        );
+      const expected = [0, 1].flatMap((i) => blocks(prepareShardStream(tokenizer, wiki, `${out}-lshard-ref`, i)));
+      expect(runReader<{ input_ids: number[] }>(python, 'litdata_io.py', ['read', '512', merged]).map((b) => b.input_ids)).toEqual(expected);
     });
   });
 });

@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { createDatasetWriter, createPreparer, Tokenizer, type PreparedBatch } from '../dist/esm/index.mjs';
 import { cli } from './support/cli';
 import { testBackends } from './support/backends';
-import { readMegatron, readMemmap } from './support/formats';
+import { readLitdata, readMegatron, readMemmap } from './support/formats';
 import { PACKAGED_TOKENIZERS } from './support/shared';
 
 const backends = testBackends();
@@ -79,6 +79,31 @@ describe.each(backends)('%s token-array writers', (backend) => {
     expect(readdirSync(dir).sort()).toEqual(['u16', 'u16.meta.json']);
   });
 
+  it('litdata: the token stream in TokensLoader chunks of chunkSize tokens, rows crossing a chunk split in two items', () => {
+    const dir = join(tempDir(), 'lit');
+    const w = createDatasetWriter(dir, { format: 'litdata', vocabSize: 151_936, chunkSize: 1000, shift: 'model', backend });
+    w.write(byShift.model);
+    const meta = w.finish();
+    const { config, chunks } = readLitdata(dir);
+    const stream = Array.from(byShift.model.inputIds);
+    expect(config).toMatchObject({ data_format: ['no_header_numpy:2'], item_loader: 'TokensLoader', compression: null, encryption: null });
+    expect(chunks.map((c) => c.dim)).toEqual(Array.from({ length: Math.ceil(stream.length / 1000) }, (_, i) => Math.min(1000, stream.length - 1000 * i)));
+    expect(chunks.flatMap((c) => c.items.flat())).toEqual(stream);
+    // Items are the rows, a row crossing a chunk boundary split in two.
+    const rows = byShift.model.toRows().length;
+    const boundaries = Array.from({ length: chunks.length - 1 }, (_, i) => 1000 * (i + 1));
+    const insideRows = boundaries.filter((b) => !Array.from(byShift.model.offsets).includes(b)).length;
+    expect(chunks.reduce((n, c) => n + c.items.length, 0)).toBe(rows + insideRows);
+    const masked = byShift.model.toRows().filter((row) => row.labels.includes(-100)).length;
+    expect(meta.output.layout).toEqual({ dtype: 'int32', chunkSize: 1000, maskedRows: masked });
+    const small = join(tempDir(), 'small');
+    const u16 = createDatasetWriter(small, { format: 'litdata', vocabSize: 32_000, chunkSize: 3, backend });
+    expect(() => u16.write({ inputIds: Int32Array.of(1, 70_000), labels: Int32Array.of(1, 2), offsets: Uint32Array.of(0, 1, 2) })).toThrow(
+      /token id 70000 in row 1 does not fit uint16/,
+    );
+    u16.abort();
+  });
+
   it('megatron and memmap need the vocabulary size and the labels convention', () => {
     for (const format of ['megatron', 'memmap'] as const) {
       expect(() => createDatasetWriter(join(tempDir(), 'x'), { format, shift: 'model', backend })).toThrow(/vocabSize/);
@@ -111,30 +136,37 @@ describe.each(backends)('%s token-array writers', (backend) => {
     );
   });
 
-  it('lint reads both back: model-convention labels from the mask, nothing wrong', () => {
-    for (const format of ['megatron', 'memmap'] as const) {
+  it('lint reads each back: megatron and memmap masks as model-convention labels, nothing wrong', () => {
+    for (const format of ['megatron', 'memmap', 'litdata'] as const) {
       const dir = join(tempDir(), format);
-      const w = createDatasetWriter(dir, { format, vocabSize: 151_936, shift: 'data', ...(format === 'memmap' ? { length: 512, padId: 0 } : {}), backend });
+      const extra = format === 'memmap' ? { length: 512, padId: 0 } : format === 'litdata' ? { chunkSize: 4096 } : {};
+      const w = createDatasetWriter(dir, { format, vocabSize: 151_936, shift: 'data', ...extra, backend });
       w.write(byShift.data);
       w.finish({ shift: 'data' });
       const run = cli(['lint', dir, '--tokenizer', PACKAGED_TOKENIZERS.qwen3, '--json']);
       expect(run.status, run.stderr).toBe(0);
-      const report = JSON.parse(run.stdout) as { kind: string; problems: string[]; convention: { detected: string } | null; rows: number };
+      const report = JSON.parse(run.stdout) as { kind: string; problems: string[]; convention: { detected: string } | null; rows: number; tokens: number };
       expect(report.kind).toBe(format);
       expect(report.problems).toEqual([]);
-      expect(report.convention?.detected).toBe('model');
-      expect(report.rows).toBe(byShift.data.offsets.length - 1);
+      if (format === 'litdata') {
+        expect(report.convention).toBe(null);
+        expect(report.tokens).toBe(byShift.data.inputIds.length);
+      } else {
+        expect(report.convention?.detected).toBe('model');
+        expect(report.rows).toBe(byShift.data.offsets.length - 1);
+      }
     }
   });
 });
 
 describe.runIf(backends.length === 2)('native and TS token-array writers', () => {
-  it('write byte-identical megatron and memmap output (both widths, padded and concatenated)', () => {
+  it('write byte-identical megatron, memmap and litdata output (both widths, padded and concatenated)', () => {
     const cases = [
       { format: 'megatron', vocabSize: 151_936 },
       { format: 'megatron', vocabSize: 151_936, shift: 'data' },
       { format: 'memmap', vocabSize: 151_936 },
       { format: 'memmap', vocabSize: 151_936, length: 300, padId: 3, side: 'left' },
+      { format: 'litdata', vocabSize: 151_936, chunkSize: 777 },
     ] as const;
     for (const c of cases) {
       const shift = 'shift' in c ? c.shift : 'model';

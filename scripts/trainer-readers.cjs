@@ -1,4 +1,4 @@
-// The trainers' own dataset readers (Megatron-Core, OLMo), from PyPI, in a virtualenv outside the
+// The trainers' own dataset readers (Megatron-Core, litdata, OLMo, MosaicML streaming), from PyPI, in a virtualenv outside the
 // project, for the tests that prove our output formats with them (__test__/trainer-readers.test.ts).
 // `node scripts/trainer-readers.cjs` makes it (once per requirements file: ~3 GB, a minute or two) and
 // prints its python; `.ci/run` runs it before the tests. The location: TOKENSHIFT_READERS_VENV, else

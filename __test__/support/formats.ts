@@ -131,3 +131,32 @@ export function readMemmap(path: string, dtype: 'uint16' | 'uint32' | 'bool'): n
   const bytes = new Uint8Array(readFileSync(path));
   return Array.from(dtype === 'uint16' ? new Uint16Array(bytes.buffer) : dtype === 'uint32' ? new Uint32Array(bytes.buffer) : bytes);
 }
+
+/**
+ * litdata (writer.py `_create_chunk`, `write_chunks_index`): index.json `{chunks: [{chunk_bytes, chunk_size,
+ * dim, filename}], config}`; each chunk `uint32 num_items`, `uint32 offsets[num_items + 1]` (absolute), items.
+ */
+export function readLitdata(dir: string): { config: Record<string, unknown>; chunks: { items: number[][]; dim: number }[] } {
+  const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as {
+    chunks: { chunk_bytes: number; chunk_size: number; dim: number; filename: string }[];
+    config: Record<string, unknown>;
+  };
+  const width = { 'no_header_numpy:5': 2, 'no_header_numpy:2': 4 }[(index.config.data_format as string[])[0] as string];
+  if (width === undefined) throw new Error(`${dir}: unexpected data_format ${JSON.stringify(index.config.data_format)}`);
+  const chunks = index.chunks.map((c) => {
+    const bytes = readFileSync(join(dir, c.filename));
+    if (bytes.length !== c.chunk_bytes) throw new Error(`${c.filename}: ${bytes.length} bytes, index says ${c.chunk_bytes}`);
+    const n = bytes.readUInt32LE(0);
+    if (n !== c.chunk_size) throw new Error(`${c.filename}: ${n} items, index says ${c.chunk_size}`);
+    const offsets = Array.from({ length: n + 1 }, (_, i) => bytes.readUInt32LE(4 + 4 * i));
+    const items = offsets
+      .slice(0, -1)
+      .map((start, i) =>
+        Array.from({ length: ((offsets[i + 1] as number) - start) / width }, (_, k) =>
+          width === 2 ? bytes.readUInt16LE(start + 2 * k) : bytes.readInt32LE(start + 4 * k),
+        ),
+      );
+    return { items, dim: c.dim };
+  });
+  return { config: index.config, chunks };
+}

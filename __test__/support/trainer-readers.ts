@@ -1,4 +1,4 @@
-// The trainers' own readers (Megatron-Core, OLMo) in the virtualenv that scripts/trainer-readers.cjs
+// The trainers' own readers (Megatron-Core, litdata, OLMo, MosaicML streaming) in the virtualenv that scripts/trainer-readers.cjs
 // makes. Under CI its absence is an error (.ci/run makes it first); elsewhere the tests that need it
 // skip with a printed reason.
 

@@ -60,13 +60,15 @@ Options:
                                    bin       lit-gpt LITPKDS chunks (TinyLlama / lit-gpt PackedDataset pretraining)
                                    megatron  indexed datasets input_ids + loss_mask (.bin/.idx): Megatron-LM, NeMo,
                                              GPT-NeoX (--data-path DIR/input_ids)
+                                   litdata   litdata TokensLoader chunks + index.json (litgpt pretraining:
+                                             StreamingDataset(dir, item_loader=TokensLoader(block_size)))
                                    memmap    headerless input_ids.npy + label_mask.npy: OLMo / dolma memmaps
   --length N                     (prepare, npy/memmap) row length; packed rows default to --block-size, then
                                  --max-length; memmap without any of them concatenates the rows
   --dtype int32|int64            (prepare, npy) element type (default int32)
   --pad-side right|left          (prepare, npy/memmap) where padding goes (default right)
   --pad-id N                     (prepare, npy/memmap) padding id (default: the tokenizer's pad token, else EOS)
-  --chunk-size N                 (prepare, bin) tokens per chunk file (default (block size + 1) * 1024, block 2048)
+  --chunk-size N                 (prepare, bin/litdata) tokens per chunk file (default (block size + 1) * 1024, block 2048)
   --overwrite                    (prepare, directory formats) write into a non-empty directory that no tokenshift run
                                  wrote; only files of the same names are replaced (a previous tokenshift output needs
                                  no flag)

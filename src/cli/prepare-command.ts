@@ -54,6 +54,11 @@ function writerOptions(args: PrepareArgs, format: OutputFormat, options: Normali
       sepId: special.bosId ?? special.eosId ?? 0,
     };
   }
+  if (format === 'litdata') {
+    if (args.pack !== null)
+      throw new OptionError("--output-format litdata holds the token stream and litdata's TokensLoader cuts the blocks itself: drop --pack");
+    return { ...base, shift: options.shift, vocabSize: vocabSize(loaded.tokenizer), chunkSize: args.chunkSize ?? DEFAULT_BIN_CHUNK };
+  }
   if (format === 'megatron') {
     if (args.pack !== null) throw new OptionError('--output-format megatron stores documents and Megatron samples its windows itself: drop --pack');
     return { ...base, shift: options.shift, vocabSize: vocabSize(loaded.tokenizer) };

@@ -148,7 +148,7 @@ export async function lintDataset(path: string, options: LintOptions = {}): Prom
     if (crossing) flag(report.crossExampleLabels, r);
     if (positionsBad || start !== n) flag(report.positionsNotRestarting, r);
   }
-  if (kind === 'bin') {
+  if (kind === 'bin' || kind === 'litdata') {
     const meta = sidecar?.output as { files?: string[]; layout?: { dtype?: string; chunkSize?: number } } | undefined;
     report.chunks = { files: report.rows, dtype: meta?.layout?.dtype ?? 'unknown', chunkSize: meta?.layout?.chunkSize ?? firstLength, version: 1 };
   }
@@ -158,7 +158,7 @@ export async function lintDataset(path: string, options: LintOptions = {}): Prom
   }
   if (cells > 0) report.packEfficiency = attended / cells;
   else if (blockSize !== null && report.rows > 0) report.packEfficiency = report.tokens / (report.rows * blockSize);
-  else if (kind !== 'bin' && fixedLength && report.rows > 0) report.packEfficiency = 1;
+  else if (kind !== 'bin' && kind !== 'litdata' && fixedLength && report.rows > 0) report.packEfficiency = 1;
   const problems = report.problems;
   if (report.convention !== null) {
     if (shift === null)

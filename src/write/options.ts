@@ -6,10 +6,10 @@ import type { Shift } from '../twin/prepare/options.js';
 import { MAX_CHUNK_TOKENS, MAX_ROW_TOKENS } from '../limits.js';
 import { describe } from '../validate.js';
 
-export type OutputFormat = 'jsonl' | 'parquet' | 'npy' | 'bin' | 'megatron' | 'memmap';
-export const OUTPUT_FORMATS: readonly OutputFormat[] = ['jsonl', 'parquet', 'npy', 'bin', 'megatron', 'memmap'];
+export type OutputFormat = 'jsonl' | 'parquet' | 'npy' | 'bin' | 'megatron' | 'litdata' | 'memmap';
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['jsonl', 'parquet', 'npy', 'bin', 'megatron', 'litdata', 'memmap'];
 /** Formats whose output is a directory of token arrays: no kept columns. */
-export const TOKEN_ARRAY_FORMATS: readonly OutputFormat[] = ['npy', 'bin', 'megatron', 'memmap'];
+export const TOKEN_ARRAY_FORMATS: readonly OutputFormat[] = ['npy', 'bin', 'megatron', 'litdata', 'memmap'];
 
 export interface WriterOptions {
   /** Default: from the path (`.jsonl`, `.parquet`); the other formats write a directory and must be named. */
@@ -22,9 +22,9 @@ export interface WriterOptions {
   side?: 'right' | 'left';
   /** npy: element type (default int32). */
   dtype?: 'int32' | 'int64';
-  /** bin, megatron: the vocabulary size; below 65500 tokens are stored as uint16, else int32 (lit-gpt's and Megatron's rule). memmap: uint16 up to 65536, else uint32. */
+  /** bin, megatron, litdata: the vocabulary size; below 65500 tokens are stored as uint16, else int32 (lit-gpt's and Megatron's rule). memmap: uint16 up to 65536, else uint32. */
   vocabSize?: number;
-  /** bin: tokens per chunk file (TinyLlama: `(blockSize + 1) * 1024`). */
+  /** bin, litdata: tokens per chunk file (TinyLlama: `(blockSize + 1) * 1024`). */
   chunkSize?: number;
   /** bin: the id filling the end of the last chunk (TinyLlama: BOS). */
   sepId?: number;
@@ -91,6 +91,11 @@ export function normalizeWriterOptions(path: string, options: WriterOptions): No
     if (options.vocabSize === undefined) throw bad('vocabSize', 'the bin format needs the vocabulary size to pick uint16 or int32');
     if (options.sepId === undefined) throw bad('sepId', 'the bin format fills the last chunk with a separator id (TinyLlama: BOS)');
     if (options.chunkSize === undefined) throw bad('chunkSize', 'give the tokens per chunk file (TinyLlama: (block_size + 1) * 1024)');
+  }
+  if (format === 'litdata') {
+    if (options.vocabSize === undefined) throw bad('vocabSize', 'the litdata format needs the vocabulary size to pick uint16 or int32');
+    if (options.chunkSize === undefined)
+      throw bad('chunkSize', 'give the tokens per chunk file (a multiple of the block size: litgpt uses (block_size + 1) * k)');
   }
   if (format === 'megatron' || format === 'memmap') {
     const widths = format === 'megatron' ? 'uint16 or int32' : 'uint16 or uint32';

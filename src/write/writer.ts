@@ -13,6 +13,7 @@ import { checkRowColumns, validateRows, type RowColumns } from '../twin/rows.js'
 import type { FormatWriter, WriteSummary } from './ts/format-writer.js';
 import { JsonlWriter } from './ts/jsonl.js';
 import { LitBinWriter } from './ts/litbin.js';
+import { LitdataWriter } from './ts/litdata.js';
 import { MegatronWriter } from './ts/megatron.js';
 import { MemmapWriter } from './ts/memmap.js';
 import { NpyWriter } from './ts/npy.js';
@@ -102,11 +103,13 @@ class TsDatasetWriter implements DatasetWriter {
           return new LitBinWriter(path, options);
         case 'megatron':
           return new MegatronWriter(path, options);
+        case 'litdata':
+          return new LitdataWriter(path, options);
         case 'memmap':
           return new MemmapWriter(path, options);
         case 'parquet':
           throw new NativeUnavailableError(
-            'the Parquet writer is native only: build the addon (npm run build:native) or choose jsonl, npy, bin, megatron or memmap',
+            'the Parquet writer is native only: build the addon (npm run build:native) or choose jsonl, npy, bin, megatron, litdata or memmap',
           );
       }
     });
@@ -176,7 +179,7 @@ export function withoutTrailingSeparators(path: string): string {
 
 /**
  * A writer for one output. `path` is a file for jsonl and parquet, a directory for npy (one `.npy` per
- * column), bin (lit-gpt chunks), megatron (indexed datasets) and memmap (OLMo token arrays). Nothing
+ * column), bin (lit-gpt chunks), megatron (indexed datasets), litdata (TokensLoader chunks) and memmap (OLMo token arrays). Nothing
  * appears at `path` until `finish`.
  */
 export function createDatasetWriter(path: string, options: WriterOptions = {}): DatasetWriter {

@@ -7,6 +7,7 @@ pub mod jsonl;
 pub mod kept;
 mod learned;
 pub mod litbin;
+pub mod litdata;
 pub mod megatron;
 pub mod memmap;
 pub mod npy;
@@ -33,6 +34,8 @@ pub enum Format {
     Bin,
     /// Megatron indexed datasets (`.bin` + `.idx`).
     Megatron,
+    /// litdata `TokensLoader` chunks (litgpt pretraining).
+    Litdata,
     /// OLMo / dolma headerless token memmaps.
     Memmap,
 }
@@ -45,6 +48,7 @@ impl Format {
             Self::Npy => "npy",
             Self::Bin => "bin",
             Self::Megatron => "megatron",
+            Self::Litdata => "litdata",
             Self::Memmap => "memmap",
         }
     }
@@ -80,7 +84,7 @@ pub struct WriterOptions {
     /// `token_width`).
     #[serde(default)]
     pub vocab_size: Option<u32>,
-    /// bin: tokens per chunk file; TinyLlama uses `(block_size + 1) * 1024`.
+    /// bin, litdata: tokens per chunk file; TinyLlama uses `(block_size + 1) * 1024`.
     #[serde(default)]
     pub chunk_size: Option<u64>,
     /// bin: the id that fills the unused end of the last chunk (TinyLlama: BOS).
@@ -139,6 +143,7 @@ pub fn create_writer(path: &Path, options: WriterOptions) -> Result<Box<dyn Data
         Format::Npy => Box::new(npy::NpyWriter::create(path, &options)?),
         Format::Bin => Box::new(litbin::LitBinWriter::create(path, &options)?),
         Format::Megatron => Box::new(megatron::MegatronWriter::create(path, &options)?),
+        Format::Litdata => Box::new(litdata::LitdataWriter::create(path, &options)?),
         Format::Memmap => Box::new(memmap::MemmapWriter::create(path, &options)?),
     })
 }
