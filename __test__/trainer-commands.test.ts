@@ -1,7 +1,7 @@
 // The one-command-per-trainer block of README.md and docs/formats.md: the same lines in both, each run
 // as written (npx tokenshift = bin/tokenshift.cjs) from the project root, its output read back by `lint`
 // and, where the trainers' readers are installed, by Megatron-Core's IndexedDataset, litdata's
-// StreamingDataset and OLMo's MemMapDataset, row for row against the same command writing JSON lines.
+// StreamingDataset, MosaicML streaming's StreamingDataset and OLMo's MemMapDataset, row for row against the same command writing JSON lines.
 
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -41,7 +41,7 @@ describe('README and docs/formats.md: one command per trainer', () => {
 
   it('both show the same commands, one per directory format', () => {
     expect(trainerCommands('docs/formats.md', '## For your trainer')).toEqual(commands);
-    expect(commands.map((args) => option(args, '--output-format'))).toEqual(['megatron', 'litdata', 'memmap', 'bin']);
+    expect(commands.map((args) => option(args, '--output-format'))).toEqual(['megatron', 'litdata', 'mds', 'memmap', 'bin']);
   });
 
   it.each(commands.map((args) => [option(args, '--output-format'), args] as const))('%s: runs as written; lint reads it back', (_format, args) => {
@@ -51,7 +51,7 @@ describe('README and docs/formats.md: one command per trainer', () => {
   });
 
   it.runIf(python !== null)("the trainers' own readers return the rows the same command writes as JSON lines", () => {
-    for (const args of commands.filter((a) => ['megatron', 'litdata', 'memmap'].includes(option(a, '--output-format')))) {
+    for (const args of commands.filter((a) => ['megatron', 'litdata', 'mds', 'memmap'].includes(option(a, '--output-format')))) {
       const format = option(args, '--output-format');
       const out = join(root, option(args, '--output'));
       tokenshift(args);
@@ -68,6 +68,9 @@ describe('README and docs/formats.md: one command per trainer', () => {
       if (format === 'megatron') {
         const read = runReader<{ input_ids: number[]; loss_mask: number[] }>(python as string, 'megatron_io.py', ['read', out]);
         expect(read).toEqual(rows.map((r, k) => ({ input_ids: r.input_ids, loss_mask: masks[k] })));
+      } else if (format === 'mds') {
+        const read = runReader<{ input_ids: number[]; labels: number[] }>(python as string, 'mds_io.py', ['read', out]);
+        expect(read).toEqual(rows.map((r) => ({ input_ids: r.input_ids, labels: r.labels })));
       } else if (format === 'litdata') {
         // The sample is short: blocks of 64 tokens (the command's comment shows litgpt's 2049).
         const read = runReader<{ input_ids: number[] }>(python as string, 'litdata_io.py', ['read', '64', out]);

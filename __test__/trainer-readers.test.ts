@@ -1,6 +1,8 @@
-// Our megatron and memmap output read by the trainers' own code from PyPI: Megatron-Core's
+// Our megatron, litdata, mds and memmap output read by the trainers' own code from PyPI: Megatron-Core's
 // IndexedDataset (and its IndexedDatasetBuilder writing the same rows, byte for byte, and merging shards
-// as Megatron's tools/merge_datasets.py does) and OLMo's MemMapDataset (shards as one dataset). Every
+// as Megatron's tools/merge_datasets.py does), litdata's StreamingDataset with TokensLoader (shards
+// merged by its merge_datasets), MosaicML streaming's StreamingDataset (and MDSWriter writing the same
+// bytes) and OLMo's MemMapDataset (shards as one dataset). Every
 // sequence or window they return must equal the rows `prepare` writes as JSON lines from the same
 // inputs and options: all shared record data (SFT) and the wiki text (pretraining), 1 and 2 threads.
 
@@ -10,6 +12,7 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
+import { createDatasetWriter } from '../dist/esm/index.mjs';
 import { cli, prepareArgs } from './support/cli';
 import { fixtureDir, sharedDir } from './support/shared';
 import { runReader, trainerReaders } from './support/trainer-readers';
@@ -116,6 +119,38 @@ describe.skipIf(python === null)("the trainers' own readers on the shared data",
       expect(read).toEqual(shardRows);
       const key = (ids: number[]) => ids.join(',');
       expect(read.map(key).sort()).toEqual(rows.map((r) => key(r.input_ids)).sort());
+    });
+
+    it('MosaicML StreamingDataset reads every row with its labels (1 and 2 threads, shards as streams); MDSWriter writes the same bytes', () => {
+      const dirs = [1, 2].map((threads) => {
+        const target = `${out}-mds-t${threads}`;
+        prepare(tokenizer, sft, target, [...sftOptions, '--output-format', 'mds', '--threads', String(threads)]);
+        return target;
+      });
+      for (const file of readdirSync(dirs[0] as string))
+        expect(readFileSync(join(dirs[1] as string, file)).equals(readFileSync(join(dirs[0] as string, file))), file).toBe(true);
+      const read = runReader<{ input_ids: number[]; labels: number[] }>(python, 'mds_io.py', ['read', dirs[0] as string]);
+      expect(read).toEqual(rows.map((r) => ({ input_ids: r.input_ids, labels: r.labels })));
+      // Many shards: the API writer with a 1 MiB limit against MDSWriter's, byte for byte.
+      const reference = `${out}-mds-reference`;
+      runReader(python, 'mds_io.py', ['write', `${out}-sft.jsonl`, String(2 ** 20), reference]);
+      const ours = `${out}-mds-1mib`;
+      const lengths = rows.map((r) => r.input_ids.length);
+      const offsets = Uint32Array.from([0, ...lengths.map((_, k) => lengths.slice(0, k + 1).reduce((a, b) => a + b, 0))]);
+      const writer = createDatasetWriter(ours, { format: 'mds', sizeLimit: 2 ** 20 });
+      writer.write({ inputIds: Int32Array.from(rows.flatMap((r) => r.input_ids)), labels: Int32Array.from(rows.flatMap((r) => r.labels)), offsets });
+      writer.finish();
+      const files = readdirSync(reference).sort();
+      expect(files.length).toBeGreaterThan(3);
+      expect(readdirSync(ours).sort()).toEqual(files);
+      for (const file of files) expect(readFileSync(join(ours, file)).equals(readFileSync(join(reference, file))), file).toBe(true);
+      const shards = [0, 1].map((i) => {
+        prepare(tokenizer, sft, `${out}-dshard`, [...sftOptions, '--output-format', 'mds', '--shard', `${i}/2`]);
+        prepare(tokenizer, sft, `${out}-dshard-rows.jsonl`, [...sftOptions, '--shard', `${i}/2`]);
+        return `${out}-dshard-0000${i}-of-00002`;
+      });
+      const shardRows = [0, 1].flatMap((i) => jsonRows(`${out}-dshard-rows-0000${i}-of-00002.jsonl`).map((r) => r.input_ids));
+      expect(runReader<{ input_ids: number[] }>(python, 'mds_io.py', ['read', ...shards]).map((r) => r.input_ids)).toEqual(shardRows);
     });
 
     it('OLMo MemMapDataset reads padded SFT rows (chunk = --max-length) with label_mask, 1 and 2 threads', () => {

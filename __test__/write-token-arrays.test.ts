@@ -104,6 +104,21 @@ describe.each(backends)('%s token-array writers', (backend) => {
     u16.abort();
   });
 
+  it('mds: shards of at most sizeLimit bytes; an empty row is an error naming it', () => {
+    const dir = join(tempDir(), 'mds');
+    const w = createDatasetWriter(dir, { format: 'mds', sizeLimit: 4000, backend });
+    w.write(byShift.model);
+    const meta = w.finish();
+    const shards = readdirSync(dir).filter((f) => f.endsWith('.mds'));
+    expect(shards.length).toBeGreaterThan(3);
+    expect(meta.output.files).toEqual([...shards.sort(), 'index.json']);
+    for (const shard of shards.slice(0, -1)) expect(readFileSync(join(dir, shard)).length).toBeLessThanOrEqual(4000);
+    const empty = createDatasetWriter(join(tempDir(), 'empty'), { format: 'mds', backend });
+    expect(() => empty.write({ inputIds: Int32Array.of(1), labels: Int32Array.of(1), offsets: Uint32Array.of(0, 1, 1) })).toThrow(/row 1 is empty/);
+    empty.abort();
+    expect(() => createDatasetWriter(join(tempDir(), 'x'), { format: 'mds', sizeLimit: 2 ** 32, backend })).toThrow(/sizeLimit/);
+  });
+
   it('megatron and memmap need the vocabulary size and the labels convention', () => {
     for (const format of ['megatron', 'memmap'] as const) {
       expect(() => createDatasetWriter(join(tempDir(), 'x'), { format, shift: 'model', backend })).toThrow(/vocabSize/);
@@ -136,8 +151,8 @@ describe.each(backends)('%s token-array writers', (backend) => {
     );
   });
 
-  it('lint reads each back: megatron and memmap masks as model-convention labels, nothing wrong', () => {
-    for (const format of ['megatron', 'memmap', 'litdata'] as const) {
+  it('lint reads each back: megatron and memmap masks as model-convention labels, mds labels as written, nothing wrong', () => {
+    for (const format of ['megatron', 'memmap', 'litdata', 'mds'] as const) {
       const dir = join(tempDir(), format);
       const extra = format === 'memmap' ? { length: 512, padId: 0 } : format === 'litdata' ? { chunkSize: 4096 } : {};
       const w = createDatasetWriter(dir, { format, vocabSize: 151_936, shift: 'data', ...extra, backend });
@@ -148,7 +163,11 @@ describe.each(backends)('%s token-array writers', (backend) => {
       const report = JSON.parse(run.stdout) as { kind: string; problems: string[]; convention: { detected: string } | null; rows: number; tokens: number };
       expect(report.kind).toBe(format);
       expect(report.problems).toEqual([]);
-      if (format === 'litdata') {
+      if (format === 'mds') {
+        // MDS keeps the rows' own labels.
+        expect(report.convention?.detected).toBe('data');
+        expect(report.rows).toBe(byShift.data.offsets.length - 1);
+      } else if (format === 'litdata') {
         expect(report.convention).toBe(null);
         expect(report.tokens).toBe(byShift.data.inputIds.length);
       } else {
@@ -160,13 +179,15 @@ describe.each(backends)('%s token-array writers', (backend) => {
 });
 
 describe.runIf(backends.length === 2)('native and TS token-array writers', () => {
-  it('write byte-identical megatron, memmap and litdata output (both widths, padded and concatenated)', () => {
+  it('write byte-identical megatron, memmap, litdata and mds output (both widths, padded and concatenated)', () => {
     const cases = [
       { format: 'megatron', vocabSize: 151_936 },
       { format: 'megatron', vocabSize: 151_936, shift: 'data' },
       { format: 'memmap', vocabSize: 151_936 },
       { format: 'memmap', vocabSize: 151_936, length: 300, padId: 3, side: 'left' },
       { format: 'litdata', vocabSize: 151_936, chunkSize: 777 },
+      { format: 'mds' },
+      { format: 'mds', sizeLimit: 5000 },
     ] as const;
     for (const c of cases) {
       const shift = 'shift' in c ? c.shift : 'model';

@@ -1,5 +1,5 @@
 // `npm run bench` (part): what writing each trainer format costs next to writing `.npy` for the same rows
-// (the goal: megatron, memmap, bin at most 10% over npy). Alpaca en+zh (../shared/data), prepared once
+// (the goal: megatron, litdata, mds, memmap at most 10% over npy). Alpaca en+zh (../shared/data), prepared once
 // with shift 'model' and maxLength 1024; each format written whole (finish and fsync included) to a fresh
 // directory, native writers, median of 7 runs. Rows are padded to 1024 for npy and memmap-SFT.
 const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
@@ -27,6 +27,8 @@ async function main() {
       'memmap (rows)': { format: 'memmap', vocabSize, shift: 'model' },
       'memmap (padded 1024)': { format: 'memmap', vocabSize, shift: 'model', length: 1024 },
       bin: { format: 'bin', vocabSize, shift: 'model', chunkSize: 2049 * 1024, sepId: 1 },
+      litdata: { format: 'litdata', vocabSize, shift: 'model', chunkSize: 2049 * 1024 },
+      mds: { format: 'mds' },
     };
     const dir = mkdtempSync(join(tmpdir(), 'tokenshift-bench-write-'));
     const times = {};

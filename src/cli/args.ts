@@ -62,6 +62,7 @@ Options:
                                              GPT-NeoX (--data-path DIR/input_ids)
                                    litdata   litdata TokensLoader chunks + index.json (litgpt pretraining:
                                              StreamingDataset(dir, item_loader=TokensLoader(block_size)))
+                                   mds       MosaicML streaming shards, input_ids + labels (LLM Foundry finetuning)
                                    memmap    headerless input_ids.npy + label_mask.npy: OLMo / dolma memmaps
   --length N                     (prepare, npy/memmap) row length; packed rows default to --block-size, then
                                  --max-length; memmap without any of them concatenates the rows

@@ -18,7 +18,7 @@ export const LINT_USAGE = `Usage: tokenshift lint <file.jsonl|file.parquet|dir> 
 
 Checks a training dataset: which label convention it follows, labels crossing packed examples, positions not
 restarting, fully masked rows, pack efficiency and ids outside the vocabulary. Exit 1 when a problem is found.
-A directory is any output directory of \`prepare\`: .npy columns, lit-gpt .bin chunks, litdata chunks, a Megatron indexed dataset
+A directory is any output directory of \`prepare\`: .npy columns, lit-gpt .bin chunks, litdata chunks, MDS shards, a Megatron indexed dataset
 (input_ids + loss_mask; the mask is read as labels in the model convention) or an OLMo memmap.
 
 Options:

@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { TokenshiftError, errorMessage } from '../errors.js';
 import { litChunkRows } from './lit-chunks.js';
 import { litdataRows } from './litdata-chunks.js';
+import { mdsRows } from './mds-shards.js';
 import { npyRows } from './npy-columns.js';
 import { megatronRows, memmapRows } from './token-arrays.js';
 
@@ -22,7 +23,7 @@ export interface DatasetRow {
   attention_mask?: ArrayLike<number>;
 }
 
-export type DatasetKind = 'jsonl' | 'parquet' | 'npy' | 'bin' | 'megatron' | 'litdata' | 'memmap';
+export type DatasetKind = 'jsonl' | 'parquet' | 'npy' | 'bin' | 'megatron' | 'litdata' | 'mds' | 'memmap';
 
 const OPTIONAL_COLUMNS = ['labels', 'position_ids', 'seq_lens', 'attention_mask'] as const;
 const INT32_MIN = -(2 ** 31);
@@ -35,6 +36,7 @@ export function datasetKind(path: string): DatasetKind {
     const files = readdirSync(path);
     if (files.includes('input_ids.idx')) return 'megatron';
     if (files.includes('index.json') && files.some((f) => f.endsWith('.bin'))) return 'litdata';
+    if (files.includes('index.json') && files.some((f) => f.endsWith('.mds'))) return 'mds';
     // OLMo's memmap names its headerless arrays .npy too; its mask file tells it apart.
     if (files.includes('label_mask.npy')) return 'memmap';
     if (files.includes('input_ids.npy')) return 'npy';
@@ -42,7 +44,7 @@ export function datasetKind(path: string): DatasetKind {
   }
   throw new TokenshiftError(
     'INPUT',
-    `${path}: not a dataset tokenshift can read (a .jsonl or .parquet file, or a directory of .npy columns, lit-gpt .bin chunks, litdata chunks, Megatron indexed datasets or OLMo memmaps)`,
+    `${path}: not a dataset tokenshift can read (a .jsonl or .parquet file, or a directory of .npy columns, lit-gpt .bin chunks, litdata chunks, MDS shards, Megatron indexed datasets or OLMo memmaps)`,
   );
 }
 
@@ -129,6 +131,7 @@ export function readDataset(path: string, rowLength: number | null = null): { ki
     npy: npyRows,
     bin: litChunkRows,
     litdata: litdataRows,
+    mds: mdsRows,
     megatron: megatronRows,
     memmap: (p: string) => memmapRows(p, rowLength),
   }[kind](path);

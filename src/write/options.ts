@@ -6,10 +6,10 @@ import type { Shift } from '../twin/prepare/options.js';
 import { MAX_CHUNK_TOKENS, MAX_ROW_TOKENS } from '../limits.js';
 import { describe } from '../validate.js';
 
-export type OutputFormat = 'jsonl' | 'parquet' | 'npy' | 'bin' | 'megatron' | 'litdata' | 'memmap';
-export const OUTPUT_FORMATS: readonly OutputFormat[] = ['jsonl', 'parquet', 'npy', 'bin', 'megatron', 'litdata', 'memmap'];
+export type OutputFormat = 'jsonl' | 'parquet' | 'npy' | 'bin' | 'megatron' | 'litdata' | 'mds' | 'memmap';
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['jsonl', 'parquet', 'npy', 'bin', 'megatron', 'litdata', 'mds', 'memmap'];
 /** Formats whose output is a directory of token arrays: no kept columns. */
-export const TOKEN_ARRAY_FORMATS: readonly OutputFormat[] = ['npy', 'bin', 'megatron', 'litdata', 'memmap'];
+export const TOKEN_ARRAY_FORMATS: readonly OutputFormat[] = ['npy', 'bin', 'megatron', 'litdata', 'mds', 'memmap'];
 
 export interface WriterOptions {
   /** Default: from the path (`.jsonl`, `.parquet`); the other formats write a directory and must be named. */
@@ -28,6 +28,8 @@ export interface WriterOptions {
   chunkSize?: number;
   /** bin: the id filling the end of the last chunk (TinyLlama: BOS). */
   sepId?: number;
+  /** mds: bytes per shard file (MDSWriter's `size_limit`; default 2^26). */
+  sizeLimit?: number;
   /** bin: chunk files are `<prefix>_<counter:010>.bin` (default `train`). */
   prefix?: string;
   /** bin: the labels' convention, so rows whose masks the token stream loses are counted (`maskedRows`); megatron, memmap: required, to write the loss mask. */
@@ -48,6 +50,7 @@ export interface NormalizedWriterOptions {
   vocabSize?: number;
   chunkSize?: number;
   sepId?: number;
+  sizeLimit?: number;
   prefix?: string;
   shift?: Shift;
   overwrite: boolean;
@@ -78,6 +81,7 @@ export function normalizeWriterOptions(path: string, options: WriterOptions): No
   whole('vocabSize', options.vocabSize, 1);
   whole('chunkSize', options.chunkSize, 1, MAX_CHUNK_TOKENS);
   whole('sepId', options.sepId, 0);
+  whole('sizeLimit', options.sizeLimit, 1, 2 ** 32 - 1);
   if (options.overwrite !== undefined && typeof options.overwrite !== 'boolean')
     throw bad('overwrite', `must be true or false, got ${describe(options.overwrite)}`);
   if (options.side !== undefined && options.side !== 'right' && options.side !== 'left') throw bad('side', "must be 'right' or 'left'");
@@ -111,7 +115,7 @@ export function normalizeWriterOptions(path: string, options: WriterOptions): No
     dtype: options.dtype ?? 'int32',
     overwrite: options.overwrite ?? false,
   };
-  for (const key of ['length', 'vocabSize', 'chunkSize', 'sepId', 'prefix', 'shift'] as const) {
+  for (const key of ['length', 'vocabSize', 'chunkSize', 'sepId', 'sizeLimit', 'prefix', 'shift'] as const) {
     if (options[key] !== undefined) (out as unknown as Record<string, unknown>)[key] = options[key];
   }
   return out;

@@ -14,6 +14,7 @@ import type { FormatWriter, WriteSummary } from './ts/format-writer.js';
 import { JsonlWriter } from './ts/jsonl.js';
 import { LitBinWriter } from './ts/litbin.js';
 import { LitdataWriter } from './ts/litdata.js';
+import { MdsWriter } from './ts/mds.js';
 import { MegatronWriter } from './ts/megatron.js';
 import { MemmapWriter } from './ts/memmap.js';
 import { NpyWriter } from './ts/npy.js';
@@ -105,11 +106,13 @@ class TsDatasetWriter implements DatasetWriter {
           return new MegatronWriter(path, options);
         case 'litdata':
           return new LitdataWriter(path, options);
+        case 'mds':
+          return new MdsWriter(path, options);
         case 'memmap':
           return new MemmapWriter(path, options);
         case 'parquet':
           throw new NativeUnavailableError(
-            'the Parquet writer is native only: build the addon (npm run build:native) or choose jsonl, npy, bin, megatron, litdata or memmap',
+            'the Parquet writer is native only: build the addon (npm run build:native) or choose jsonl, npy, bin, megatron, litdata, mds or memmap',
           );
       }
     });
@@ -179,7 +182,7 @@ export function withoutTrailingSeparators(path: string): string {
 
 /**
  * A writer for one output. `path` is a file for jsonl and parquet, a directory for npy (one `.npy` per
- * column), bin (lit-gpt chunks), megatron (indexed datasets), litdata (TokensLoader chunks) and memmap (OLMo token arrays). Nothing
+ * column), bin (lit-gpt chunks), megatron (indexed datasets), litdata (TokensLoader chunks), mds (MosaicML shards) and memmap (OLMo token arrays). Nothing
  * appears at `path` until `finish`.
  */
 export function createDatasetWriter(path: string, options: WriterOptions = {}): DatasetWriter {

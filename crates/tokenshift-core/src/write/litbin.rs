@@ -219,6 +219,7 @@ mod tests {
             chunk_size: Some(4),
             sep_id: Some(9),
             shift: None,
+            size_limit: None,
             prefix: None,
             overwrite: false,
         }

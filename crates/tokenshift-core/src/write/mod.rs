@@ -8,6 +8,7 @@ pub mod kept;
 mod learned;
 pub mod litbin;
 pub mod litdata;
+pub mod mds;
 pub mod megatron;
 pub mod memmap;
 pub mod npy;
@@ -36,6 +37,8 @@ pub enum Format {
     Megatron,
     /// litdata `TokensLoader` chunks (litgpt pretraining).
     Litdata,
+    /// MosaicML streaming MDS shards (LLM Foundry).
+    Mds,
     /// OLMo / dolma headerless token memmaps.
     Memmap,
 }
@@ -49,6 +52,7 @@ impl Format {
             Self::Bin => "bin",
             Self::Megatron => "megatron",
             Self::Litdata => "litdata",
+            Self::Mds => "mds",
             Self::Memmap => "memmap",
         }
     }
@@ -95,6 +99,9 @@ pub struct WriterOptions {
     /// megatron, memmap: to write the loss mask.
     #[serde(default)]
     pub shift: Option<crate::prepare::Shift>,
+    /// mds: bytes per shard file (MDSWriter's `size_limit`, default 1 << 26).
+    #[serde(default)]
+    pub size_limit: Option<u64>,
     /// bin: chunk files are `<prefix>_<10-digit counter>.bin`.
     #[serde(default)]
     pub prefix: Option<String>,
@@ -144,6 +151,7 @@ pub fn create_writer(path: &Path, options: WriterOptions) -> Result<Box<dyn Data
         Format::Bin => Box::new(litbin::LitBinWriter::create(path, &options)?),
         Format::Megatron => Box::new(megatron::MegatronWriter::create(path, &options)?),
         Format::Litdata => Box::new(litdata::LitdataWriter::create(path, &options)?),
+        Format::Mds => Box::new(mds::MdsWriter::create(path, &options)?),
         Format::Memmap => Box::new(memmap::MemmapWriter::create(path, &options)?),
     })
 }
