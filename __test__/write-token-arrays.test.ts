@@ -119,6 +119,33 @@ describe.each(backends)('%s token-array writers', (backend) => {
     expect(() => createDatasetWriter(join(tempDir(), 'x'), { format: 'mds', sizeLimit: 2 ** 32, backend })).toThrow(/sizeLimit/);
   });
 
+  it('tokenDtype overrides the vocabulary rule where the reader takes that type, and is refused where it does not', () => {
+    const rows = { inputIds: Int32Array.of(1, 2, 300), labels: Int32Array.of(1, 2, 300), offsets: Uint32Array.of(0, 1, 3) };
+    const mega = join(tempDir(), 'mega16');
+    const w = createDatasetWriter(mega, { format: 'megatron', vocabSize: 151_936, shift: 'model', tokenDtype: 'uint16', backend });
+    w.write(rows);
+    w.finish();
+    expect(readMegatron(join(mega, 'input_ids'))).toMatchObject({ code: 8, sequences: [[1], [2, 300]] });
+    const olmo = join(tempDir(), 'olmo32');
+    const m = createDatasetWriter(olmo, { format: 'memmap', vocabSize: 1000, shift: 'model', tokenDtype: 'uint32', backend });
+    m.write(rows);
+    m.finish();
+    expect(readMemmap(join(olmo, 'input_ids.npy'), 'uint32')).toEqual([1, 2, 300]);
+    const lit = join(tempDir(), 'lit32');
+    const l = createDatasetWriter(lit, { format: 'litdata', vocabSize: 1000, chunkSize: 10, tokenDtype: 'uint32', backend });
+    l.write(rows);
+    l.finish();
+    expect(readLitdata(lit)).toMatchObject({ config: { data_format: ['no_header_numpy:6'] }, chunks: [{ items: [[1], [2, 300]], dim: 3 }] });
+    for (const [format, tokenDtype] of [
+      ['megatron', 'uint32'],
+      ['memmap', 'int32'],
+      ['mds', 'uint16'],
+    ] as const)
+      expect(() => createDatasetWriter(join(tempDir(), 'x'), { format, vocabSize: 1000, shift: 'model', tokenDtype, backend })).toThrow(
+        new RegExp(`${format} does not store ${tokenDtype} tokens`),
+      );
+  });
+
   it('megatron and memmap need the vocabulary size and the labels convention', () => {
     for (const format of ['megatron', 'memmap'] as const) {
       expect(() => createDatasetWriter(join(tempDir(), 'x'), { format, shift: 'model', backend })).toThrow(/vocabSize/);

@@ -141,7 +141,7 @@ export function readLitdata(dir: string): { config: Record<string, unknown>; chu
     chunks: { chunk_bytes: number; chunk_size: number; dim: number; filename: string }[];
     config: Record<string, unknown>;
   };
-  const width = { 'no_header_numpy:5': 2, 'no_header_numpy:2': 4 }[(index.config.data_format as string[])[0] as string];
+  const width = { 'no_header_numpy:5': 2, 'no_header_numpy:2': 4, 'no_header_numpy:6': 4 }[(index.config.data_format as string[])[0] as string];
   if (width === undefined) throw new Error(`${dir}: unexpected data_format ${JSON.stringify(index.config.data_format)}`);
   const chunks = index.chunks.map((c) => {
     const bytes = readFileSync(join(dir, c.filename));

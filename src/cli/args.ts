@@ -67,6 +67,8 @@ Options:
   --length N                     (prepare, npy/memmap) row length; packed rows default to --block-size, then
                                  --max-length; memmap without any of them concatenates the rows
   --dtype int32|int64            (prepare, npy) element type (default int32)
+  --token-dtype uint16|int32|uint32  (prepare, megatron/litdata/memmap/mds) token type instead of the vocabulary
+                                 size's pick (megatron: uint16 or int32; memmap: uint16 or uint32; mds: int32)
   --pad-side right|left          (prepare, npy/memmap) where padding goes (default right)
   --pad-id N                     (prepare, npy/memmap) padding id (default: the tokenizer's pad token, else EOS)
   --chunk-size N                 (prepare, bin/litdata) tokens per chunk file (default (block size + 1) * 1024, block 2048)
@@ -127,6 +129,8 @@ export interface PrepareArgs extends RecordArgs {
   /** npy */
   length: number | null;
   dtype: 'int32' | 'int64';
+  /** megatron, litdata, memmap, mds: instead of the vocabulary size's pick */
+  tokenDtype: 'uint16' | 'int32' | 'uint32' | null;
   padSide: 'right' | 'left';
   padId: number | null;
   /** bin */
@@ -175,6 +179,7 @@ const PREPARE_OPTIONS = {
   'output-format': { type: 'string' },
   length: { type: 'string' },
   dtype: { type: 'string' },
+  'token-dtype': { type: 'string' },
   'pad-side': { type: 'string' },
   'pad-id': { type: 'string' },
   'chunk-size': { type: 'string' },
@@ -324,6 +329,9 @@ export function parsePrepareArgs(argv: string[]): PrepareArgs | 'help' {
     throw new OptionError(`--output-format must be one of ${OUTPUT_FORMATS.join(', ')}, got ${JSON.stringify(outputFormat)}`);
   const dtype = str(values, 'dtype') ?? 'int32';
   if (dtype !== 'int32' && dtype !== 'int64') throw new OptionError(`--dtype must be int32 or int64, got ${JSON.stringify(dtype)}`);
+  const tokenDtype = str(values, 'token-dtype') ?? null;
+  if (tokenDtype !== null && tokenDtype !== 'uint16' && tokenDtype !== 'int32' && tokenDtype !== 'uint32')
+    throw new OptionError(`--token-dtype must be uint16, int32 or uint32, got ${JSON.stringify(tokenDtype)}`);
   const padSide = str(values, 'pad-side') ?? 'right';
   if (padSide !== 'right' && padSide !== 'left') throw new OptionError(`--pad-side must be right or left, got ${JSON.stringify(padSide)}`);
   const output = str(values, 'output');
@@ -338,6 +346,7 @@ export function parsePrepareArgs(argv: string[]): PrepareArgs | 'help' {
     outputFormat: (outputFormat as OutputFormat | undefined) ?? null,
     length: int('length', values.length) ?? null,
     dtype,
+    tokenDtype,
     padSide,
     padId: int('pad-id', values['pad-id']) ?? null,
     chunkSize: int('chunk-size', values['chunk-size']) ?? null,

@@ -37,6 +37,7 @@ function writerOptions(args: PrepareArgs, format: OutputFormat, options: Normali
     ignoreIndex: options.ignoreIndex,
     overwrite: args.overwrite,
     ...(args.backend === undefined ? {} : { backend: args.backend }),
+    ...(args.tokenDtype === null ? {} : { tokenDtype: args.tokenDtype }),
   };
   if (format === 'npy') {
     const length = args.length ?? args.pack?.blockSize ?? options.maxLength;

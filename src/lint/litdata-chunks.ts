@@ -14,7 +14,7 @@ interface LitdataIndex {
   config: { data_format: string[]; item_loader: string; compression: unknown; encryption: unknown };
 }
 
-const WIDTHS: Record<string, 2 | 4> = { 'no_header_numpy:5': 2, 'no_header_numpy:2': 4 };
+const WIDTHS: Record<string, 2 | 4> = { 'no_header_numpy:5': 2, 'no_header_numpy:2': 4, 'no_header_numpy:6': 4 };
 
 export function readLitdataIndex(dir: string): { index: LitdataIndex; width: 2 | 4 } {
   const path = join(dir, 'index.json');
@@ -29,7 +29,7 @@ export function readLitdataIndex(dir: string): { index: LitdataIndex; width: 2 |
   if (index.config.item_loader !== 'TokensLoader') throw bad(`item_loader is ${JSON.stringify(index.config.item_loader)}`);
   if (index.config.compression !== null || index.config.encryption !== null) throw bad('compressed or encrypted chunks are not read here');
   const width = WIDTHS[index.config.data_format?.[0] ?? ''];
-  if (width === undefined) throw bad(`data_format ${JSON.stringify(index.config.data_format)} is not uint16 or int32 tokens`);
+  if (width === undefined) throw bad(`data_format ${JSON.stringify(index.config.data_format)} is not uint16, int32 or uint32 tokens`);
   for (const c of index.chunks)
     if (typeof c?.filename !== 'string' || !/^[\w.-]+$/.test(c.filename) || !Number.isSafeInteger(c.dim) || !Number.isSafeInteger(c.chunk_size))
       throw bad(`chunk entry ${JSON.stringify(c)} is malformed`);
@@ -55,7 +55,8 @@ export async function* litdataRows(dir: string): AsyncGenerator<DatasetRow> {
       if (bytes.readUInt32LE(4) !== header || bytes.readUInt32LE(header - 4) !== stat.size)
         throw new TokenshiftError('INPUT', `${path}: its item offsets do not span the file`);
       const body = new Uint8Array(bytes.subarray(header));
-      yield { input_ids: width === 2 ? new Uint16Array(body.buffer) : new Int32Array(body.buffer), labels: null };
+      const unsigned = index.config.data_format[0] === 'no_header_numpy:6';
+      yield { input_ids: width === 2 ? new Uint16Array(body.buffer) : unsigned ? new Uint32Array(body.buffer) : new Int32Array(body.buffer), labels: null };
     } finally {
       closeSync(fd);
     }

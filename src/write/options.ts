@@ -30,6 +30,8 @@ export interface WriterOptions {
   sepId?: number;
   /** mds: bytes per shard file (MDSWriter's `size_limit`; default 2^26). */
   sizeLimit?: number;
+  /** megatron (uint16, int32), litdata (uint16, int32, uint32), memmap (uint16, uint32): the token type instead of the one the vocabulary size picks. */
+  tokenDtype?: 'uint16' | 'int32' | 'uint32';
   /** bin: chunk files are `<prefix>_<counter:010>.bin` (default `train`). */
   prefix?: string;
   /** bin: the labels' convention, so rows whose masks the token stream loses are counted (`maskedRows`); megatron, memmap: required, to write the loss mask. */
@@ -51,6 +53,7 @@ export interface NormalizedWriterOptions {
   chunkSize?: number;
   sepId?: number;
   sizeLimit?: number;
+  tokenDtype?: 'uint16' | 'int32' | 'uint32';
   prefix?: string;
   shift?: Shift;
   overwrite: boolean;
@@ -82,6 +85,20 @@ export function normalizeWriterOptions(path: string, options: WriterOptions): No
   whole('chunkSize', options.chunkSize, 1, MAX_CHUNK_TOKENS);
   whole('sepId', options.sepId, 0);
   whole('sizeLimit', options.sizeLimit, 1, 2 ** 32 - 1);
+  if (options.tokenDtype !== undefined) {
+    // Twin of write/token_width.rs `chosen`: what each format's reader takes.
+    const allowed: Partial<Record<OutputFormat, string[]>> = {
+      megatron: ['uint16', 'int32'],
+      litdata: ['uint16', 'int32', 'uint32'],
+      memmap: ['uint16', 'uint32'],
+      mds: ['int32'],
+    };
+    const takes = allowed[format];
+    if (!['uint16', 'int32', 'uint32'].includes(options.tokenDtype))
+      throw bad('tokenDtype', `must be 'uint16', 'int32' or 'uint32', got ${describe(options.tokenDtype)}`);
+    if (takes === undefined) throw bad('tokenDtype', `${format} output has no token type to choose`);
+    if (!takes.includes(options.tokenDtype)) throw bad('tokenDtype', `${format} does not store ${options.tokenDtype} tokens (it takes ${takes.join(' or ')})`);
+  }
   if (options.overwrite !== undefined && typeof options.overwrite !== 'boolean')
     throw bad('overwrite', `must be true or false, got ${describe(options.overwrite)}`);
   if (options.side !== undefined && options.side !== 'right' && options.side !== 'left') throw bad('side', "must be 'right' or 'left'");
@@ -115,7 +132,7 @@ export function normalizeWriterOptions(path: string, options: WriterOptions): No
     dtype: options.dtype ?? 'int32',
     overwrite: options.overwrite ?? false,
   };
-  for (const key of ['length', 'vocabSize', 'chunkSize', 'sepId', 'sizeLimit', 'prefix', 'shift'] as const) {
+  for (const key of ['length', 'vocabSize', 'chunkSize', 'sepId', 'sizeLimit', 'tokenDtype', 'prefix', 'shift'] as const) {
     if (options[key] !== undefined) (out as unknown as Record<string, unknown>)[key] = options[key];
   }
   return out;

@@ -37,7 +37,7 @@ export class LitdataWriter implements FormatWriter {
     path: string,
     private readonly options: NormalizedWriterOptions,
   ) {
-    this.width = megatronWidth(options.vocabSize as number);
+    this.width = options.tokenDtype ?? megatronWidth(options.vocabSize as number);
     this.chunkSize = options.chunkSize as number;
     this.pending = new PendingPath(path, true, options.overwrite);
     this.chunk = new Int32Array(Math.min(this.chunkSize, 1 << 24));
@@ -106,7 +106,7 @@ export class LitdataWriter implements FormatWriter {
         chunk_bytes: this.chunkSize * itemsize,
         chunk_size: null,
         compression: null,
-        data_format: [`no_header_numpy:${this.width === 'uint16' ? 5 : 2}`],
+        data_format: [`no_header_numpy:${{ uint16: 5, int32: 2, uint32: 6 }[this.width]}`],
         data_spec: LITDATA_LEAF_SPEC,
         encryption: null,
         item_loader: 'TokensLoader',

@@ -47,7 +47,7 @@ export class MegatronWriter implements FormatWriter {
     path: string,
     private readonly options: NormalizedWriterOptions,
   ) {
-    this.width = megatronWidth(options.vocabSize as number);
+    this.width = options.tokenDtype ?? megatronWidth(options.vocabSize as number);
     this.shift = options.shift as Shift;
     this.pending = new PendingPath(path, true, options.overwrite);
     this.fds = [openSync(join(this.pending.temporary, 'input_ids.bin'), 'w'), openSync(join(this.pending.temporary, 'loss_mask.bin'), 'w')];

@@ -31,7 +31,7 @@ export class MemmapWriter implements FormatWriter {
     path: string,
     private readonly options: NormalizedWriterOptions,
   ) {
-    this.width = memmapWidth(options.vocabSize as number);
+    this.width = options.tokenDtype ?? memmapWidth(options.vocabSize as number);
     this.shift = options.shift as Shift;
     if (options.length !== undefined && (options.padId < 0 || options.padId > (this.width === 'uint16' ? 0xffff : 0x7fffffff)))
       throw new OptionError(`invalid option \`padId\`: token id ${options.padId} in row 0 does not fit ${this.width}; pass the tokenizer's vocabulary size`);

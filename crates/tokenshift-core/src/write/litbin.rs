@@ -220,6 +220,7 @@ mod tests {
             sep_id: Some(9),
             shift: None,
             size_limit: None,
+            token_dtype: None,
             prefix: None,
             overwrite: false,
         }

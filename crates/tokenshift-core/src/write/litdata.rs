@@ -8,7 +8,7 @@
 //! the header included), then the items' tokens (uint16 below 65,500 ids, else int32; little-endian).
 //! `index.json` (keys sorted, as litdata writes it): `chunks` (`chunk_bytes`, `chunk_size` = items,
 //! `dim` = tokens, `filename`) and `config` (`data_format` `["no_header_numpy:<code>"]`, 5 uint16 or 2
-//! int32 in litdata's numpy dtype table, a leaf `data_spec`, `item_loader` "TokensLoader", no compression
+//! int32 (6 uint32 when asked) in litdata's numpy dtype table, a leaf `data_spec`, `item_loader` "TokensLoader", no compression
 //! or encryption). Labels are not stored: litgpt trains `block[1:]` on `block[:-1]`, so rows whose labels
 //! mask more than their convention does are counted (`maskedRows`), as for lit-gpt's `bin`.
 
@@ -31,7 +31,8 @@ pub const LEAF_SPEC: &str = r#"[1, {"type": null, "context": null, "children_spe
 fn numpy_code(width: TokenWidth) -> u8 {
     match width {
         TokenWidth::Uint16 => 5,
-        TokenWidth::Int32 | TokenWidth::Uint32 => 2,
+        TokenWidth::Int32 => 2,
+        TokenWidth::Uint32 => 6,
     }
 }
 
@@ -65,7 +66,12 @@ impl LitdataWriter {
         crate::limits::check_size("chunkSize", chunk_size, crate::limits::MAX_CHUNK_TOKENS)?;
         Ok(Self {
             pending: PendingPath::dir(path, options.overwrite)?,
-            width: TokenWidth::megatron(vocab_size),
+            width: TokenWidth::chosen(
+                TokenWidth::megatron(vocab_size),
+                options.token_dtype,
+                "litdata",
+                &[TokenWidth::Uint16, TokenWidth::Int32, TokenWidth::Uint32],
+            )?,
             chunk_size: chunk_size as usize,
             ignore_index: options.ignore_index,
             conventional_ignores: usize::from(options.shift != Some(crate::prepare::Shift::Model)),

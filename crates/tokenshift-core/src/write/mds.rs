@@ -17,6 +17,7 @@ use std::io::Write;
 use std::path::Path;
 
 use super::atomic::PendingPath;
+use super::token_width::TokenWidth;
 use super::{io_error, DatasetWriter, WriteSummary, WriterOptions};
 use crate::error::{Error, Result};
 use crate::rows::RowBatch;
@@ -61,6 +62,12 @@ pub struct MdsWriter {
 
 impl MdsWriter {
     pub fn create(path: &Path, options: &WriterOptions) -> Result<Self> {
+        TokenWidth::chosen(
+            TokenWidth::Int32,
+            options.token_dtype,
+            "mds",
+            &[TokenWidth::Int32],
+        )?;
         let size_limit = options.size_limit.unwrap_or(DEFAULT_SIZE_LIMIT);
         // MDSWriter refuses limits that sample offsets (uint32) cannot address.
         if !(1..1 << 32).contains(&size_limit) {

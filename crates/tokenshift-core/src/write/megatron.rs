@@ -103,7 +103,12 @@ impl MegatronWriter {
             pending,
             tokens_file,
             mask_file,
-            width: TokenWidth::megatron(vocab_size),
+            width: TokenWidth::chosen(
+                TokenWidth::megatron(vocab_size),
+                options.token_dtype,
+                "megatron",
+                &[TokenWidth::Uint16, TokenWidth::Int32],
+            )?,
             shift,
             ignore_index: options.ignore_index,
             lengths: Vec::new(),

@@ -51,7 +51,12 @@ impl MemmapWriter {
             "shift",
             "the memmap format needs the labels' convention to write label_mask",
         )?;
-        let width = TokenWidth::memmap(vocab_size);
+        let width = TokenWidth::chosen(
+            TokenWidth::memmap(vocab_size),
+            options.token_dtype,
+            "memmap",
+            &[TokenWidth::Uint16, TokenWidth::Uint32],
+        )?;
         let collate = match options.length {
             Some(length) => {
                 crate::limits::check_size(

@@ -15,7 +15,7 @@ pub mod npy;
 pub mod parquet_file;
 pub mod sidecar;
 mod temporaries;
-mod token_width;
+pub mod token_width;
 
 use std::path::Path;
 
@@ -99,6 +99,9 @@ pub struct WriterOptions {
     /// megatron, memmap: to write the loss mask.
     #[serde(default)]
     pub shift: Option<crate::prepare::Shift>,
+    /// megatron, litdata, memmap: the token type instead of the one the vocabulary size picks.
+    #[serde(default)]
+    pub token_dtype: Option<token_width::TokenWidth>,
     /// mds: bytes per shard file (MDSWriter's `size_limit`, default 1 << 26).
     #[serde(default)]
     pub size_limit: Option<u64>,

@@ -2,9 +2,12 @@
 //! size by the rule of the trainer that reads the format. An id that does not fit is an error naming the
 //! row, never a wrap.
 
+use serde::Deserialize;
+
 use crate::error::{Error, Result};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum TokenWidth {
     Uint16,
     Int32,
@@ -27,6 +30,31 @@ impl TokenWidth {
             Self::Uint16
         } else {
             Self::Uint32
+        }
+    }
+
+    /// The `tokenDtype` the user asked for, if the format's reader takes it, else the format's rule.
+    pub fn chosen(
+        rule: Self,
+        requested: Option<Self>,
+        format: &str,
+        allowed: &[Self],
+    ) -> Result<Self> {
+        match requested {
+            None => Ok(rule),
+            Some(width) if allowed.contains(&width) => Ok(width),
+            Some(width) => Err(Error::InvalidOption {
+                option: "tokenDtype".into(),
+                message: format!(
+                    "{format} does not store {} tokens (it takes {})",
+                    width.name(),
+                    allowed
+                        .iter()
+                        .map(|w| w.name())
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                ),
+            }),
         }
     }
 
