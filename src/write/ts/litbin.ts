@@ -8,12 +8,21 @@ import { join } from 'node:path';
 
 import { OptionError } from '../../errors.js';
 import type { NormalizedWriterOptions } from '../options.js';
+import type { Shift } from '../../twin/prepare/options.js';
 import type { PackedColumns, RowColumns } from '../../twin/rows.js';
 import type { FormatWriter, WriteSummary } from './format-writer.js';
 import { PendingPath } from './pending.js';
 
 export const LITPKDS_MAGIC = 'LITPKDS';
 export const UINT16_VOCAB_LIMIT = 65500;
+
+/** Whether a row's labels ignore more positions than its convention does by itself (none for 'model', the
+ * last one for 'data'): the mask a token-stream format cannot keep (twin of litbin.rs). */
+export function masksMoreThanConvention(labels: Int32Array, ignoreIndex: number, shift: Shift | undefined): boolean {
+  let masked = 0;
+  for (const label of labels) if (label === ignoreIndex) masked++;
+  return masked > (shift === 'model' ? 0 : 1);
+}
 
 export class LitBinWriter implements FormatWriter {
   private readonly pending: PendingPath;
@@ -75,10 +84,7 @@ export class LitBinWriter implements FormatWriter {
             `invalid option \`vocabSize\`: token id ${wide} in row ${this.rows + r} does not fit uint16; pass the tokenizer's vocabulary size`,
           );
       }
-      let masked = 0;
-      for (let i = a; i < b; i++) if (rows.labels[i] === this.options.ignoreIndex) masked++;
-      // More ignored labels than the convention's own (none for 'model', the last one for 'data').
-      if (masked > (this.options.shift === 'model' ? 0 : 1)) this.maskedRows++;
+      if (masksMoreThanConvention(rows.labels.subarray(a, b), this.options.ignoreIndex, this.options.shift)) this.maskedRows++;
       while (a < b) {
         const take = Math.min(this.chunkSize - this.filled, b - a);
         this.chunk.set(rows.inputIds.subarray(a, a + take), this.filled);

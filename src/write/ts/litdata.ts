@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { NormalizedWriterOptions } from '../options.js';
 import type { PackedColumns, RowColumns } from '../../twin/rows.js';
 import type { FormatWriter, WriteSummary } from './format-writer.js';
+import { masksMoreThanConvention } from './litbin.js';
 import { PendingPath } from './pending.js';
 import { megatronWidth, tokenBytes, type TokenWidth } from './token-width.js';
 import { writeAll } from './write-all.js';
@@ -75,10 +76,7 @@ export class LitdataWriter implements FormatWriter {
       const b = rows.offsets[r + 1] as number;
       // Checked whole, so an error names the row before any of it is written.
       tokenBytes(rows.inputIds.subarray(a, b), this.width, this.rows + r, 'vocabSize');
-      let masked = 0;
-      for (let i = a; i < b; i++) if (rows.labels[i] === this.options.ignoreIndex) masked++;
-      // More ignored labels than the convention's own (none for 'model', the last one for 'data').
-      if (masked > (this.options.shift === 'model' ? 0 : 1)) this.maskedRows++;
+      if (masksMoreThanConvention(rows.labels.subarray(a, b), this.options.ignoreIndex, this.options.shift)) this.maskedRows++;
       while (a < b) {
         const take = Math.min(this.chunkSize - this.filled, b - a);
         if (this.filled + take > this.chunk.length) {

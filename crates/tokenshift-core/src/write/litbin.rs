@@ -35,6 +35,17 @@ impl TokenType {
     }
 }
 
+/// Whether a row's labels ignore more positions than its convention does by itself (none for `model`,
+/// the last one for `data`): the mask a token-stream format cannot keep.
+pub(crate) fn masks_more_than_convention(
+    labels: &[i32],
+    ignore_index: i32,
+    shift: Option<crate::prepare::Shift>,
+) -> bool {
+    let conventional = usize::from(shift != Some(crate::prepare::Shift::Model));
+    labels.iter().filter(|&&l| l == ignore_index).count() > conventional
+}
+
 pub struct LitBinWriter {
     pending: PendingPath,
     prefix: String,
@@ -42,8 +53,7 @@ pub struct LitBinWriter {
     sep_id: i32,
     token_type: TokenType,
     ignore_index: i32,
-    /// Ignored labels a row has by convention alone.
-    conventional_ignores: usize,
+    shift: Option<crate::prepare::Shift>,
     chunk: Vec<i32>,
     files: Vec<String>,
     rows: u64,
@@ -93,7 +103,7 @@ impl LitBinWriter {
             sep_id,
             token_type,
             ignore_index: options.ignore_index,
-            conventional_ignores: usize::from(options.shift != Some(crate::prepare::Shift::Model)),
+            shift: options.shift,
             chunk: Vec::with_capacity(chunk_size.min(1 << 24)),
             files: Vec::new(),
             rows: 0,
@@ -154,9 +164,7 @@ impl DatasetWriter for LitBinWriter {
                     });
                 }
             }
-            if labels.iter().filter(|&&l| l == self.ignore_index).count()
-                > self.conventional_ignores
-            {
+            if masks_more_than_convention(labels, self.ignore_index, self.shift) {
                 self.masked_rows += 1;
             }
             let mut rest = ids;

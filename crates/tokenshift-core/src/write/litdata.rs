@@ -19,6 +19,7 @@ use std::path::Path;
 use serde_json::json;
 
 use super::atomic::PendingPath;
+use super::litbin::masks_more_than_convention;
 use super::megatron::required;
 use super::token_width::TokenWidth;
 use super::{io_error, DatasetWriter, WriteSummary, WriterOptions};
@@ -41,7 +42,7 @@ pub struct LitdataWriter {
     width: TokenWidth,
     chunk_size: usize,
     ignore_index: i32,
-    conventional_ignores: usize,
+    shift: Option<crate::prepare::Shift>,
     /// The open chunk: its items' token counts and tokens.
     items: Vec<u32>,
     tokens: Vec<i32>,
@@ -74,7 +75,7 @@ impl LitdataWriter {
             )?,
             chunk_size: chunk_size as usize,
             ignore_index: options.ignore_index,
-            conventional_ignores: usize::from(options.shift != Some(crate::prepare::Shift::Model)),
+            shift: options.shift,
             items: Vec::new(),
             tokens: Vec::new(),
             chunks: Vec::new(),
@@ -124,9 +125,7 @@ impl DatasetWriter for LitdataWriter {
             // Checked whole, so an error names the row before any of it is written.
             self.width
                 .extend(&mut Vec::new(), ids, self.rows + r as u64, "vocabSize")?;
-            if labels.iter().filter(|&&l| l == self.ignore_index).count()
-                > self.conventional_ignores
-            {
+            if masks_more_than_convention(labels, self.ignore_index, self.shift) {
                 self.masked_rows += 1;
             }
             let mut rest = ids;

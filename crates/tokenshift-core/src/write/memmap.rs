@@ -13,16 +13,15 @@ use std::path::{Path, PathBuf};
 use super::atomic::PendingPath;
 use super::learned::push_learned;
 use super::megatron::{complete, create_file, required};
+use super::npy::padded_groups;
 use super::token_width::TokenWidth;
 use super::{io_error, DatasetWriter, WriteSummary, WriterOptions};
-use crate::collate::{collate, CollateOptions};
+use crate::collate::CollateOptions;
 use crate::error::Result;
 use crate::prepare::Shift;
 use crate::rows::{RowBatch, Rows};
 
 pub const FILES: [&str; 2] = ["input_ids.npy", "label_mask.npy"];
-/// Padded cells collated at once, as the npy writer does.
-const GROUP_CELLS: usize = 1 << 22;
 
 pub struct MemmapWriter {
     pending: PendingPath,
@@ -128,25 +127,7 @@ impl DatasetWriter for MemmapWriter {
             }
             Some(options) => {
                 let length = options.length.unwrap_or(1) as usize;
-                let group = (GROUP_CELLS / length).max(1);
-                let count = batch.rows.len();
-                let mut first = 0;
-                while first < count {
-                    let last = (first + group).min(count);
-                    let (a, b) = (
-                        batch.rows.offsets[first] as usize,
-                        batch.rows.offsets[last] as usize,
-                    );
-                    let offsets: Vec<u32> = batch.rows.offsets[first..=last]
-                        .iter()
-                        .map(|&o| o - a as u32)
-                        .collect();
-                    let part = Rows {
-                        input_ids: &batch.rows.input_ids[a..b],
-                        labels: &batch.rows.labels[a..b],
-                        offsets: &offsets,
-                    };
-                    let c = collate(&part, None, &options)?;
+                padded_groups(batch, &options, |c| {
                     let padded_offsets: Vec<u32> =
                         (0..=c.batch).map(|r| (r * length) as u32).collect();
                     self.push_rows(&Rows {
@@ -154,9 +135,8 @@ impl DatasetWriter for MemmapWriter {
                         labels: &c.labels,
                         offsets: &padded_offsets,
                     })?;
-                    self.flush_buffers()?;
-                    first = last;
-                }
+                    self.flush_buffers()
+                })?;
             }
         }
         self.tokens += batch.rows.input_ids.len() as u64;

@@ -85,6 +85,39 @@ impl NpyWriter {
     }
 }
 
+/// The batch's rows padded to `options.length`, collated a group at a time so memory stays near
+/// GROUP_CELLS cells whatever the batch size and row length (npy, and memmap with a row length).
+pub(crate) fn padded_groups(
+    batch: &RowBatch,
+    options: &CollateOptions,
+    mut each: impl FnMut(crate::collate::Collated) -> Result<()>,
+) -> Result<()> {
+    let length = options.length.unwrap_or(1).max(1) as usize;
+    let group = (GROUP_CELLS / length).max(1);
+    let rows = batch.rows.len();
+    let mut first = 0;
+    while first < rows {
+        let last = (first + group).min(rows);
+        let (a, b) = (
+            batch.rows.offsets[first] as usize,
+            batch.rows.offsets[last] as usize,
+        );
+        let offsets: Vec<u32> = batch.rows.offsets[first..=last]
+            .iter()
+            .map(|&o| o - a as u32)
+            .collect();
+        let part = Rows {
+            input_ids: &batch.rows.input_ids[a..b],
+            labels: &batch.rows.labels[a..b],
+            offsets: &offsets,
+        };
+        let positions = batch.packed.as_ref().map(|p| &p.position_ids[a..b]);
+        each(collate(&part, positions, options)?)?;
+        first = last;
+    }
+    Ok(())
+}
+
 fn write_values(out: &mut impl Write, values: &[i32], dtype: Dtype) -> std::io::Result<()> {
     match dtype {
         Dtype::Int32 => values
@@ -100,35 +133,17 @@ impl DatasetWriter for NpyWriter {
     fn write(&mut self, batch: &RowBatch) -> Result<()> {
         batch.validate()?;
         super::kept::refuse_for(super::Format::Npy, batch)?;
-        // Padded rows are collated a group at a time, so memory stays near GROUP_CELLS cells
-        // whatever the batch size and row length.
-        let group = (GROUP_CELLS / self.length as usize).max(1);
-        let rows = batch.rows.len();
-        let mut first = 0;
-        while first < rows {
-            let last = (first + group).min(rows);
-            let (a, b) = (
-                batch.rows.offsets[first] as usize,
-                batch.rows.offsets[last] as usize,
-            );
-            let offsets: Vec<u32> = batch.rows.offsets[first..=last]
-                .iter()
-                .map(|&o| o - a as u32)
-                .collect();
-            let part = Rows {
-                input_ids: &batch.rows.input_ids[a..b],
-                labels: &batch.rows.labels[a..b],
-                offsets: &offsets,
-            };
-            let positions = batch.packed.as_ref().map(|p| &p.position_ids[a..b]);
-            let c = collate(&part, positions, &self.collate)?;
+        let (files, dtype) = (&mut self.files, self.dtype);
+        let mut rows = 0;
+        padded_groups(batch, &self.collate, |c| {
             let columns = [&c.input_ids, &c.labels, &c.attention_mask, &c.position_ids];
-            for ((path, file), values) in self.files.iter_mut().zip(columns) {
-                write_values(file, values, self.dtype).map_err(|e| io_error(path, e))?;
+            for ((path, file), values) in files.iter_mut().zip(columns) {
+                write_values(file, values, dtype).map_err(|e| io_error(path, e))?;
             }
-            self.rows += c.batch as u64;
-            first = last;
-        }
+            rows += c.batch as u64;
+            Ok(())
+        })?;
+        self.rows += rows;
         self.tokens += batch.rows.input_ids.len() as u64;
         Ok(())
     }
