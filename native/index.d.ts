@@ -46,6 +46,14 @@ export declare class NativeDatasetWriter {
 
 export declare class NativeParquetReader {
   constructor(path: string)
+  /** Read only row groups `first..end` (0-based, end exclusive): a shard's work units. Before the first read. */
+  selectRowGroups(first: number, end: number): void
+  /** `[start, end)` bytes of each row group's column chunks, in file order. */
+  get rowGroupByteRanges(): Array<Array<number>>
+  /** Bytes the row reader has read from the file so far (footer included). */
+  get bytesRead(): number
+  /** SHA-256 (hex) of the bytes the row reader has read so far, in the order read. */
+  get readSha256(): string
   /** The top-level columns records can use: a file of more than 64 columns decodes only these. */
   selectColumns(columns: Array<string>): void
   /** Top-level columns in schema order. */

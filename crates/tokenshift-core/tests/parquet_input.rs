@@ -9,7 +9,7 @@ use tokenshift_core::read::parquet_rows::{ParquetRecords, ParquetRowStream, SLIC
 
 /// Every row of a file through the row stream, as JSON values.
 fn records(path: &Path) -> Vec<Value> {
-    let mut stream = ParquetRowStream::open(path, None).expect("opens");
+    let mut stream = ParquetRowStream::open(path, None, None, Default::default()).expect("opens");
     let mut rows = Vec::new();
     loop {
         let slice = stream.next_json_lines().expect("reads");
@@ -175,7 +175,8 @@ fn a_truncated_file_is_an_error() {
     let path = dir.join("damaged.parquet");
     std::fs::write(&path, &damaged).expect("write");
     ParquetRecords::open(&path).expect("the footer is intact");
-    let mut stream = ParquetRowStream::open(&path, None).expect("the footer is intact");
+    let mut stream = ParquetRowStream::open(&path, None, None, Default::default())
+        .expect("the footer is intact");
     assert!(stream.next_json_lines().is_err());
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -223,7 +224,7 @@ fn the_row_stream_gives_every_row_in_slices() {
     }
     writer.close().expect("file");
 
-    let mut stream = ParquetRowStream::open(&path, None).expect("opens");
+    let mut stream = ParquetRowStream::open(&path, None, None, Default::default()).expect("opens");
     let mut got = Vec::new();
     let mut slices = 0;
     loop {
@@ -300,7 +301,8 @@ fn a_wide_file_decodes_only_the_needed_columns() {
         "completion".to_owned(),
         "text".to_owned(),
     ];
-    let mut stream = ParquetRowStream::open(&path, Some(&needed)).expect("opens");
+    let mut stream =
+        ParquetRowStream::open(&path, Some(&needed), None, Default::default()).expect("opens");
     let lines = stream.next_json_lines().expect("rows");
     let rows: Vec<Value> = lines
         .split(|&b| b == b'\n')
@@ -341,7 +343,7 @@ fn binary_columns_are_their_text_or_an_error_naming_the_column() {
             b"ok".to_vec()
         })
     });
-    let mut stream = ParquetRowStream::open(&bad, None).expect("opens");
+    let mut stream = ParquetRowStream::open(&bad, None, None, Default::default()).expect("opens");
     let mut error = None;
     for _ in 0..3 {
         match stream.next_json_lines() {
@@ -361,4 +363,62 @@ fn binary_columns_are_their_text_or_an_error_naming_the_column() {
         "{error}"
     );
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A shard reading row groups `a..b` gets exactly those rows and reads no more than those row groups'
+/// column chunks and the footer.
+#[test]
+fn selected_row_groups_read_only_their_bytes() {
+    use std::sync::Arc;
+    use tokenshift_core::read::counted_file::ReadTally;
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
+    let path = shared.join("data/parquet/alpaca_en_demo.snappy.parquet");
+    let all = records(&path);
+    let layout = ParquetRecords::open(&path).expect("opens");
+    let rows = layout.row_group_rows();
+    let ranges = layout.row_group_byte_ranges();
+    assert_eq!(rows.len(), 4);
+    let file_len = std::fs::metadata(&path).expect("stat").len();
+    // The footer: everything after the last row group.
+    let footer = file_len - ranges[3].1;
+    for (first, end) in [(0usize, 1usize), (1, 3), (3, 4), (0, 4)] {
+        let tally = Arc::new(ReadTally::default());
+        let mut stream =
+            ParquetRowStream::open(&path, None, Some(first..end), tally.clone()).expect("opens");
+        let mut got = Vec::new();
+        loop {
+            let slice = stream.next_json_lines().expect("reads");
+            if slice.is_empty() {
+                break;
+            }
+            let text = String::from_utf8(slice).expect("utf-8");
+            got.extend(
+                text.lines()
+                    .map(|l| serde_json::from_str::<Value>(l).expect("json")),
+            );
+        }
+        let skip: u64 = rows[..first].iter().sum();
+        let take: u64 = rows[first..end].iter().sum();
+        let expected: Vec<Value> = all
+            .iter()
+            .skip(skip as usize)
+            .take(take as usize)
+            .cloned()
+            .collect();
+        assert_eq!(got, expected, "row groups {first}..{end}");
+        let chunks: u64 = ranges[first..end].iter().map(|(s, e)| e - s).sum();
+        println!(
+            "row groups {first}..{end}: read {} bytes of {file_len} (column chunks {chunks}, footer {footer})",
+            tally.bytes()
+        );
+        assert!(
+            tally.bytes() <= chunks + footer,
+            "row groups {first}..{end} read {} bytes, more than {chunks} + footer {footer}",
+            tally.bytes()
+        );
+        assert!(tally.bytes() >= chunks, "the column chunks were read");
+        assert_eq!(tally.sha256().len(), 64);
+    }
 }

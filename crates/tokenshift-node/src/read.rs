@@ -1,12 +1,14 @@
 //! Parquet input: the file's layout up front (columns, rows per row group), then the rows in order as JSON
 //! lines, a few MiB at a time, read on a libuv worker so the JS thread and the prepare pool keep working.
 
+use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use napi::bindgen_prelude::{AsyncTask, BufferSlice};
 use napi::{Env, ScopedTask};
 use napi_derive::napi;
+use tokenshift_core::read::counted_file::ReadTally;
 use tokenshift_core::read::parquet_rows::{ParquetRecords, ParquetRowStream};
 use tokenshift_core::Error;
 
@@ -20,6 +22,10 @@ pub struct NativeParquetReader {
     rows: Arc<Mutex<Option<ParquetRowStream>>>,
     /// The top-level columns records can use (set before the first read; a wide file decodes only these).
     needed: Arc<Mutex<Option<Vec<String>>>>,
+    /// Only these row groups (set before the first read), else all.
+    row_groups: Arc<Mutex<Option<Range<usize>>>>,
+    /// Bytes the row reader has taken from the file, and their hash.
+    tally: Arc<ReadTally>,
 }
 
 #[napi]
@@ -33,7 +39,39 @@ impl NativeParquetReader {
             reader: Arc::new(reader),
             rows: Arc::new(Mutex::new(None)),
             needed: Arc::new(Mutex::new(None)),
+            row_groups: Arc::new(Mutex::new(None)),
+            tally: Arc::new(ReadTally::default()),
         })
+    }
+
+    /// Read only row groups `first..end` (0-based, end exclusive): a shard's work units. Before the first read.
+    #[napi]
+    pub fn select_row_groups(&self, first: u32, end: u32) {
+        if let Ok(mut groups) = self.row_groups.lock() {
+            *groups = Some(first as usize..end as usize);
+        }
+    }
+
+    /// `[start, end)` bytes of each row group's column chunks, in file order.
+    #[napi(getter)]
+    pub fn row_group_byte_ranges(&self) -> Vec<Vec<f64>> {
+        self.reader
+            .row_group_byte_ranges()
+            .into_iter()
+            .map(|(start, end)| vec![start as f64, end as f64])
+            .collect()
+    }
+
+    /// Bytes the row reader has read from the file so far (footer included).
+    #[napi(getter)]
+    pub fn bytes_read(&self) -> f64 {
+        self.tally.bytes() as f64
+    }
+
+    /// SHA-256 (hex) of the bytes the row reader has read so far, in the order read.
+    #[napi(getter)]
+    pub fn read_sha256(&self) -> String {
+        self.tally.sha256()
     }
 
     /// The top-level columns records can use: a file of more than 64 columns decodes only these.
@@ -74,6 +112,8 @@ impl NativeParquetReader {
             path: self.path.clone(),
             rows: self.rows.clone(),
             needed: self.needed.lock().ok().and_then(|n| n.clone()),
+            row_groups: self.row_groups.lock().ok().and_then(|g| g.clone()),
+            tally: self.tally.clone(),
         })
     }
 }
@@ -82,6 +122,8 @@ pub struct RowSliceTask {
     path: PathBuf,
     rows: Arc<Mutex<Option<ParquetRowStream>>>,
     needed: Option<Vec<String>>,
+    row_groups: Option<Range<usize>>,
+    tally: Arc<ReadTally>,
 }
 
 impl<'task> ScopedTask<'task> for RowSliceTask {
@@ -96,9 +138,12 @@ impl<'task> ScopedTask<'task> for RowSliceTask {
             })?;
             let stream = match &mut *rows {
                 Some(stream) => stream,
-                slot @ None => {
-                    slot.insert(ParquetRowStream::open(&self.path, self.needed.as_deref())?)
-                }
+                slot @ None => slot.insert(ParquetRowStream::open(
+                    &self.path,
+                    self.needed.as_deref(),
+                    self.row_groups.clone(),
+                    self.tally.clone(),
+                )?),
             };
             stream.next_json_lines()
         })

@@ -6,13 +6,17 @@
 //! being decoded, not by a row group (Hub files have row groups of hundreds of MB).
 
 use std::fs::File;
+use std::ops::Range;
 use std::path::Path;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::Arc;
 
 use parquet::file::metadata::ParquetMetaData;
 use parquet::file::reader::{FileReader, SerializedFileReader};
+use parquet::file::serialized_reader::ReadOptionsBuilder;
 use parquet::record::reader::RowIter;
 
+use super::counted_file::{CountedFile, ReadTally};
 use super::parquet_json::row_to_json;
 use crate::error::{Error, Result};
 // Decoding frees as much as it allocates: the arenas of a long run otherwise keep it all.
@@ -36,6 +40,24 @@ impl ParquetRecords {
             .row_groups()
             .iter()
             .map(|g| u64::try_from(g.num_rows()).unwrap_or(0))
+            .collect()
+    }
+
+    /// Where each row group's column chunks lie in the file: `[start, end)` bytes, in file order. A shard
+    /// given some row groups reads these ranges (and the footer), nothing else.
+    pub fn row_group_byte_ranges(&self) -> Vec<(u64, u64)> {
+        self.metadata
+            .row_groups()
+            .iter()
+            .map(|group| {
+                let mut range: Option<(u64, u64)> = None;
+                for column in group.columns() {
+                    let (start, length) = column.byte_range();
+                    let end = start.saturating_add(length);
+                    range = Some(range.map_or((start, end), |(s, e)| (s.min(start), e.max(end))));
+                }
+                range.unwrap_or((0, 0))
+            })
             .collect()
     }
 
@@ -72,6 +94,28 @@ fn open_reader(path: &Path, name: &str) -> Result<SerializedFileReader<File>> {
     })
 }
 
+fn open_counted_reader(
+    path: &Path,
+    name: &str,
+    row_groups: Option<Range<usize>>,
+    tally: Arc<ReadTally>,
+) -> Result<SerializedFileReader<CountedFile>> {
+    let file = File::open(path)
+        .and_then(|file| CountedFile::new(file, tally))
+        .map_err(|e| Error::Io {
+            path: name.to_owned(),
+            message: format!("cannot open: {e}"),
+        })?;
+    let mut options = ReadOptionsBuilder::new();
+    if let Some(range) = row_groups {
+        options = options.with_predicate(Box::new(move |_, index| range.contains(&index)));
+    }
+    SerializedFileReader::new_with_options(file, options.build()).map_err(|e| Error::Io {
+        path: name.to_owned(),
+        message: format!("is not a readable Parquet file: {e}"),
+    })
+}
+
 /// The rows of a file in order, as JSON lines, a slice at a time. A thread of its own decodes one slice
 /// ahead and hands the pages freed meanwhile back to the system after each slice: decoding allocates and
 /// frees a lot, and glibc's arenas otherwise keep it (a 1 GB file peaked at 436-490 MB RSS without that;
@@ -93,9 +137,17 @@ pub const PROJECT_ABOVE_COLUMNS: usize = 64;
 impl ParquetRowStream {
     /// `needed`: the top-level columns a record can use (record fields, mapped and kept columns); a wide
     /// file decodes only those (a 100,000-column file otherwise took 4.4 GB to read).
-    pub fn open(path: &Path, needed: Option<&[String]>) -> Result<Self> {
+    ///
+    /// `row_groups`: only these row groups (a shard's work units), else all; `tally` counts the bytes read
+    /// from the file, footer included.
+    pub fn open(
+        path: &Path,
+        needed: Option<&[String]>,
+        row_groups: Option<Range<usize>>,
+        tally: Arc<ReadTally>,
+    ) -> Result<Self> {
         let name = path.display().to_string();
-        let reader = open_reader(path, &name)?;
+        let reader = open_counted_reader(path, &name, row_groups, tally)?;
         let projection = needed.and_then(|needed| projection(&reader, needed));
         let rows = RowIter::from_file_into(Box::new(reader))
             .project(projection)
@@ -139,7 +191,7 @@ impl ParquetRowStream {
 
 /// The schema of the `needed` top-level columns, when the file is wide enough to be worth projecting.
 fn projection(
-    reader: &SerializedFileReader<File>,
+    reader: &SerializedFileReader<CountedFile>,
     needed: &[String],
 ) -> Option<parquet::schema::types::Type> {
     let root = reader
