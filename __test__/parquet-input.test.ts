@@ -87,7 +87,8 @@ describe.skipIf(shared === null)('Parquet input from ../shared/data/parquet', ()
     const concatenated = join(dir, 'all.jsonl');
     const shards = ['train-00000-of-00002.parquet', 'train-00001-of-00002.parquet'].map((f) => join(folder, 'data', f));
     writeFileSync(concatenated, (await referenceJsonLines(shards[0] as string)) + (await referenceJsonLines(shards[1] as string)));
-    for (const shard of [[], ['--shard', '0/3'], ['--shard', '2/3']]) {
+    // Record-modulo sharding: the folder and the file are split into different work units, but record n is the same record.
+    for (const shard of [[], ['--shard', '0/3', '--shard-by', 'records'], ['--shard', '2/3', '--shard-by', 'records']]) {
       const name = shard.length === 0 ? 'all' : `s${shard[1]?.replace('/', '-')}`;
       const fromFolder = prepareFile(dir, `folder-${name}`, QWEN3, [folder], shard);
       const fromFile = prepareFile(dir, `file-${name}`, QWEN3, [concatenated], shard);

@@ -298,8 +298,8 @@ describe('tokenshift prepare, streaming', () => {
       expect(run.status, run.stderr).toBe(0);
       statsFiles.push(join(dir, 'shards', `stats-0000${i}-of-00003.json`));
       lines += readFileSync(join(dir, 'shards', `rows-0000${i}-of-00003.jsonl`), 'utf8')
-        .trim()
-        .split('\n').length;
+        .split('\n')
+        .filter((line) => line !== '').length;
     }
     const merged = cli(['merge-stats', ...statsFiles]);
     expect(merged.status, merged.stderr).toBe(0);

@@ -4,7 +4,9 @@
 import type { BackendChoice } from '../backend/dispatch.js';
 import type { EnginePreference, VerifyEngineMode } from '../backend/types.js';
 import { OptionError, errorMessage } from '../errors.js';
-import { normalizePrepareOptions, type NormalizedPrepareOptions, type PrepareOptions } from '../twin/prepare/options.js';
+import { normalizePrepareOptions, type NormalizedPrepareOptions, type PrepareOptions, type Shard } from '../twin/prepare/options.js';
+import { shardFromEnvironment } from '../input/shard-environment.js';
+import type { ShardBy } from '../input/work-units.js';
 import { MAX_CHUNK_TOKENS, MAX_ROW_TOKENS } from '../limits.js';
 import { MAX_SHARDS } from './output-names.js';
 import { MAX_CONFIG_BYTES, readBoundedText } from '../read-bounded.js';
@@ -19,6 +21,8 @@ Usage:
   tokenshift inspect --tokenizer <dir|tokenizer.json> --input <file|dir|glob|-> --shift model|data [options] [--n K]
   tokenshift lint <file.jsonl|file.parquet|dir> [--shift model|data] [--block-size N] [--tokenizer T] [--json]
   tokenshift merge-stats <stats.json ...> [--output merged.json]
+  tokenshift status --output <path> --shards N [--stats merged.json]   shards done, missing, inconsistent;
+                                       merged stats and a combined index (litdata, mds, megatron) when all are done
   tokenshift doctor                    backend, native binary, platform, C library, threads
 
 --shift is required (there is no default):
@@ -78,8 +82,14 @@ Options:
   --on-error fail|skip           a record that cannot be read: stop (default) or skip it, counted with its line number
   --max-line-bytes N             longest accepted input line (default 16 MiB: about 2 GB to tokenize); longer lines
                                  follow --on-error (fail stops reading at the limit)
-  --shard I/N                    only records n with (n - 1) % N == I (0 <= I < N), numbered across all inputs; output and
-                                 stats names get -0000I-of-0000N
+  --shard I/N | auto             one shard of N (0 <= I < N); output, stats and completion names get -0000I-of-0000N.
+                                 prepare on files reads only the shard's work units (Parquet row groups, byte ranges of
+                                 JSON lines, whole gzip/JSON files; about 1/N of the input), and a rerun of a completed
+                                 shard is a no-op; auto takes I from the scheduler (SLURM_ARRAY_TASK_ID,
+                                 JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX, BATCH_TASK_INDEX, CLOUD_RUN_TASK_INDEX)
+  --shards N                     with --shard auto: the number of shards (where the scheduler does not say it reliably)
+  --shard-by units|records       units (default for prepare on files) or records n with (n - 1) % N == I, numbered
+                                 across all inputs (every shard reads everything; stdin and inspect always)
   --progress / --no-progress     (prepare) progress line on stderr (default: when stderr is a terminal)
   --stats FILE                   (prepare) write counters and the record numbers of every skipped or truncated record
   --n K                          (inspect) examples to show (default 3)
@@ -101,6 +111,7 @@ const INT_RANGES = {
   'chunk-size': [1, MAX_CHUNK_TOKENS],
   'max-line-bytes': [1, 2 ** 30],
   n: [0, 1_000_000],
+  shards: [1, MAX_SHARDS],
 } as const;
 
 /** What `prepare` and `inspect` both take. */
@@ -117,6 +128,8 @@ export interface RecordArgs {
   prepare: PrepareOptions;
   normalized: NormalizedPrepareOptions;
   maxLineBytes: number | null;
+  /** `--shard I/N` or `--shard auto` resolved; null without sharding. */
+  shard: (Shard & { by: ShardBy; scheduler?: string }) | null;
 }
 
 export interface PrepareArgs extends RecordArgs {
@@ -165,6 +178,8 @@ const RECORD_OPTIONS = {
   'on-error': { type: 'string' },
   'max-line-bytes': { type: 'string' },
   shard: { type: 'string' },
+  shards: { type: 'string' },
+  'shard-by': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -249,7 +264,7 @@ function pairs(flag: string, raw: string | undefined): Record<string, string> | 
   return out;
 }
 
-function recordArgs(values: Values): RecordArgs {
+function recordArgs(values: Values, byUnits: boolean): RecordArgs {
   const need = (name: 'tokenizer' | 'shift'): string => {
     const v = str(values, name);
     if (v === undefined) throw new OptionError(`--${name} is required${name === 'shift' ? ' (model or data; see --help)' : ''}`);
@@ -284,13 +299,11 @@ function recordArgs(values: Values): RecordArgs {
       'keep',
       keep.split(',').map((name) => name.trim()),
     );
-  const shard = str(values, 'shard');
-  if (shard !== undefined) {
-    const m = /^(\d+)\/(\d+)$/.exec(shard);
-    if (m === null || Number(m[1]) >= Number(m[2]) || Number(m[2]) > MAX_SHARDS)
-      throw new OptionError(`--shard must be I/N with 0 <= I < N <= ${MAX_SHARDS} (e.g. 0/4), got ${JSON.stringify(shard)}`);
-    prepare.shard = { index: Number(m[1]), count: Number(m[2]) };
-  }
+  const inputs = values.input;
+  if (!Array.isArray(inputs) || inputs.length === 0) throw new OptionError('--input is required (a file, folder or glob, repeatable; - for stdin)');
+  const shard = shardArgs(values, inputs, byUnits);
+  // Sharded by record number, every shard reads the whole input and keeps records n with (n - 1) % N == I.
+  if (shard?.by === 'records') prepare.shard = { index: shard.index, count: shard.count };
   const promptTemplateFile = str(values, 'prompt-template') ?? null;
   if (promptTemplateFile !== null) {
     try {
@@ -302,8 +315,6 @@ function recordArgs(values: Values): RecordArgs {
   const chatTemplateFile = str(values, 'chat-template') ?? null;
   if (chatTemplateFile !== null) prepare.chatTemplate = readOption('--chat-template', chatTemplateFile);
   const options = prepare as unknown as PrepareOptions;
-  const inputs = values.input;
-  if (!Array.isArray(inputs) || inputs.length === 0) throw new OptionError('--input is required (a file, folder or glob, repeatable; - for stdin)');
   return {
     tokenizer: need('tokenizer'),
     inputs,
@@ -316,14 +327,46 @@ function recordArgs(values: Values): RecordArgs {
     // Validated here, once: a bad option fails before any input is read.
     normalized: normalizePrepareOptions(options),
     maxLineBytes: int('max-line-bytes', values['max-line-bytes']) ?? null,
+    shard,
   };
+}
+
+/**
+ * `--shard I/N` or `--shard auto [--shards N]`, and how: by work units (files, Parquet row groups, byte
+ * ranges of JSON lines: each shard reads about 1/N of the input; the default for `prepare` on files) or by
+ * record number (every shard reads everything; stdin, `inspect`, or `--shard-by records`).
+ */
+function shardArgs(values: Values, inputs: string[], byUnits: boolean): RecordArgs['shard'] {
+  const spec = str(values, 'shard');
+  const shards = int('shards', values.shards);
+  const byOption = str(values, 'shard-by');
+  if (byOption !== undefined && byOption !== 'units' && byOption !== 'records')
+    throw new OptionError(`--shard-by must be units or records, got ${JSON.stringify(byOption)}`);
+  if (spec === undefined) {
+    if (shards !== undefined || byOption !== undefined) throw new OptionError('--shards and --shard-by go with --shard');
+    return null;
+  }
+  let shard: Shard & { scheduler?: string };
+  if (spec === 'auto') shard = shardFromEnvironment(shards === undefined ? {} : { count: shards });
+  else {
+    const m = /^(\d+)\/(\d+)$/.exec(spec);
+    if (m === null || Number(m[1]) >= Number(m[2]) || Number(m[2]) > MAX_SHARDS)
+      throw new OptionError(`--shard must be I/N with 0 <= I < N <= ${MAX_SHARDS} (e.g. 0/4), or auto, got ${JSON.stringify(spec)}`);
+    if (shards !== undefined) throw new OptionError('--shards goes with --shard auto (--shard I/N already says N)');
+    shard = { index: Number(m[1]), count: Number(m[2]) };
+  }
+  const stdin = inputs.includes('-');
+  if (byOption === 'units' && (stdin || !byUnits))
+    throw new OptionError(stdin ? '--shard-by units: stdin cannot be cut into work units (drop --shard-by, or name files)' : '--shard-by units is for prepare');
+  const by: ShardBy = byOption ?? (byUnits && !stdin ? 'units' : 'records');
+  return { ...shard, by };
 }
 
 export function parsePrepareArgs(argv: string[]): PrepareArgs | 'help' {
   const parsed = parse(argv, PREPARE_OPTIONS);
   if (parsed === 'help') return parsed;
   const { values } = parsed;
-  const records = recordArgs(values);
+  const records = recordArgs(values, true);
   const outputFormat = str(values, 'output-format');
   if (outputFormat !== undefined && !(OUTPUT_FORMATS as readonly string[]).includes(outputFormat))
     throw new OptionError(`--output-format must be one of ${OUTPUT_FORMATS.join(', ')}, got ${JSON.stringify(outputFormat)}`);
@@ -357,5 +400,5 @@ export function parseInspectArgs(argv: string[]): InspectArgs | 'help' {
   const parsed = parse(argv, INSPECT_OPTIONS);
   if (parsed === 'help') return parsed;
   const { values } = parsed;
-  return { ...recordArgs(values), n: int('n', values.n) ?? 3, color: values['no-color'] ? false : values.color ? true : null };
+  return { ...recordArgs(values, false), n: int('n', values.n) ?? 3, color: values['no-color'] ? false : values.color ? true : null };
 }

@@ -6,12 +6,13 @@ import { OptionError, TokenshiftError, errorMessage } from '../errors.js';
 import { USAGE } from './args.js';
 import type { AnyCommand } from './command.js';
 import { doctorCommand } from './doctor-command.js';
+import { statusCommand } from './status-command.js';
 import { inspectCommand } from './inspect-command.js';
 import { lintCommand } from './lint-command.js';
 import { mergeStatsCommand } from './merge-stats-command.js';
 import { prepareCommand } from './prepare-command.js';
 
-const COMMANDS = [prepareCommand, inspectCommand, lintCommand, mergeStatsCommand, doctorCommand] as unknown as AnyCommand[];
+const COMMANDS = [prepareCommand, inspectCommand, lintCommand, mergeStatsCommand, statusCommand, doctorCommand] as unknown as AnyCommand[];
 
 function isUsageError(error: unknown): boolean {
   return error instanceof OptionError || error instanceof TypeError;

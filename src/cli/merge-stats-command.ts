@@ -16,7 +16,7 @@ interface ShardStats extends StreamTotals {
   tokenizer?: { sha256?: string };
   shift?: string;
   options?: Record<string, unknown>;
-  shard?: { index: number; count: number } | null;
+  shard?: { index: number; count: number; by?: string } | null;
   packing?: PackTotals | null;
 }
 
@@ -80,7 +80,20 @@ export function mergeStats(files: string[]): Record<string, unknown> {
     seen.set(index, files[i] as string);
   });
   const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !seen.has(i));
-  const totals = mergeTotals(parts);
+  const byUnits = parts.map((p) => p.shard?.by === 'units');
+  if (byUnits.some((u) => u !== byUnits[0])) throw new TokenshiftError('INPUT', `${files[0]} and the other shards were split differently (--shard-by)`);
+  // Shards by work units number their records from 1 each; in shard order they are the input in order, so
+  // a record's number in the whole input is its number in its shard plus the records of the shards before.
+  const ordered = parts.map((part, i) => ({ part, index: part.shard?.index ?? 0, file: files[i] as string })).sort((a, b) => a.index - b.index);
+  let before = 0;
+  const firstRecords: { shard: number; firstRecord: number; records: number }[] = [];
+  const numbered = ordered.map(({ part, index }) => {
+    const renumbered = byUnits[0] === true && missing.length === 0 ? renumber(part, before) : part;
+    firstRecords.push({ shard: index, firstRecord: before + 1, records: part.records });
+    before += part.records;
+    return renumbered;
+  });
+  const totals = mergeTotals(numbered);
   const packs = parts.map((p) => p.packing).filter((p): p is PackTotals => p !== null && p !== undefined);
   let packing: PackTotals | null = null;
   if (packs.length > 0) {
@@ -102,12 +115,41 @@ export function mergeStats(files: string[]): Record<string, unknown> {
   return {
     tool: 'tokenshift',
     merged: files,
-    shards: { count, present: [...seen.keys()].sort((a, b) => a - b), missing },
+    shards: {
+      count,
+      present: [...seen.keys()].sort((a, b) => a - b),
+      missing,
+      by: byUnits[0] === true ? 'units' : 'records',
+      ...(byUnits[0] === true ? { records: firstRecords } : {}),
+    },
     tokenizer: first.tokenizer,
     shift: first.shift,
     options: { ...first.options, shard: null },
     ...totals,
     packing,
+  };
+}
+
+/** `part` with every listed record number moved on by `offset` (and the `record N` its reasons start with). */
+function renumber(part: ShardStats, offset: number): ShardStats {
+  if (offset === 0) return part;
+  const list = <T extends { records: number[] }>(l: T): T => ({ ...l, records: l.records.map((r) => r + offset) });
+  const reasons = <T extends { records: { record: number; reason: string }[] }>(l: T): T => ({
+    ...l,
+    records: l.records.map(({ record, reason }) => ({ record: record + offset, reason: reason.replace(/^record \d+/, `record ${record + offset}`) })),
+  });
+  const skipped = part.skipped;
+  return {
+    ...part,
+    truncated: list(part.truncated),
+    skipped: {
+      ...skipped,
+      tooLong: list(skipped.tooLong),
+      noTrainableLabels: list(skipped.noTrainableLabels),
+      ...(skipped.emptyCompletion === undefined ? {} : { emptyCompletion: list(skipped.emptyCompletion) }),
+      chatTurnNotFound: reasons(skipped.chatTurnNotFound),
+      invalid: reasons(skipped.invalid),
+    },
   };
 }
 

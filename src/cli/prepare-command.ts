@@ -23,6 +23,7 @@ import { parsePrepareArgs, USAGE, type PrepareArgs } from './args.js';
 import { packageVersion } from '../package-info.js';
 import type { Command } from './command.js';
 import { loadTokenizer, vocabSize, type LoadedTokenizer } from './input.js';
+import { completionMismatch, completionPath, fileIdentity, readCompletion, removeCompletion, writeCompletion } from './completion.js';
 import { shardName } from './output-names.js';
 import { checkNoOverlap, checkWritableFile, type NamedPath } from './path-safety.js';
 import { Progress, table } from './progress.js';
@@ -121,6 +122,7 @@ function plannedPaths(args: PrepareArgs, files: InputFiles, output: string | nul
   if (args.promptTemplateFile !== null) inputs.push({ flag: '--prompt-template', path: args.promptTemplateFile });
   const outputs: NamedPath[] = [];
   if (output !== null) outputs.push({ flag: '--output', path: output }, { flag: '--output (its .meta.json sidecar)', path: `${output}.meta.json` });
+  if (output !== null && args.shard !== null) outputs.push({ flag: '--output (its completion record)', path: completionPath(output) });
   if (statsPath !== null) outputs.push({ flag: '--stats', path: statsPath });
   return { inputs, outputs };
 }
@@ -133,11 +135,12 @@ async function runPrepare(args: PrepareArgs): Promise<number> {
   const threads = resolveThreads(rawOptions.threads);
   capMallocArenas(threads === 0 ? undefined : Math.max(2, threads));
   const toStdout = args.output === '-';
-  const output = shardName(withoutTrailingSeparators(args.output), options.shard);
-  const statsPath = args.stats === null ? null : shardName(args.stats, options.shard);
+  const shard = args.shard;
+  const output = shardName(withoutTrailingSeparators(args.output), shard);
+  const statsPath = args.stats === null ? null : shardName(args.stats, shard);
   // Refused before the tokenizer is even read: no run may destroy its own inputs, and a stats path that
   // cannot be written must fail now, not after the dataset was committed.
-  const files = new InputFiles(args.inputs);
+  const files = new InputFiles(args.inputs, shard?.by === 'units' ? { shard } : {});
   const planned = plannedPaths(args, files, toStdout ? null : output, statsPath);
   checkNoOverlap(planned.inputs, planned.outputs);
   if (statsPath !== null) checkWritableFile('--stats', statsPath);
@@ -157,11 +160,41 @@ async function runPrepare(args: PrepareArgs): Promise<number> {
   if (options.keep.length > 0 && args.pack !== null)
     throw new OptionError('--keep needs one row per record: a packed row holds several; drop --pack or --keep');
   const writeOptions = toStdout ? null : writerOptions(args, format, options, loaded);
+  const { threads: _threads, ...recorded } = rawOptions;
+  // A sharded run to a file keeps a completion record: a rerun of a completed shard is a no-op.
+  const completion =
+    shard === null || toStdout
+      ? null
+      : {
+          path: completionPath(output),
+          job: {
+            tool: 'tokenshift' as const,
+            version: packageVersion(),
+            shard: { index: shard.index, count: shard.count, by: shard.by },
+            inputs: files.paths.map(fileIdentity),
+            tokenizerSha256: loaded.sha256,
+            options: { ...recorded, pack: args.pack, engine: args.engine, maxLineBytes: args.maxLineBytes },
+            output: { path: output, format, writer: writeOptions === null ? null : { ...writeOptions, overwrite: undefined }, stats: statsPath },
+          },
+        };
+  if (completion !== null) {
+    const done = readCompletion(completion.path);
+    const mismatch = done === null || args.overwrite ? null : completionMismatch(done, completion.job);
+    if (done !== null && !args.overwrite && mismatch === null) {
+      process.stderr.write(
+        `tokenshift prepare: shard ${shard?.index}/${shard?.count} is already complete (${completion.path}, ${done.completedAt}): same inputs and options, nothing to do\n`,
+      );
+      return 0;
+    }
+    if (done !== null) {
+      process.stderr.write(`tokenshift prepare: redoing shard ${shard?.index}/${shard?.count}: ${args.overwrite ? '--overwrite' : mismatch}\n`);
+      removeCompletion(completion.path);
+    }
+  }
   const sizes = files.paths.map(regularFileSize);
-  const totalBytes = sizes.includes(null) ? null : sizes.reduce((sum: number, size) => sum + (size ?? 0), 0);
+  const totalBytes = files.plan !== null ? files.plan.shardBytes : sizes.includes(null) ? null : sizes.reduce((sum: number, size) => sum + (size ?? 0), 0);
   const sink = writeOptions === null ? stdoutSink() : writerSink(createDatasetWriter(output, writeOptions));
   const progress = new Progress('tokenshift prepare', args.progress ?? process.stderr.isTTY === true);
-  const { threads: _threads, ...recorded } = rawOptions;
   let report: StreamReport;
   try {
     const run = prepareBatches(loaded.tokenizer, files, {
@@ -212,7 +245,17 @@ async function runPrepare(args: PrepareArgs): Promise<number> {
     shift: options.shift,
     ignoreIndex: options.ignoreIndex,
     options: recorded,
-    shard: options.shard,
+    shard: shard === null ? null : { index: shard.index, count: shard.count, by: shard.by },
+    // Sharded by work units: the bytes of the whole input and of this shard's units (each unit is in `inputs`).
+    split:
+      files.plan === null
+        ? undefined
+        : {
+            totalBytes: files.plan.totalBytes,
+            shardBytes: files.plan.shardBytes,
+            bytesRead: report.inputs.reduce((n, i) => n + (i.bytesRead ?? 0), 0),
+            planningFooterBytes: files.plan.footerBytes,
+          },
     pack: args.pack,
     writer: writeOptions,
     ...totals,
@@ -227,6 +270,14 @@ async function runPrepare(args: PrepareArgs): Promise<number> {
     writeFileSync(stats.temporary, `${JSON.stringify({ ...written, outputPath: toStdout ? '-' : output, seconds, peakRssBytes }, null, 2)}\n`);
     stats.commit();
   }
+  if (completion !== null)
+    writeCompletion(completion.path, {
+      job: completion.job,
+      completedAt: new Date().toISOString(),
+      outputs: [output, `${output}.meta.json`, ...(statsPath === null ? [] : [statsPath])],
+      totals: { records: totals.records, rows: totals.rows, skipped: totals.skipped.count, tokens: totals.tokens },
+      read: report.inputs,
+    });
   const rows: [string, string | number][] = [
     ['records', totals.records],
     ['rows', totals.rows],
@@ -245,6 +296,15 @@ async function runPrepare(args: PrepareArgs): Promise<number> {
   if (packing !== null) {
     rows.push(['packed rows', packing.rows], ['pack efficiency', `${(100 * packing.efficiency).toFixed(2)}%`]);
     if (packing.fullyMaskedExamples > 0) rows.push(['  fully masked, left out', packing.fullyMaskedExamples]);
+  }
+  if (shard !== null)
+    rows.push(['shard', `${shard.index}/${shard.count} by ${shard.by}${shard.scheduler === undefined ? '' : ` (from the ${shard.scheduler})`}`]);
+  if (files.plan !== null) {
+    const read = report.inputs.reduce((n, i) => n + (i.bytesRead ?? 0), 0);
+    rows.push([
+      '  read',
+      `${read.toLocaleString('en-US')} bytes of the input's ${files.plan.totalBytes.toLocaleString('en-US')} (${files.plan.units.length} units)`,
+    ]);
   }
   rows.push(
     ['output', toStdout ? 'stdout' : `${output} (${format})`],

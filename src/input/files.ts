@@ -4,16 +4,21 @@
 // reasons also name the file and its line or row.
 
 import { createHash } from 'node:crypto';
-import { createReadStream, openSync, readFileSync, readSync, closeSync, statSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 
 import { TokenshiftError, errorMessage } from '../errors.js';
 import type { RecordSource } from '../stream/engine.js';
 import { describe } from '../validate.js';
+import type { Shard } from '../twin/prepare/options.js';
 import { expandInputs } from './expand.js';
 import { openInputStream } from './json-lines.js';
+import type { ReadTally } from './line-range.js';
 import { ParquetInput } from './parquet.js';
+import { planShard, type ShardPlan, type WorkUnit } from './work-units.js';
 
-export type InputFormat = 'parquet' | 'jsonl' | 'json';
+import { inputFormat, type InputFormat } from './input-format.js';
+
+export { inputFormat, type InputFormat };
 
 /** One input file as the sidecar records it. */
 export interface InputSummary {
@@ -26,6 +31,11 @@ export interface InputSummary {
   firstRecord: number;
   /** Lines (JSON lines, blank ones included), rows (Parquet) or array entries it holds. */
   records: number;
+  /** Sharded by work units: the part of the file read (bytes [start, end), or Parquet row groups [first, end)). */
+  unit?: { kind: WorkUnit['kind']; start: number; end: number; rowGroups?: [number, number] };
+  /** Sharded by work units: bytes read from disk for the unit (Parquet footer included), and their SHA-256 in the order read. */
+  bytesRead?: number;
+  readSha256?: string;
 }
 
 /** A file being read: its records, and where each record number points. */
@@ -37,40 +47,46 @@ export interface OpenedInput {
   slots(): number | null;
   /** Bytes of the file consumed so far. */
   bytesRead(): number;
+  /** SHA-256 of the bytes read from the file, in the order read (work units only). */
+  readSha256?(): string;
 }
 
-const PARQUET_MAGIC = 'PAR1';
-
-export function inputFormat(path: string): InputFormat {
-  if (path === '-') return 'jsonl';
-  if (/\.parquet$/i.test(path)) return 'parquet';
-  if (/\.json$/i.test(path)) return 'json';
-  // A Parquet file without the extension still starts with its magic number (only regular files are
-  // peeked at: a pipe would lose the bytes, a device might never end).
-  try {
-    if (!statSync(path).isFile()) return 'jsonl';
-    const fd = openSync(path, 'r');
-    try {
-      const head = Buffer.alloc(4);
-      if (readSync(fd, head, 0, 4, 0) === 4 && head.toString('latin1') === PARQUET_MAGIC) return 'parquet';
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Reported when the file is opened.
-  }
-  return 'jsonl';
+export interface InputFilesOptions {
+  /** Read only shard `index` of `count`: its work units (row groups, byte ranges of JSON lines, files), about 1/count of the bytes. */
+  shard?: Shard;
 }
 
 /** Files (or `-` for stdin) read as one input, in order. Folders and globs are expanded when built. */
 export class InputFiles {
   readonly paths: readonly string[];
+  /** With `shard`: the work units this shard reads; null reads every file whole. */
+  readonly plan: ShardPlan | null;
 
-  constructor(specs: string | readonly string[]) {
+  constructor(specs: string | readonly string[], options: InputFilesOptions = {}) {
     const list = typeof specs === 'string' ? [specs] : specs;
     if (!Array.isArray(list) || list.length === 0 || list.some((p) => typeof p !== 'string' || p === ''))
       throw new TypeError(`inputs must be a path or a non-empty list of paths, got ${describe(specs)}`);
     this.paths = expandInputs(list);
+    const shard = options.shard;
+    if (shard === undefined) this.plan = null;
+    else {
+      if (
+        shard === null ||
+        typeof shard !== 'object' ||
+        !Number.isSafeInteger(shard.count) ||
+        !Number.isSafeInteger(shard.index) ||
+        shard.count < 1 ||
+        shard.index < 0 ||
+        shard.index >= shard.count
+      )
+        throw new TypeError(`shard must be {index, count} with 0 <= index < count, got ${describe(shard)}`);
+      if (this.paths.includes('-'))
+        throw new TokenshiftError(
+          'INPUT',
+          'stdin cannot be cut into work units: shard a stream by record number instead (--shard-by records, or the `shard` prepare option)',
+        );
+      this.plan = planShard(this.paths, { index: shard.index, count: shard.count });
+    }
   }
 
   /** True when records need their file named (several files, or Parquet rows). */
@@ -79,16 +95,21 @@ export class InputFiles {
   }
 }
 
-/** `inputFiles('data/')`, `inputFiles(['a.parquet', 'b.jsonl'])`, `inputFiles('data/train-*.parquet')`: a source for `prepareIter`. */
-export function inputFiles(specs: string | readonly string[]): InputFiles {
-  return new InputFiles(specs);
+/**
+ * `inputFiles('data/')`, `inputFiles(['a.parquet', 'b.jsonl'])`, `inputFiles('data/train-*.parquet')`: a source for `prepareIter`.
+ * `inputFiles('data/', { shard: { index: 2, count: 8 } })` reads only shard 2's work units (see docs/scale-out.md).
+ */
+export function inputFiles(specs: string | readonly string[], options: InputFilesOptions = {}): InputFiles {
+  return new InputFiles(specs, options);
 }
 
-function readJsonArray(path: string): unknown[] {
+export function readJsonArray(path: string, tally?: ReadTally): unknown[] {
   let records: unknown;
   try {
+    const bytes = readFileSync(path);
+    tally?.add(bytes);
     // A byte-order mark (files saved on Windows) is not part of the JSON.
-    records = JSON.parse(readFileSync(path, 'utf8').replace(/^\ufeff/, ''));
+    records = JSON.parse(bytes.toString('utf8').replace(/^\ufeff/, ''));
   } catch (error) {
     throw new TokenshiftError('INPUT', `cannot read input ${path}: ${errorMessage(error)}`, { cause: error });
   }

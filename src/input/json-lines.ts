@@ -5,6 +5,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
 import { TokenshiftError, errorMessage } from '../errors.js';
+import type { ReadTally } from './line-range.js';
 
 export interface InputStream {
   /** Bytes of JSON lines, decompressed when the input is gzip. */
@@ -17,7 +18,8 @@ export interface InputStream {
 }
 
 /** A JSON-lines file (gzip when it ends in .gz or starts with gzip's magic bytes) or stdin, as a byte stream. */
-export async function openInputStream(path: string): Promise<InputStream> {
+/** `tally`: counts and hashes the bytes read from disk (before decompression). */
+export async function openInputStream(path: string, tally?: ReadTally): Promise<InputStream> {
   const name = path === '-' ? 'stdin' : path;
   let raw: Readable;
   let totalBytes: number | null = null;
@@ -48,9 +50,13 @@ export async function openInputStream(path: string): Promise<InputStream> {
   if (gzip) sink.pipe(out);
   if (first !== null) {
     read += first.length;
+    tally?.add(first);
     sink.write(first);
   }
-  raw.on('data', (chunk: Buffer) => (read += chunk.length));
+  raw.on('data', (chunk: Buffer) => {
+    read += chunk.length;
+    tally?.add(chunk);
+  });
   raw.on('error', (error) => out.destroy(new TokenshiftError('INPUT', `cannot read input ${name}: ${errorMessage(error)}`, { cause: error })));
   sink.on('error', (error) => out.destroy(new TokenshiftError('INPUT', `cannot decompress ${name}: ${errorMessage(error)}`, { cause: error })));
   raw.pipe(sink);

@@ -12,6 +12,8 @@ export interface ParquetLayout {
   /** Every leaf column as a dotted path (`messages.list.element.role`). */
   leafPaths: string[];
   rowGroupRows: number[];
+  /** `[start, end)` bytes of each row group's column chunks. */
+  rowGroupByteRanges: [number, number][];
 }
 
 type NativeReader = InstanceType<NativeAddon['NativeParquetReader']>;
@@ -20,6 +22,7 @@ export class ParquetInput implements ParquetLayout {
   readonly columns: string[];
   readonly leafPaths: string[];
   readonly rowGroupRows: number[];
+  readonly rowGroupByteRanges: [number, number][];
   readonly rows: number;
   private readonly reader: NativeReader;
 
@@ -32,12 +35,27 @@ export class ParquetInput implements ParquetLayout {
     this.columns = this.reader.columns;
     this.leafPaths = this.reader.leafPaths;
     this.rowGroupRows = this.reader.rowGroupRows;
+    this.rowGroupByteRanges = this.reader.rowGroupByteRanges.map(([start, end]) => [start as number, end as number]);
     this.rows = this.rowGroupRows.reduce((a, b) => a + b, 0);
   }
 
   /** The top-level columns records can use: a file of more than 64 columns decodes only these. Before the first read. */
   selectColumns(columns: readonly string[]): void {
     this.reader.selectColumns([...columns]);
+  }
+
+  /** Read only row groups [first, end) (0-based): a shard's work units. Before the first read. */
+  selectRowGroups(first: number, end: number): void {
+    this.reader.selectRowGroups(first, end);
+  }
+
+  /** Bytes the row reader has taken from the file so far (footer included), and their SHA-256 in the order read. */
+  get bytesRead(): number {
+    return this.reader.bytesRead;
+  }
+
+  get readSha256(): string {
+    return this.reader.readSha256;
   }
 
   /** Row group and its 1-based number for 1-based row `row` of the file. */

@@ -5,6 +5,7 @@
 import { RecordError } from '../errors.js';
 import type { PreparedBatch, Preparer } from '../prepare/preparer.js';
 import { checkColumns, neededColumns } from '../input/check-columns.js';
+import { openUnit } from '../input/open-unit.js';
 import { openInput, inputFormat, regularFileSize, sha256File, type InputFiles, type InputSummary, type OpenedInput } from '../input/files.js';
 import { preparedBatches, type ChunkingOptions, type ChunkProgress } from './engine.js';
 
@@ -35,6 +36,10 @@ export async function* inputBatches(
   progress: ChunkProgress,
   summaries: InputSummary[],
 ): AsyncGenerator<PreparedBatch> {
+  if (files.plan !== null) {
+    yield* unitBatches(preparer, files, chunking, progress, summaries);
+    return;
+  }
   // A misspelt column fails before any file is read.
   await checkColumns(files.paths, preparer.options);
   const nameRecords = files.namesFiles;
@@ -60,6 +65,57 @@ export async function* inputBatches(
     summaries.push({ path, format: inputFormat(path), bytes: size, sha256, firstRecord: offset + 1, records });
     offset += records;
     bytesBefore += bytes;
+    progress.bytes = bytesBefore;
+  }
+}
+
+/**
+ * A shard's work units, in order: records numbered on across its units (the shard's own numbers; the
+ * stats of all shards, merged, give the single run's), each named by its file and line or row.
+ */
+async function* unitBatches(
+  preparer: Preparer,
+  files: InputFiles,
+  chunking: ChunkingOptions,
+  progress: ChunkProgress,
+  summaries: InputSummary[],
+): AsyncGenerator<PreparedBatch> {
+  const units = files.plan?.units ?? [];
+  await checkColumns([...new Set(units.map((u) => u.path))], preparer.options);
+  let offset = 0;
+  let bytesBefore = 0;
+  for (const unit of units) {
+    const file = await openUnit(unit, neededColumns(preparer.options));
+    const unitProgress: ChunkProgress = { bytes: 0 };
+    try {
+      for await (const batch of preparedBatches(preparer, file.source, chunking, unitProgress, offset)) {
+        nameBatch(batch, file, offset);
+        progress.bytes = bytesBefore + file.bytesRead();
+        yield batch;
+      }
+    } catch (error) {
+      throw nameError(error, file, offset);
+    }
+    const records = file.slots() ?? unitProgress.lines ?? 0;
+    const bytesRead = file.bytesRead();
+    summaries.push({
+      path: unit.path,
+      format: unit.format,
+      bytes: regularFileSize(unit.path),
+      sha256: null,
+      firstRecord: offset + 1,
+      records,
+      unit: {
+        kind: unit.kind,
+        start: unit.start,
+        end: unit.end,
+        ...(unit.rowGroups === undefined ? {} : { rowGroups: [unit.rowGroups.first, unit.rowGroups.end] as [number, number] }),
+      },
+      bytesRead,
+      readSha256: file.readSha256?.() ?? '',
+    });
+    offset += records;
+    bytesBefore += bytesRead;
     progress.bytes = bytesBefore;
   }
 }
