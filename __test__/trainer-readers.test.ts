@@ -214,11 +214,55 @@ describe.skipIf(python === null)("the trainers' own readers on the shared data",
       const expected = [0, 1].flatMap((i) => blocks(prepareShardStream(tokenizer, wiki, `${out}-lshard-ref`, i)));
       expect(runReader<{ input_ids: number[] }>(python, 'litdata_io.py', ['read', '512', merged]).map((b) => b.input_ids)).toEqual(expected);
     });
+
+    // One tokenizer is enough: a combined index only lists the shards' files.
+    it.runIf(memmapDtype === 'uint16')(
+      "status's combined indexes open the shards as one dataset in each trainer: litdata index.json, MDS index.json, Megatron prefix lists",
+      () => {
+        const count = 3;
+        const status = (output: string) => {
+          const run = cli(['status', '--output', output, '--shards', String(count)]);
+          expect(run.status, run.stderr).toBe(0);
+          expect(run.stderr).toContain('combined');
+        };
+        const single = rows;
+
+        const mds = `${out}-cx-mds`;
+        for (let i = 0; i < count; i++) prepare(tokenizer, sft, mds, [...sftOptions, '--output-format', 'mds', '--shard', `${i}/${count}`]);
+        status(mds);
+        const fromMds = runReader<Row>(python, 'mds_io.py', ['read', mds]);
+        expect(fromMds.map((r) => r.input_ids)).toEqual(single.map((r) => r.input_ids));
+        expect(fromMds.map((r) => r.labels)).toEqual(single.map((r) => r.labels));
+
+        const megatron = `${out}-cx-megatron`;
+        for (let i = 0; i < count; i++) prepare(tokenizer, sft, megatron, [...sftOptions, '--output-format', 'megatron', '--shard', `${i}/${count}`]);
+        status(megatron);
+        const fromMegatron = runReader<{ input_ids: number[]; loss_mask: number[] }>(python, 'megatron_io.py', [
+          'blend',
+          join(megatron, 'data-path.txt'),
+          join(megatron, 'loss-mask-path.txt'),
+        ]);
+        expect(fromMegatron.map((r) => r.input_ids)).toEqual(single.map((r) => r.input_ids));
+        expect(fromMegatron.map((r) => r.loss_mask)).toEqual(single.map(maskOf));
+
+        const litdata = `${out}-cx-litdata`;
+        for (let i = 0; i < count; i++)
+          prepare(tokenizer, [wiki], litdata, ['--output-format', 'litdata', '--chunk-size', '65536', '--shard', `${i}/${count}`]);
+        status(litdata);
+        // Blocks never span two chunks, so each shard's stream is cut into blocks on its own.
+        const blocks = (s: number[]) =>
+          Array.from({ length: Math.ceil(s.length / 65536) }, (_, c) => s.slice(c * 65536, (c + 1) * 65536)).flatMap((chunk) =>
+            Array.from({ length: Math.floor(chunk.length / 512) }, (_, b) => chunk.slice(b * 512, (b + 1) * 512)),
+          );
+        const expected = Array.from({ length: count }, (_, i) => blocks(prepareShardStream(tokenizer, wiki, `${out}-cx-lref`, i, count))).flat();
+        expect(runReader<{ input_ids: number[] }>(python, 'litdata_io.py', ['read', '512', litdata]).map((b) => b.input_ids)).toEqual(expected);
+      },
+    );
   });
 });
 
-/** Shard `i` of 2 of the wiki text as JSON lines, its token stream. */
-function prepareShardStream(tokenizer: string, input: string, name: string, i: number): number[] {
-  prepare(tokenizer, [input], `${name}.jsonl`, ['--shard', `${i}/2`]);
-  return jsonRows(`${name}-0000${i}-of-00002.jsonl`).flatMap((r) => r.input_ids);
+/** Shard `i` of `count` of the wiki text as JSON lines, its token stream. */
+function prepareShardStream(tokenizer: string, input: string, name: string, i: number, count = 2): number[] {
+  prepare(tokenizer, [input], `${name}.jsonl`, ['--shard', `${i}/${count}`]);
+  return jsonRows(`${name}-0000${i}-of-0000${count}.jsonl`).flatMap((r) => r.input_ids);
 }

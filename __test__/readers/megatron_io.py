@@ -2,6 +2,9 @@
 
   read DIR...            every sequence of DIR/input_ids and DIR/loss_mask, read with IndexedDataset, as JSON
                          lines {"input_ids": [...], "loss_mask": [...]}, the DIRs one after another
+  blend DATA_PATHS MASK_PATHS  the prefixes listed in two files (tokenshift status's data-path.txt and
+                         loss-mask-path.txt) parsed by get_blend_from_list, as `--data-path $(cat …)` is,
+                         each prefix read with IndexedDataset in order, as JSON lines like `read`
   merge OUT DIR...       the DIRs' datasets concatenated by IndexedDatasetBuilder.add_index (what Megatron's
                          tools/merge_datasets.py does) into OUT/input_ids and OUT/loss_mask
   write ROWS VOCAB OUT   JSON lines {"input_ids", "loss_mask"} written by IndexedDatasetBuilder, one document
@@ -16,6 +19,7 @@ import sys
 import numpy
 import torch
 from megatron.core.datasets.indexed_dataset import DType, IndexedDataset, IndexedDatasetBuilder
+from megatron.core.datasets.utils import get_blend_from_list
 
 DATASETS = ("input_ids", "loss_mask")
 
@@ -28,6 +32,22 @@ def read(dirs):
         assert len(tokens) == len(mask), (len(tokens), len(mask))
         # One document per sequence.
         assert tokens.document_indices.tolist() == list(range(len(tokens) + 1))
+        for i in range(len(tokens)):
+            out.write(json.dumps({"input_ids": tokens[i].tolist(), "loss_mask": mask[i].tolist()}) + "\n")
+
+
+def blend(data_paths, mask_paths):
+    def prefixes(path):
+        with open(path, encoding="utf-8") as f:
+            listed, weights = get_blend_from_list(f.read().split())
+        assert weights is None, weights
+        return listed
+
+    out = sys.stdout
+    for tokens_prefix, mask_prefix in zip(prefixes(data_paths), prefixes(mask_paths), strict=True):
+        tokens = IndexedDataset(tokens_prefix)
+        mask = IndexedDataset(mask_prefix)
+        assert len(tokens) == len(mask), (len(tokens), len(mask))
         for i in range(len(tokens)):
             out.write(json.dumps({"input_ids": tokens[i].tolist(), "loss_mask": mask[i].tolist()}) + "\n")
 
@@ -64,6 +84,8 @@ if __name__ == "__main__":
     command, args = sys.argv[1], sys.argv[2:]
     if command == "read":
         read(args)
+    elif command == "blend":
+        blend(args[0], args[1])
     elif command == "merge":
         merge(args[0], args[1:])
     elif command == "write":

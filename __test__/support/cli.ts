@@ -15,8 +15,8 @@ export function temporaryOf(out: string, pid: number | undefined): string | null
   return name === undefined ? null : join(dir, name);
 }
 
-export function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
+export function cli(args: string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 1 << 28, ...options });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

@@ -8,7 +8,7 @@
 //   for `--data-path $(cat …)` / `--data-args-path` (Megatron blends them without weights: each whole).
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 
 import { TokenshiftError, errorMessage } from '../errors.js';
 import { PendingPath } from '../write/ts/pending.js';
@@ -94,8 +94,9 @@ export function writeCombinedIndex(format: (typeof INDEXED_FORMATS)[number], out
       : format === 'mds'
         ? [['index.json', mdsIndex(output, shards)]]
         : [
-            ['data-path.txt', `${shards.map((dir) => join(dir, 'input_ids')).join('\n')}\n`],
-            ['loss-mask-path.txt', `${shards.map((dir) => join(dir, 'loss_mask')).join('\n')}\n`],
+            // Absolute: a list of prefixes has no folder of its own to be relative to.
+            ['data-path.txt', `${shards.map((dir) => resolve(dir, 'input_ids')).join('\n')}\n`],
+            ['loss-mask-path.txt', `${shards.map((dir) => resolve(dir, 'loss_mask')).join('\n')}\n`],
           ];
   return contents.map(([name, text]) => {
     const path = join(output, name);

@@ -80,11 +80,16 @@ export function prepareBatches(
  * `for await (const batch of prepareIter(source, { tokenizer, shift: 'model' }))`: `source` is any
  * (async) iterable of JSON-lines bytes or strings (e.g. `fs.createReadStream(path)`, piped through
  * `zlib.createGunzip()` for .gz) or of record objects, or files: `inputFiles('data/')` (Parquet, JSON
- * lines, gzip, JSON arrays; a folder, a glob or a list). Work runs natively, chunk by chunk.
+ * lines, gzip, JSON arrays; a folder, a glob or a list). Work runs natively, chunk by chunk. `report`
+ * fills in as batches are taken: totals, and for files each file's records and bytes read.
  */
-export function prepareIter(source: RecordSource | InputFiles, options: PrepareIterOptions): AsyncGenerator<PreparedBatch | PackedBatch> {
+export function prepareIter(
+  source: RecordSource | InputFiles,
+  options: PrepareIterOptions,
+): AsyncGenerator<PreparedBatch | PackedBatch> & { report: StreamReport } {
   const { tokenizer, ...rest } = options;
-  return prepareBatches(tokenizer, source, rest).batches;
+  const { batches, report } = prepareBatches(tokenizer, source, rest);
+  return Object.assign(batches, { report });
 }
 
 /**
