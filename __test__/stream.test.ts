@@ -296,6 +296,8 @@ describe('tokenshift prepare, streaming', () => {
         join(dir, 'shards', 'stats.json'),
       ]);
       expect(run.status, run.stderr).toBe(0);
+      // A gzip file is one work unit: one shard reads it, the others say they have no work.
+      expect(run.stderr.includes('has no work: the input is fewer units than shards'), run.stderr).toBe(i !== 1);
       statsFiles.push(join(dir, 'shards', `stats-0000${i}-of-00003.json`));
       lines += readFileSync(join(dir, 'shards', `rows-0000${i}-of-00003.jsonl`), 'utf8')
         .split('\n')

@@ -141,6 +141,11 @@ async function runPrepare(args: PrepareArgs): Promise<number> {
   // Refused before the tokenizer is even read: no run may destroy its own inputs, and a stats path that
   // cannot be written must fail now, not after the dataset was committed.
   const files = new InputFiles(args.inputs, shard?.by === 'units' ? { shard } : {});
+  if (files.plan !== null && files.plan.units.length === 0 && files.plan.totalBytes > 0)
+    // Not an error (the shard's output is rightly empty), but likely not what was meant.
+    process.stderr.write(
+      `tokenshift prepare: shard ${files.plan.shard.index}/${files.plan.shard.count} has no work: the input is fewer units than shards (a gzip or JSON-array file, or a Parquet row group, is one unit); to spread one such file over all shards, use --shard-by records\n`,
+    );
   const planned = plannedPaths(args, files, toStdout ? null : output, statsPath);
   checkNoOverlap(planned.inputs, planned.outputs);
   if (statsPath !== null) checkWritableFile('--stats', statsPath);
@@ -303,7 +308,7 @@ async function runPrepare(args: PrepareArgs): Promise<number> {
     const read = report.inputs.reduce((n, i) => n + (i.bytesRead ?? 0), 0);
     rows.push([
       '  read',
-      `${read.toLocaleString('en-US')} bytes of the input's ${files.plan.totalBytes.toLocaleString('en-US')} (${files.plan.units.length} units)`,
+      `${read.toLocaleString('en-US')} bytes: ${files.plan.units.length} ${files.plan.units.length === 1 ? 'unit' : 'units'} of ${files.plan.shardBytes.toLocaleString('en-US')} of the input's ${files.plan.totalBytes.toLocaleString('en-US')} bytes, and Parquet footers`,
     ]);
   }
   rows.push(
