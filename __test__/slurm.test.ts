@@ -12,7 +12,7 @@ import { gzipSync } from 'node:zlib';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { cli } from './support/cli';
+import { cli, prepareArgs } from './support/cli';
 import { fixtureDir, sharedDir } from './support/shared';
 import { arrayStates, installSlurm, startSlurmCluster, waitForArray, type SlurmCluster } from './support/slurm-cluster';
 
@@ -73,19 +73,7 @@ describe.skipIf(shared === null)('a Slurm job array (examples/slurm/prepare-arra
 
     const single = join(root, 'single', 'rows.jsonl');
     mkdirSync(join(root, 'single'));
-    const whole = cli([
-      'prepare',
-      '--tokenizer',
-      tokenizer,
-      '--input',
-      input,
-      '--output',
-      single,
-      '--shift',
-      'model',
-      '--stats',
-      join(root, 'single', 'stats.json'),
-    ]);
+    const whole = cli(prepareArgs(tokenizer, [input], single, ['--stats', join(root, 'single', 'stats.json')]));
     expect(whole.status, whole.stderr).toBe(0);
 
     // Task 2's first attempt dies before it writes anything; its requeued attempt (SLURM_RESTART_COUNT=1) runs.

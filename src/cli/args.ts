@@ -5,12 +5,12 @@ import type { BackendChoice } from '../backend/dispatch.js';
 import type { EnginePreference, VerifyEngineMode } from '../backend/types.js';
 import { OptionError, errorMessage } from '../errors.js';
 import { normalizePrepareOptions, type NormalizedPrepareOptions, type PrepareOptions, type Shard } from '../twin/prepare/options.js';
-import { shardFromEnvironment } from '../input/shard-environment.js';
 import type { ShardBy } from '../input/work-units.js';
 import { MAX_CHUNK_TOKENS, MAX_ROW_TOKENS } from '../limits.js';
 import { MAX_SHARDS } from './output-names.js';
 import { MAX_CONFIG_BYTES, readBoundedText } from '../read-bounded.js';
 import { intOption, parseCommandArgs } from './parse-args.js';
+import { shardArgs } from './shard-args.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../write/options.js';
 
 export const USAGE = `tokenshift — training-ready rows for causal language models
@@ -301,7 +301,7 @@ function recordArgs(values: Values, byUnits: boolean): RecordArgs {
     );
   const inputs = values.input;
   if (!Array.isArray(inputs) || inputs.length === 0) throw new OptionError('--input is required (a file, folder or glob, repeatable; - for stdin)');
-  const shard = shardArgs(values, inputs, byUnits);
+  const shard = shardArgs({ spec: str(values, 'shard'), shards: int('shards', values.shards), by: str(values, 'shard-by') }, inputs, byUnits);
   // Sharded by record number, every shard reads the whole input and keeps records n with (n - 1) % N == I.
   if (shard?.by === 'records') prepare.shard = { index: shard.index, count: shard.count };
   const promptTemplateFile = str(values, 'prompt-template') ?? null;
@@ -329,37 +329,6 @@ function recordArgs(values: Values, byUnits: boolean): RecordArgs {
     maxLineBytes: int('max-line-bytes', values['max-line-bytes']) ?? null,
     shard,
   };
-}
-
-/**
- * `--shard I/N` or `--shard auto [--shards N]`, and how: by work units (files, Parquet row groups, byte
- * ranges of JSON lines: each shard reads about 1/N of the input; the default for `prepare` on files) or by
- * record number (every shard reads everything; stdin, `inspect`, or `--shard-by records`).
- */
-function shardArgs(values: Values, inputs: string[], byUnits: boolean): RecordArgs['shard'] {
-  const spec = str(values, 'shard');
-  const shards = int('shards', values.shards);
-  const byOption = str(values, 'shard-by');
-  if (byOption !== undefined && byOption !== 'units' && byOption !== 'records')
-    throw new OptionError(`--shard-by must be units or records, got ${JSON.stringify(byOption)}`);
-  if (spec === undefined) {
-    if (shards !== undefined || byOption !== undefined) throw new OptionError('--shards and --shard-by go with --shard');
-    return null;
-  }
-  let shard: Shard & { scheduler?: string };
-  if (spec === 'auto') shard = shardFromEnvironment(shards === undefined ? {} : { count: shards });
-  else {
-    const m = /^(\d+)\/(\d+)$/.exec(spec);
-    if (m === null || Number(m[1]) >= Number(m[2]) || Number(m[2]) > MAX_SHARDS)
-      throw new OptionError(`--shard must be I/N with 0 <= I < N <= ${MAX_SHARDS} (e.g. 0/4), or auto, got ${JSON.stringify(spec)}`);
-    if (shards !== undefined) throw new OptionError('--shards goes with --shard auto (--shard I/N already says N)');
-    shard = { index: Number(m[1]), count: Number(m[2]) };
-  }
-  const stdin = inputs.includes('-');
-  if (byOption === 'units' && (stdin || !byUnits))
-    throw new OptionError(stdin ? '--shard-by units: stdin cannot be cut into work units (drop --shard-by, or name files)' : '--shard-by units is for prepare');
-  const by: ShardBy = byOption ?? (byUnits && !stdin ? 'units' : 'records');
-  return { ...shard, by };
 }
 
 export function parsePrepareArgs(argv: string[]): PrepareArgs | 'help' {

@@ -28,6 +28,27 @@ function nameError(error: unknown, file: OpenedInput, offset: number): unknown {
   return new RecordError(error.record, error.field, error.detail, { cause: error, source: file.label(error.record - offset) });
 }
 
+/** The batches of one opened file or unit, its records numbered from `offset` + 1; returns how many it held. */
+async function* openedBatches(
+  preparer: Preparer,
+  file: OpenedInput,
+  chunking: ChunkingOptions,
+  progress: ChunkProgress,
+  at: { offset: number; bytesBefore: number; nameRecords: boolean },
+): AsyncGenerator<PreparedBatch, number> {
+  const own: ChunkProgress = { bytes: 0 };
+  try {
+    for await (const batch of preparedBatches(preparer, file.source, chunking, own, at.offset)) {
+      if (at.nameRecords) nameBatch(batch, file, at.offset);
+      progress.bytes = at.bytesBefore + file.bytesRead();
+      yield batch;
+    }
+  } catch (error) {
+    throw at.nameRecords ? nameError(error, file, at.offset) : error;
+  }
+  return file.slots() ?? own.lines ?? 0;
+}
+
 /** Prepared batches of every file of `files`, in order; `summaries` receives each file as it completes. */
 export async function* inputBatches(
   preparer: Preparer,
@@ -50,17 +71,7 @@ export async function* inputBatches(
     const size = regularFileSize(path);
     const sha256 = size === null ? null : await sha256File(path);
     const file = await openInput(path, neededColumns(preparer.options));
-    const fileProgress: ChunkProgress = { bytes: 0 };
-    try {
-      for await (const batch of preparedBatches(preparer, file.source, chunking, fileProgress, offset)) {
-        if (nameRecords) nameBatch(batch, file, offset);
-        progress.bytes = bytesBefore + file.bytesRead();
-        yield batch;
-      }
-    } catch (error) {
-      throw nameRecords ? nameError(error, file, offset) : error;
-    }
-    const records = file.slots() ?? fileProgress.lines ?? 0;
+    const records = yield* openedBatches(preparer, file, chunking, progress, { offset, bytesBefore, nameRecords });
     const bytes = file.bytesRead();
     summaries.push({ path, format: inputFormat(path), bytes: size, sha256, firstRecord: offset + 1, records });
     offset += records;
@@ -86,17 +97,7 @@ async function* unitBatches(
   let bytesBefore = 0;
   for (const unit of units) {
     const file = await openUnit(unit, neededColumns(preparer.options));
-    const unitProgress: ChunkProgress = { bytes: 0 };
-    try {
-      for await (const batch of preparedBatches(preparer, file.source, chunking, unitProgress, offset)) {
-        nameBatch(batch, file, offset);
-        progress.bytes = bytesBefore + file.bytesRead();
-        yield batch;
-      }
-    } catch (error) {
-      throw nameError(error, file, offset);
-    }
-    const records = file.slots() ?? unitProgress.lines ?? 0;
+    const records = yield* openedBatches(preparer, file, chunking, progress, { offset, bytesBefore, nameRecords: true });
     const bytesRead = file.bytesRead();
     summaries.push({
       path: unit.path,
