@@ -73,6 +73,18 @@ function mdsIndex(output: string, shards: readonly string[]): string {
 }
 
 /**
+ * The shards' prefixes, absolute (a list of prefixes has no folder of its own to be relative to). A shard
+ * without rows is left out: Megatron cannot map its empty `.bin`.
+ */
+function megatronPaths(shards: readonly string[]): [string, string][] {
+  const withRows = shards.filter((dir) => statSync(join(dir, 'input_ids.bin')).size > 0);
+  return [
+    ['data-path.txt', `${withRows.map((dir) => resolve(dir, 'input_ids')).join('\n')}\n`],
+    ['loss-mask-path.txt', `${withRows.map((dir) => resolve(dir, 'loss_mask')).join('\n')}\n`],
+  ];
+}
+
+/**
  * Writes the combined index of `shards` (the shard outputs, in order) at `output`; returns the files written.
  * `output` must be missing, or hold only a combined index written before.
  */
@@ -93,11 +105,7 @@ export function writeCombinedIndex(format: (typeof INDEXED_FORMATS)[number], out
       ? [['index.json', litdataIndex(output, shards)]]
       : format === 'mds'
         ? [['index.json', mdsIndex(output, shards)]]
-        : [
-            // Absolute: a list of prefixes has no folder of its own to be relative to.
-            ['data-path.txt', `${shards.map((dir) => resolve(dir, 'input_ids')).join('\n')}\n`],
-            ['loss-mask-path.txt', `${shards.map((dir) => resolve(dir, 'loss_mask')).join('\n')}\n`],
-          ];
+        : megatronPaths(shards);
   return contents.map(([name, text]) => {
     const path = join(output, name);
     const pending = new PendingPath(path, false);
