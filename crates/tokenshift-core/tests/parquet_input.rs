@@ -9,19 +9,9 @@ use tokenshift_core::read::parquet_rows::{ParquetRecords, ParquetRowStream, SLIC
 
 /// Every row of a file through the row stream, as JSON values.
 fn records(path: &Path) -> Vec<Value> {
-    let mut stream = ParquetRowStream::open(path, None, None, Default::default()).expect("opens");
-    let mut rows = Vec::new();
-    loop {
-        let slice = stream.next_json_lines().expect("reads");
-        if slice.is_empty() {
-            return rows;
-        }
-        let text = String::from_utf8(slice).expect("utf-8");
-        rows.extend(
-            text.lines()
-                .map(|l| serde_json::from_str::<Value>(l).expect("json")),
-        );
-    }
+    common::parquet_rows(
+        ParquetRowStream::open(path, None, None, Default::default()).expect("opens"),
+    )
 }
 
 #[test]

@@ -9,22 +9,6 @@ use serde_json::Value;
 use tokenshift_core::read::counted_file::ReadTally;
 use tokenshift_core::read::parquet_rows::{ParquetRecords, ParquetRowStream};
 
-/// Every row the stream gives, as JSON values.
-fn rows_of(mut stream: ParquetRowStream) -> Vec<Value> {
-    let mut rows = Vec::new();
-    loop {
-        let slice = stream.next_json_lines().expect("reads");
-        if slice.is_empty() {
-            return rows;
-        }
-        let text = String::from_utf8(slice).expect("utf-8");
-        rows.extend(
-            text.lines()
-                .map(|l| serde_json::from_str::<Value>(l).expect("json")),
-        );
-    }
-}
-
 /// A shard reading row groups `a..b` gets exactly those rows and reads no more than those row groups'
 /// column chunks and the footer.
 #[test]
@@ -33,8 +17,9 @@ fn selected_row_groups_read_only_their_bytes() {
         return;
     };
     let path = shared.join("data/parquet/alpaca_en_demo.snappy.parquet");
-    let all =
-        rows_of(ParquetRowStream::open(&path, None, None, Default::default()).expect("opens"));
+    let all = common::parquet_rows(
+        ParquetRowStream::open(&path, None, None, Default::default()).expect("opens"),
+    );
     let layout = ParquetRecords::open(&path).expect("opens");
     let rows = layout.row_group_rows();
     let ranges = layout.row_group_byte_ranges();
@@ -44,7 +29,7 @@ fn selected_row_groups_read_only_their_bytes() {
     let footer = file_len - ranges[3].1;
     for (first, end) in [(0usize, 1usize), (1, 3), (3, 4), (0, 4)] {
         let tally = Arc::new(ReadTally::default());
-        let got = rows_of(
+        let got = common::parquet_rows(
             ParquetRowStream::open(&path, None, Some(first..end), tally.clone()).expect("opens"),
         );
         let skip: u64 = rows[..first].iter().sum();

@@ -68,3 +68,21 @@ impl Rng {
         items[self.below(items.len())]
     }
 }
+
+/// Every row a Parquet row stream gives, as JSON values.
+pub fn parquet_rows(
+    mut stream: tokenshift_core::read::parquet_rows::ParquetRowStream,
+) -> Vec<serde_json::Value> {
+    let mut rows = Vec::new();
+    loop {
+        let slice = stream.next_json_lines().expect("reads");
+        if slice.is_empty() {
+            return rows;
+        }
+        let text = String::from_utf8(slice).expect("utf-8");
+        rows.extend(
+            text.lines()
+                .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json")),
+        );
+    }
+}
