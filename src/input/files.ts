@@ -103,7 +103,7 @@ export function inputFiles(specs: string | readonly string[], options: InputFile
   return new InputFiles(specs, options);
 }
 
-export function readJsonArray(path: string, tally?: ReadTally): unknown[] {
+function readJsonArray(path: string, tally?: ReadTally): unknown[] {
   let records: unknown;
   try {
     const bytes = readFileSync(path);
@@ -117,8 +117,11 @@ export function readJsonArray(path: string, tally?: ReadTally): unknown[] {
   return records;
 }
 
-/** `neededColumns`: the top-level columns records can use (a wide Parquet file decodes only these). */
-export async function openInput(path: string, neededColumns?: readonly string[]): Promise<OpenedInput> {
+/**
+ * `neededColumns`: the top-level columns records can use (a wide Parquet file decodes only these).
+ * `tally`: counts and hashes the bytes a JSON or JSON-lines file gives (a shard's whole-file unit).
+ */
+export async function openInput(path: string, neededColumns?: readonly string[], tally?: ReadTally): Promise<OpenedInput> {
   const format = inputFormat(path);
   if (format === 'parquet') {
     const parquet = new ParquetInput(path);
@@ -137,13 +140,17 @@ export async function openInput(path: string, neededColumns?: readonly string[])
     };
   }
   if (format === 'json') {
-    const records = readJsonArray(path);
+    const records = readJsonArray(path, tally);
     const size = statSync(path).size;
     // One object per line number: record numbers are array positions + 1.
-    return { source: records, label: (n) => `${path} record ${n}`, slots: () => records.length, bytesRead: () => size };
+    return { source: records, label: (n) => `${path} record ${n}`, slots: () => records.length, bytesRead: () => size, ...hashOf(tally) };
   }
-  const stream = await openInputStream(path);
-  return { source: stream.stream, label: (n) => `${stream.name} line ${n}`, slots: () => null, bytesRead: stream.bytesRead };
+  const stream = await openInputStream(path, tally);
+  return { source: stream.stream, label: (n) => `${stream.name} line ${n}`, slots: () => null, bytesRead: stream.bytesRead, ...hashOf(tally) };
+}
+
+function hashOf(tally: ReadTally | undefined): Pick<OpenedInput, 'readSha256'> {
+  return tally === undefined ? {} : { readSha256: () => tally.sha256() };
 }
 
 /** A regular file's size (null for stdin, pipes and devices, which can be read once or never end). */

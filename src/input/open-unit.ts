@@ -1,8 +1,7 @@
 // A work unit opened for reading: its records, where each record number points (file line or row), and
 // what was read from disk for it (bytes and their hash, for the shard's completion record).
 
-import { openInputStream } from './json-lines.js';
-import { readJsonArray, type OpenedInput } from './files.js';
+import { openInput, type OpenedInput } from './files.js';
 import { lineRange, ReadTally } from './line-range.js';
 import { ParquetInput } from './parquet.js';
 import type { WorkUnit } from './work-units.js';
@@ -39,16 +38,6 @@ export async function openUnit(unit: WorkUnit, neededColumns?: readonly string[]
       readSha256: () => tally.sha256(),
     };
   }
-  if (unit.format === 'json') {
-    const records = readJsonArray(path, tally);
-    return {
-      source: records,
-      label: (n) => `${path} record ${n}`,
-      slots: () => records.length,
-      bytesRead: () => tally.bytes,
-      readSha256: () => tally.sha256(),
-    };
-  }
-  const stream = await openInputStream(path, tally);
-  return { source: stream.stream, label: (n) => `${stream.name} line ${n}`, slots: () => null, bytesRead: stream.bytesRead, readSha256: () => tally.sha256() };
+  // A whole file (gzip JSON lines, a JSON array): read as without sharding, its bytes counted.
+  return openInput(path, neededColumns, tally);
 }
