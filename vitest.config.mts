@@ -8,7 +8,7 @@ export default defineConfig({
     // Native addons and worker-thread pools do not mix well; each test file gets its own process.
     pool: 'forks',
     // Vitest's default (cores - 1) is one file at a time on a 2-core machine, but most files wait on
-    // child processes (the CLI, Python readers): two at a time cut the suite there from ~43 to ~28 min.
+    // child processes (the CLI, Python readers): two at a time cut the suite there from ~43 to ~23 min.
     maxWorkers: Math.max(2, availableParallelism() - 1),
     testTimeout: 120_000,
     hookTimeout: 120_000,
