@@ -74,6 +74,31 @@ describe.runIf(native)('engine selection (native backend)', () => {
     expect(separate.engines).toEqual({ 'tokenizers-1.0': 3, 'tokenizers-0.23': 0, ts: 0 });
   });
 
+  it('`{text}` records need no spans: 1.0 serves them wherever it serves ids, with the rows 0.23 and TS give', () => {
+    // Decomposed text (Qwen3 normalizes to NFC), an added token in the text, CJK and emoji.
+    const texts = [{ text: 'Cafe\u0301 cre\u0300me' }, { text: 'plain words <|im_end|> and more' }, { text: '中文 naïve 🚀 über' }];
+    const stripping = { ...qwenJson, added_tokens: qwenJson.added_tokens.map((t) => (t.content === '<|im_start|>' ? { ...t, rstrip: true } : t)) };
+    const tokenizers = (engine: object) => [
+      Tokenizer.fromDir(PACKAGED_TOKENIZERS.qwen3, { backend: 'native', ...engine }),
+      // Spans of this one always come from 0.23; its ids need none.
+      new Tokenizer(stripping, qwenConfig, { backend: 'native', ...engine }),
+    ];
+    const reference = tokenizers({ engine: 'tokenizers-0.23' });
+    tokenizers({}).forEach((tokenizer, i) => {
+      const fast = createPreparer(tokenizer, { shift: 'data' }).prepare(texts);
+      expect(fast.engines).toEqual({ 'tokenizers-1.0': 3, 'tokenizers-0.23': 0, ts: 0 });
+      const expected = createPreparer(reference[i] as Tokenizer, { shift: 'data' }).prepare(texts);
+      expect(expected.engines).toEqual({ 'tokenizers-1.0': 0, 'tokenizers-0.23': 3, ts: 0 });
+      expect(fast.inputIds).toEqual(expected.inputIds);
+      expect(fast.labels).toEqual(expected.labels);
+      expect(fast.stats).toEqual(expected.stats);
+    });
+    const ts = createPreparer(Tokenizer.fromDir(PACKAGED_TOKENIZERS.qwen3, { backend: 'ts' }), { shift: 'data' }).prepare(texts);
+    const fast = createPreparer(Tokenizer.fromDir(PACKAGED_TOKENIZERS.qwen3, { backend: 'native' }), { shift: 'data' }).prepare(texts);
+    expect(ts.inputIds).toEqual(fast.inputIds);
+    expect(ts.labels).toEqual(fast.labels);
+  });
+
   it('a tokenizer the engines number differently stays on 0.23 (added-token ids past 2^31, out of order)', () => {
     const json = {
       version: '1.0',

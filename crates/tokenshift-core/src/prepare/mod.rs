@@ -210,6 +210,15 @@ impl Preparer {
             offsets: vec![0],
             ..PreparedBatch::default()
         };
+        // Sized once: growing by doubling would copy the rows again and again.
+        let (rows, tokens) = outcomes.iter().flatten().fold((0, 0), |(rows, tokens), o| {
+            (rows + usize::from(o.status.is_row()), tokens + o.ids.len())
+        });
+        batch.input_ids.reserve_exact(tokens);
+        batch.labels.reserve_exact(tokens);
+        batch.offsets.reserve_exact(rows);
+        batch.row_records.reserve_exact(rows);
+        batch.record_status.reserve_exact(outcomes.len());
         for outcome in outcomes {
             let outcome = outcome?;
             match (outcome.skip_reason, outcome.status) {
@@ -328,13 +337,19 @@ impl Preparer {
         // Counted when 0.23 re-encoded what 1.0 produced (what 0.23 served needs no check).
         let checked = check_bytes > 0
             && (tokens.engine == Engine::Pipeline || self.tokenizer.demotion().is_some());
-        // Token ids index a vocabulary far below 2^31, so they fit i32 (the dtype trainers use).
-        let mut ids: Vec<i32> = tokens.ids.iter().map(|&id| id as i32).collect();
+        let trainable::TrainableTokens {
+            ids,
+            trainable,
+            engine,
+        } = tokens;
+        // Token ids index a vocabulary far below 2^31 (checked at load), so they fit i32 (the dtype
+        // trainers use). Collected from the u32 vector itself, which reuses its allocation.
+        let mut ids: Vec<i32> = ids.into_iter().map(|id| id as i32).collect();
         let full_len = ids.len();
         let mut labels = Vec::with_capacity(ids.len());
         labels::labels_into(
             &ids,
-            &tokens.trainable,
+            &trainable,
             options.shift,
             options.ignore_index,
             &mut labels,
@@ -355,7 +370,7 @@ impl Preparer {
         };
         if !status.is_row() {
             return Ok(Outcome {
-                engine: Some(tokens.engine),
+                engine: Some(engine),
                 checked,
                 ..Outcome::skipped(number, status, None)
             });
@@ -365,7 +380,7 @@ impl Preparer {
             Truncation::Left => full_len - ids.len(),
             _ => 0,
         };
-        let kept_trainable = &tokens.trainable[kept_from..kept_from + ids.len()];
+        let kept_trainable = &trainable[kept_from..kept_from + ids.len()];
         let bos_repeated = self
             .chat
             .bos
@@ -384,7 +399,7 @@ impl Preparer {
             kept,
             bos_repeated,
             eot_untrained,
-            engine: Some(tokens.engine),
+            engine: Some(engine),
             checked,
         })
     }

@@ -26,6 +26,16 @@ pub fn trainable_tokens(
         (ExampleKind::Chat(spans), _) => {
             return tokenize_chat(tokenizer, &example.completion, spans, check_bytes)
         }
+        (ExampleKind::Text, Boundary::Offsets) => {
+            // Every token from the text is trained: no spans are needed to tell prompt from completion.
+            let (ids, trainable, engine) =
+                tokenizer.text_tokens_checked(&example.completion, true, check_bytes)?;
+            TrainableTokens {
+                ids,
+                trainable,
+                engine,
+            }
+        }
         (_, Boundary::Offsets) => tokenize_once(tokenizer, example, check_bytes)?,
         (_, Boundary::Separate) => tokenize_apart(tokenizer, example, check_bytes)?,
     };
@@ -38,8 +48,7 @@ pub fn trainable_tokens(
 }
 
 /// Prompt + completion encoded as one text with special tokens. A token is trainable when it came from
-/// the text (not from the post-processor) and its byte span overlaps the completion; for `{text}`
-/// records every token from the text is trainable.
+/// the text (not from the post-processor) and its byte span overlaps the completion.
 fn tokenize_once(
     tokenizer: &TokenizerCore,
     example: &Example,
@@ -57,7 +66,7 @@ fn tokenize_once(
         .zip(&spans.from_text)
         .map(|(&(start, end), &from_text)| {
             let overlaps = end > completion_start && start < completion_end;
-            u8::from(from_text && (example.kind == ExampleKind::Text || overlaps))
+            u8::from(from_text && overlaps)
         })
         .collect();
     Ok(TrainableTokens {

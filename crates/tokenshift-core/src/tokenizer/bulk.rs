@@ -112,6 +112,35 @@ impl TokenizerCore {
         ))
     }
 
+    /// Ids, and per id whether it came from the text (1) or from the post-processor (0): all a `{text}`
+    /// record's mask needs. From 1.0's ids wherever it serves them, as batch encoding does (no spans
+    /// to rebuild), else from 0.23; the same ids and flags either way.
+    pub fn text_tokens_checked(
+        &self,
+        text: &str,
+        add_special_tokens: bool,
+        check_bytes: usize,
+    ) -> Result<(Vec<u32>, Vec<u8>, Engine)> {
+        if let Ok(engine) = self.pipeline_engine() {
+            let mut ids = Vec::with_capacity(text.len() / 3 + 4);
+            let served =
+                catch_quietly(|| engine.encode_ids_into(text, add_special_tokens, &mut ids));
+            if matches!(served, Ok(Ok(true)))
+                && (check_bytes == 0
+                    || self.engines_agree(engine, text, add_special_tokens, check_bytes)?)
+            {
+                let (before, after) = engine.added_around(add_special_tokens);
+                let mut from_text = vec![1u8; ids.len()];
+                from_text[..before].fill(0);
+                from_text[ids.len() - after..].fill(0);
+                return Ok((ids, from_text, Engine::Pipeline));
+            }
+        }
+        let spans = self.encode_with_offsets(text, add_special_tokens)?;
+        let from_text = spans.from_text.iter().map(|&t| u8::from(t)).collect();
+        Ok((spans.ids, from_text, Engine::Reference))
+    }
+
     /// Ids only: the hot path of batch encoding (the 1.0 engine, else 0.23's `encode_fast`).
     pub fn encode_ids(&self, text: &str, add_special_tokens: bool) -> Result<Vec<u32>> {
         let mut ids = Vec::new();

@@ -262,6 +262,14 @@ impl PipelineEngine {
         Ok(())
     }
 
+    /// How many of the post-processor's tokens `encode_ids_into` puts before and after the text's own.
+    pub fn added_around(&self, add_special_tokens: bool) -> (usize, usize) {
+        match add_special_tokens {
+            true => (self.prefix.len(), self.suffix.len()),
+            false => (0, 0),
+        }
+    }
+
     /// Ids with byte spans, the post-processor's tokens marked as not from the text; `None` when the
     /// spans cannot be rebuilt for this text (the caller asks 0.23).
     pub fn token_spans(
@@ -272,11 +280,7 @@ impl PipelineEngine {
         let Ok(surface) = &self.surface else {
             return Ok(None);
         };
-        // The post-processor's tokens around the text's own: `encode_ids_into` puts them there.
-        let (before, after) = match add_special_tokens {
-            true => (self.prefix.len(), self.suffix.len()),
-            false => (0, 0),
-        };
+        let (before, after) = self.added_around(add_special_tokens);
         let mut ids = Vec::new();
         if !self.encode_ids_into(text, add_special_tokens, &mut ids)? {
             return Ok(None);
@@ -285,14 +289,12 @@ impl PipelineEngine {
         let mut offsets = Vec::with_capacity(ids.len());
         // 0.23 reports (0, 0) for the post-processor's tokens.
         offsets.resize(before, (0, 0));
-        let mut text_spans = Vec::new();
         if surface
-            .spans(text, &ids[own.clone()], &mut text_spans)
+            .spans(text, &ids[own.clone()], &mut offsets)
             .is_none()
         {
             return Ok(None);
         }
-        offsets.extend_from_slice(&text_spans);
         offsets.resize(ids.len(), (0, 0));
         let from_text = (0..ids.len()).map(|i| own.contains(&i)).collect();
         let spans = super::TokenSpans {
