@@ -1,10 +1,11 @@
 // The admission cache (docs/engine.md): a verdict kept in TOKENSHIFT_CACHE_DIR serves the next process exactly
-// as a fresh admission would (engine, note, ids), for an admitted tokenizer and for one 1.0 cannot read; a
-// damaged entry is a miss that is written again; `off` writes nothing. Each run is a new process, as the cache
+// as a fresh admission would (engine, note, ids), for an admitted tokenizer and for one 1.0 cannot read; the
+// canonical 1.0 config kept beside a verdict builds 1.0 in the next process; a damaged entry or config is a miss
+// that is written again; `off` writes nothing. Each run is a new process, as the cache
 // is for. Runs anywhere: tokenizers from devDependencies.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -45,7 +46,11 @@ describe.runIf(native)('admission cache (native backend)', () => {
     const fresh = run(dir);
     const entries = readdirSync(dir).filter((name) => /^admission-[0-9a-f]{64}\.json$/.test(name));
     expect(entries).toHaveLength(3);
-    expect(readdirSync(dir)).toEqual(entries);
+    // The canonical 1.0 config of the admitted tokenizer encoded whole (Qwen3; Mistral's word cuts need an engine of their own).
+    const configs = readdirSync(dir).filter((name) => /^canonical-[0-9a-f]{64}\.json$/.test(name));
+    expect(configs).toHaveLength(1);
+    const kept = [...entries, ...configs].sort();
+    expect(readdirSync(dir).sort()).toEqual(kept);
     const cached = run(dir);
     for (const result of [fresh, cached]) {
       expect(result.out).toEqual(uncached.out);
@@ -55,9 +60,14 @@ describe.runIf(native)('admission cache (native backend)', () => {
     expect([qwen?.engine, llama?.engine, refused?.engine]).toEqual(['tokenizers-1.0', 'tokenizers-1.0', 'tokenizers-0.23']);
     expect(refused?.note).toMatch(/^tokenizers 1\.0 failed while reading it/);
 
-    for (const name of entries) writeFileSync(join(dir, name), '{"format": 1, "key": "');
+    // A damaged config alone: the verdict holds, 1.0 is built from the file and its config kept again.
+    for (const name of configs) writeFileSync(join(dir, name), '{"format": 1}\n{"model": {}}');
     expect(run(dir).out).toEqual(uncached.out);
-    expect(readdirSync(dir).sort()).toEqual([...entries].sort());
+    expect(readdirSync(dir).sort()).toEqual(kept);
+    for (const name of configs) expect(statSync(join(dir, name)).size).toBeGreaterThan(1_000_000);
+    for (const name of kept) writeFileSync(join(dir, name), '{"format": 1, "key": "');
+    expect(run(dir).out).toEqual(uncached.out);
+    expect(readdirSync(dir).sort()).toEqual(kept);
     expect(run(dir).out).toEqual(uncached.out);
 
     const off = mkdtempSync(join(tmpdir(), 'tokenshift-admission-off-'));

@@ -1,14 +1,15 @@
 //! A tokenizer admitted once is admitted from the cache after (its 1.0 engines built while 0.23
-//! loads): same engine, note, word cuts and ids as a fresh admission, for every fixture tokenizer; a
-//! file changed by one byte is admitted anew.
+//! loads, from the canonical config the first admission kept when the text is encoded whole): same
+//! engine, note, word cuts, ids and spans as a fresh admission, for every fixture tokenizer; a damaged
+//! kept config is rebuilt from the file; a file changed by one byte is admitted anew.
 //! (The key, damaged entries and unwritable caches: unit tests in `tokenizer/admission_cache.rs`.)
 //! Missing fixtures fail under CI.
 
 mod common;
 use common::{fixture_files, shared_dir, FIXTURE_TOKENIZERS};
 
-use tokenshift_core::tokenizer::AdmissionCache;
-use tokenshift_core::TokenizerCore;
+use tokenshift_core::tokenizer::{AdmissionCache, Engine};
+use tokenshift_core::{TokenSpans, TokenizerCore};
 
 const TEXTS: [&str; 5] = [
     "Hello world, it's 2026!",
@@ -28,6 +29,27 @@ fn ids(core: &TokenizerCore) -> Vec<Vec<u32>> {
         .iter()
         .map(|text| core.encode_ids(text, true).expect("encode"))
         .collect()
+}
+
+fn spans(core: &TokenizerCore) -> Vec<(TokenSpans, Engine)> {
+    TEXTS
+        .iter()
+        .map(|text| core.token_spans(text, true).expect("spans"))
+        .collect()
+}
+
+/// One more byte in every kept config's text: its SHA-256 no longer matches.
+fn damage_canonical_configs(dir: &std::path::Path) {
+    for entry in std::fs::read_dir(dir).expect("cache dir").flatten() {
+        if entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with("canonical-")
+        {
+            let text = std::fs::read_to_string(entry.path()).expect("read");
+            std::fs::write(entry.path(), format!("{text} ")).expect("write");
+        }
+    }
 }
 
 #[test]
@@ -50,6 +72,28 @@ fn a_cached_verdict_serves_like_a_fresh_admission() {
         assert_eq!(cached.engine_note(), fresh.engine_note(), "{rel}");
         assert_eq!(cached.cuts_words(), fresh.cuts_words(), "{rel}");
         assert_eq!(ids(&cached), ids(&fresh), "{rel}");
+        assert_eq!(spans(&cached), spans(&fresh), "{rel}");
+        // Encoded whole, 1.0 is built from the canonical config the first admission kept.
+        assert_eq!(
+            cached.built_from_canonical(),
+            !fresh.cuts_words(),
+            "{rel}: built from the kept config"
+        );
+        if cached.built_from_canonical() {
+            damage_canonical_configs(&dir);
+            let rebuilt = load(&json, config.as_deref(), &cache);
+            assert_eq!(rebuilt.engine(), fresh_engine, "{rel}");
+            assert!(
+                rebuilt.admitted_from_cache() && !rebuilt.built_from_canonical(),
+                "{rel}: a damaged config is a miss"
+            );
+            assert_eq!(ids(&rebuilt), ids(&fresh), "{rel}");
+            // The full build kept its config again.
+            let again = load(&json, config.as_deref(), &cache);
+            again.engine();
+            assert!(again.built_from_canonical(), "{rel}: kept again");
+            assert_eq!(spans(&again), spans(&fresh), "{rel}");
+        }
         // Trailing spaces, different for each fixture: the same tokenizer, another file.
         let changed = format!("{json}{}", " ".repeat(index + 1));
         let other_file = load(&changed, config.as_deref(), &cache);

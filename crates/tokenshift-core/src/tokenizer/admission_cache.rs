@@ -24,8 +24,9 @@ pub(crate) enum Verdict {
 }
 
 /// The code whose change must invalidate every verdict.
-const ADMISSION_SOURCES: [&str; 5] = [
+const ADMISSION_SOURCES: [&str; 6] = [
     include_str!("admission.rs"),
+    include_str!("canonical_cache.rs"),
     include_str!("engine.rs"),
     include_str!("space_cuts.rs"),
     include_str!("surface.rs"),
@@ -120,16 +121,24 @@ impl AdmissionCache {
             }
             Verdict::Refused { note } => json!({"format": FORMAT, "key": key, "refused": note}),
         };
-        let target = self.path(key);
-        // Unique per process and per store: two threads storing the same key never share a file.
+        self.write_whole(
+            &format!("admission-{key}.json"),
+            entry.to_string().as_bytes(),
+        );
+    }
+
+    /// Writes `name` in the cache whole or not at all (written aside, then renamed into place);
+    /// failures are ignored.
+    pub(super) fn write_whole(&self, name: &str, bytes: &[u8]) {
+        let target = self.dir.join(name);
+        // Unique per process and per store: two threads storing the same entry never share a file.
         static STORES: AtomicU64 = AtomicU64::new(0);
         let store = STORES.fetch_add(1, Ordering::Relaxed);
-        let aside = self.dir.join(format!(
-            ".admission-{key}.{}-{store}.tmp",
-            std::process::id()
-        ));
+        let aside = self
+            .dir
+            .join(format!(".{name}.{}-{store}.tmp", std::process::id()));
         let written = std::fs::create_dir_all(&self.dir)
-            .and_then(|()| std::fs::write(&aside, entry.to_string()))
+            .and_then(|()| std::fs::write(&aside, bytes))
             .and_then(|()| std::fs::rename(&aside, &target));
         if written.is_err() {
             let _ = std::fs::remove_file(&aside);

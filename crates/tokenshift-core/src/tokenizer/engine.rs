@@ -8,6 +8,7 @@ use serde_json::Value;
 use tokenizers_pipeline::pipeline::{EncodeOptions, PipelineToken, PipelineTokenizer};
 
 use super::admission::{self, long_probe, vocabulary_texts, PROBES};
+use super::canonical_cache::CanonicalConfig;
 use super::quiet_stderr::quietly;
 use super::space_cuts::{Part, SpaceCuts};
 use super::surface::{surface_kind, Surface};
@@ -74,6 +75,30 @@ pub(crate) struct Built {
     inner: PipelineTokenizer,
     space_cuts: Option<(SpaceCuts, PipelineTokenizer)>,
     surface_kind: std::result::Result<super::surface::SurfaceKind, String>,
+    /// What a later process can build `inner` from (none with word cuts: their engine has its own
+    /// config; none when built from it already).
+    canonical: Option<String>,
+}
+
+impl Built {
+    /// The engines from a config kept by an earlier build (`take_canonical`).
+    pub fn from_canonical(config: CanonicalConfig) -> std::result::Result<Self, String> {
+        Ok(Self {
+            inner: read_canonical(&config.text)?,
+            space_cuts: None,
+            surface_kind: config.surface,
+            canonical: None,
+        })
+    }
+
+    /// The config this build can be repeated from, if it was built from tokenizer.json and needs no
+    /// word cuts.
+    pub fn take_canonical(&mut self) -> Option<CanonicalConfig> {
+        Some(CanonicalConfig {
+            text: self.canonical.take()?,
+            surface: self.surface_kind.clone(),
+        })
+    }
 }
 
 impl PipelineEngine {
@@ -83,7 +108,7 @@ impl PipelineEngine {
         config: Value,
         reference: &tokenizers::Tokenizer,
         sweep_vocabulary: bool,
-    ) -> std::result::Result<Self, String> {
+    ) -> std::result::Result<(Self, Option<CanonicalConfig>), String> {
         // Texts for the vocabulary sweep come from the file as written (canonicalizing reshapes it).
         // Off only to show what the running cross-check catches when admission misses a class.
         let vocabulary = match sweep_vocabulary {
@@ -95,7 +120,9 @@ impl PipelineEngine {
             }
             false => Vec::new(),
         };
-        Self::admit(Self::build(config)?, reference, &vocabulary, None)
+        let mut built = Self::build(config)?;
+        let canonical = built.take_canonical();
+        Ok((Self::admit(built, reference, &vocabulary, None)?, canonical))
     }
 
     /// The 1.0 engines of a tokenizer.json, not yet admitted. Needs no 0.23, so it can run while
@@ -109,14 +136,16 @@ impl PipelineEngine {
         }
         let words_config =
             SpaceCuts::prove(&config).map(|cuts| (cuts, SpaceCuts::words_config(&config)));
-        let inner = build_pipeline(config)?;
+        let (inner, canonical) = build_pipeline(config)?;
         // Only speed hangs on the words engine: if 1.0 cannot build it, texts are encoded whole.
         let space_cuts = words_config
-            .and_then(|(cuts, words_config)| Some((cuts, build_pipeline(words_config).ok()?)));
+            .and_then(|(cuts, words_config)| Some((cuts, build_pipeline(words_config).ok()?.0)));
+        let canonical = space_cuts.is_none().then_some(canonical);
         Ok(Built {
             inner,
             space_cuts,
             surface_kind,
+            canonical,
         })
     }
 
@@ -132,6 +161,7 @@ impl PipelineEngine {
             inner,
             space_cuts,
             surface_kind,
+            canonical: _,
         } = built;
         let surface = surface_kind.map(|kind| {
             let added = reference.get_added_tokens_decoder();
@@ -311,15 +341,20 @@ impl PipelineEngine {
     }
 }
 
-/// A 1.0 engine from a tokenizer.json (settings it must not apply already removed).
-fn build_pipeline(mut config: Value) -> std::result::Result<PipelineTokenizer, String> {
+/// A 1.0 engine from a tokenizer.json (settings it must not apply already removed), with the
+/// canonical config it was read from.
+fn build_pipeline(mut config: Value) -> std::result::Result<(PipelineTokenizer, String), String> {
     // The reader takes only canonical configs; the upgrade pass rewrites older ones.
     tokenizers_pipeline::canonicalize_value(&mut config)
         .map_err(|e| format!("tokenizers 1.0 cannot read this config: {e}"))?;
     let canonical = serde_json::to_string(&config).map_err(|e| e.to_string())?;
     drop(config);
+    Ok((read_canonical(&canonical)?, canonical))
+}
+
+fn read_canonical(canonical: &str) -> std::result::Result<PipelineTokenizer, String> {
     // Its perfect-hash builder prints retries on stderr; a library writes only where it documents.
-    quietly(|| tokenizers_pipeline::from_json(&canonical))
+    quietly(|| tokenizers_pipeline::from_json(canonical))
         .map_err(|e| format!("tokenizers 1.0 cannot read this config: {e}"))
 }
 

@@ -3,6 +3,7 @@
 mod admission;
 mod admission_cache;
 mod bulk;
+mod canonical_cache;
 mod cleanup;
 mod config;
 mod diagnose;
@@ -76,6 +77,8 @@ pub struct TokenizerCore {
     prebuilt: Mutex<Option<start::Prebuilt>>,
     /// Whether the verdict came from `admission_cache` (set when the 1.0 engine is built).
     admitted_from_cache: OnceLock<bool>,
+    /// Whether the 1.0 engine was built from the canonical config kept in the cache.
+    built_from_canonical: OnceLock<bool>,
 }
 
 impl TokenizerCore {
@@ -156,6 +159,7 @@ impl TokenizerCore {
             admission_cache: None,
             prebuilt: Mutex::new(None),
             admitted_from_cache: OnceLock::new(),
+            built_from_canonical: OnceLock::new(),
         })
     }
 
@@ -164,6 +168,13 @@ impl TokenizerCore {
     #[doc(hidden)]
     pub fn admitted_from_cache(&self) -> bool {
         self.admitted_from_cache.get().copied().unwrap_or(false)
+    }
+
+    /// Whether the 1.0 engine was built from the canonical config an earlier process kept in the
+    /// cache, skipping the rewrite of tokenizer.json (false before the engine is first needed).
+    #[doc(hidden)]
+    pub fn built_from_canonical(&self) -> bool {
+        self.built_from_canonical.get().copied().unwrap_or(false)
     }
 
     /// Chooses the engines this tokenizer may use (before it is shared).

@@ -2,7 +2,8 @@
 //! swept against 0.23, and the verdict kept in the admission cache when there is one. A file the cache
 //! has admitted before skips the probes and the sweep, and its 1.0 engines are built on a second thread
 //! while 0.23 loads (a job on that file starts in about the longer of the two loads instead of their
-//! sum plus the admission).
+//! sum plus the admission). Its 1.0 engine is built from the canonical config kept in the cache when
+//! there is one (see `canonical_cache`).
 
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -17,6 +18,8 @@ use crate::panics::catch_quietly;
 pub(crate) struct Prebuilt {
     key: String,
     built: std::result::Result<Built, String>,
+    /// Whether they were built from the canonical config kept in the cache.
+    from_canonical: bool,
 }
 
 impl TokenizerCore {
@@ -31,16 +34,24 @@ impl TokenizerCore {
             let key = AdmissionCache::key(tokenizer_json, true);
             matches!(cache.load(&key), Some(Verdict::Admitted { .. })).then_some(key)
         });
-        let (inner, prebuilt) = match admitted_key {
-            None => (Self::reference_from_json(tokenizer_json, source_name), None),
-            Some(key) => std::thread::scope(|scope| {
-                let building = scope.spawn(|| build_from_text(tokenizer_json));
-                let inner = Self::reference_from_json(tokenizer_json, source_name);
-                let built = building
-                    .join()
-                    .unwrap_or_else(|_| Err("tokenizers 1.0 failed while reading it".into()));
-                (inner, Some(Prebuilt { key, built }))
-            }),
+        let (inner, prebuilt) = match (&cache, admitted_key) {
+            (Some(cache), Some(key)) => {
+                let (inner, built, from_canonical) = std::thread::scope(|scope| {
+                    let building = scope.spawn(|| build_admitted(cache, &key, tokenizer_json));
+                    let inner = Self::reference_from_json(tokenizer_json, source_name);
+                    let (built, from_canonical) = building.join().unwrap_or_else(|_| {
+                        (Err("tokenizers 1.0 failed while reading it".into()), false)
+                    });
+                    (inner, built, from_canonical)
+                });
+                let prebuilt = Prebuilt {
+                    key,
+                    built,
+                    from_canonical,
+                };
+                (inner, Some(prebuilt))
+            }
+            _ => (Self::reference_from_json(tokenizer_json, source_name), None),
         };
         let config = match config_json {
             Some(text) => TokenizerConfig::from_json_str(text)?,
@@ -75,12 +86,19 @@ impl TokenizerCore {
             .set(matches!(&cached, Some((_, _, Some(_)))));
         let engine = match cached {
             Some((_, _, Some(Verdict::Refused { note }))) => return Err(note),
-            Some((_, key, Some(Verdict::Admitted { unreachable }))) => {
-                let built = match prebuilt {
-                    Some(prebuilt) if prebuilt.key == key => prebuilt.built,
+            Some((cache, key, Some(Verdict::Admitted { unreachable }))) => {
+                let mut built = match prebuilt {
+                    Some(prebuilt) if prebuilt.key == key => {
+                        let _ = self.built_from_canonical.set(prebuilt.from_canonical);
+                        prebuilt.built
+                    }
                     _ => build_from_text(&json),
                 };
                 drop(json);
+                // A build from the text leaves its canonical config for the next process.
+                if let Some(canonical) = built.as_mut().ok().and_then(Built::take_canonical) {
+                    cache.store_canonical(&key, &canonical);
+                }
                 self.admit_known(built, unreachable)
             }
             fresh => {
@@ -89,8 +107,12 @@ impl TokenizerCore {
                 let config: serde_json::Value =
                     serde_json::from_str(&json).map_err(|e| e.to_string())?;
                 drop(json);
-                let engine =
+                let loaded =
                     caught(|| PipelineEngine::load(config, &self.inner, self.sweep_vocabulary));
+                let (engine, canonical) = match loaded {
+                    Ok((engine, canonical)) => (Ok(engine), canonical),
+                    Err(note) => (Err(note), None),
+                };
                 if let Some((cache, key, None)) = fresh {
                     let verdict = match &engine {
                         Ok(engine) => Verdict::Admitted {
@@ -99,6 +121,9 @@ impl TokenizerCore {
                         Err(note) => Verdict::Refused { note: note.clone() },
                     };
                     cache.store(&key, &verdict);
+                    if let Some(canonical) = canonical.filter(|_| engine.is_ok()) {
+                        cache.store_canonical(&key, &canonical);
+                    }
                 }
                 engine
             }
@@ -117,6 +142,26 @@ impl TokenizerCore {
         let built = built?;
         caught(|| PipelineEngine::admit(built, &self.inner, &[], Some(unreachable)))
     }
+}
+
+/// The 1.0 engines of an admitted file: from the canonical config kept for it, else from its text.
+/// Says which.
+fn build_admitted(
+    cache: &AdmissionCache,
+    key: &str,
+    tokenizer_json: &str,
+) -> (std::result::Result<Built, String>, bool) {
+    if let Some(config) = cache.load_canonical(key) {
+        if let Ok(built) = caught(|| Built::from_canonical(config)) {
+            return (Ok(built), true);
+        }
+    }
+    let mut built = build_from_text(tokenizer_json);
+    // Kept for the next process now, while 0.23 still loads.
+    if let Some(canonical) = built.as_mut().ok().and_then(Built::take_canonical) {
+        cache.store_canonical(key, &canonical);
+    }
+    (built, false)
 }
 
 /// The 1.0 engines of a tokenizer.json text.
