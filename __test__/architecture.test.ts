@@ -98,9 +98,11 @@ describe('the TS twin mirrors the core path for path', () => {
     'tokenizer/admission.rs': 'decides whether the native 1.0 engine may serve a tokenizer; the TS backend has one engine',
     'tokenizer/verify.rs': 'cross-checks the native 1.0 engine against 0.23 while running; the TS backend has one engine',
     'tokenizer/quiet_stderr.rs': "captures a native dependency's prints while the 1.0 engine loads",
+    'tokenizer/surface_kind.rs': "decides which configs let the native 1.0 engine's spans be rebuilt; the TS backend's spans follow the crate's offsets",
     'tokenizer/surface.rs': "rebuilds spans for the 1.0 engine; the TS backend's spans follow the crate's offsets (src/backend/ts-spans.ts)",
     'tokenizer/space_cuts.rs': 'cuts texts into words for the native 1.0 engine, a speed path with the same ids; the TS backend encodes texts whole',
     'tokenizer/admission_cache.rs': 'keeps the native 1.0 engine admission verdicts between processes; the TS backend has one engine',
+    'tokenizer/canonical_cache.rs': "keeps the native 1.0 engine's canonical config between processes; the TS backend has one engine",
     'tokenizer/start.rs': 'builds and admits the native 1.0 engine (in parallel with 0.23 when the verdict is cached); the TS backend has one engine',
   };
   const TWIN_ONLY: Record<string, string> = {};

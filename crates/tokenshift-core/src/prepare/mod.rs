@@ -206,48 +206,9 @@ impl Preparer {
         }
         // Assembled in input order, so the output is the same for any thread count; the first error
         // in record order wins.
-        let mut batch = PreparedBatch {
-            offsets: vec![0],
-            ..PreparedBatch::default()
-        };
-        // Sized once: growing by doubling would copy the rows again and again.
-        let (rows, tokens) = outcomes.iter().flatten().fold((0, 0), |(rows, tokens), o| {
-            (rows + usize::from(o.status.is_row()), tokens + o.ids.len())
-        });
-        batch.input_ids.reserve_exact(tokens);
-        batch.labels.reserve_exact(tokens);
-        batch.offsets.reserve_exact(rows);
-        batch.row_records.reserve_exact(rows);
-        batch.record_status.reserve_exact(outcomes.len());
+        let mut batch = outcome::sized_batch(&outcomes);
         for outcome in outcomes {
-            let outcome = outcome?;
-            match (outcome.skip_reason, outcome.status) {
-                (Some(message), RecordStatus::SkippedInvalid) => {
-                    batch.stats.count_invalid(outcome.number, message)
-                }
-                (Some(reason), _) => batch.stats.count_chat_skip(outcome.number, reason),
-                (None, status) => batch.stats.count(outcome.number, status),
-            }
-            batch.stats.count_engine(outcome.engine);
-            batch.stats.engine_checked += u64::from(outcome.checked);
-            batch.stats.bos_repeated += u64::from(outcome.bos_repeated);
-            batch.stats.eot_untrained += u64::from(outcome.eot_untrained);
-            batch.record_status.push(outcome.status);
-            if outcome.status.is_row() {
-                batch.stats.tokens += outcome.ids.len() as u64;
-                let ignore = self.options.ignore_index;
-                batch.stats.trained_labels +=
-                    outcome.labels.iter().filter(|&&l| l != ignore).count() as u64;
-                batch.input_ids.extend_from_slice(&outcome.ids);
-                batch.labels.extend_from_slice(&outcome.labels);
-                let end = u32::try_from(batch.input_ids.len())
-                    .map_err(|_| Error::BatchTooLarge(batch.input_ids.len()))?;
-                batch.offsets.push(end);
-                batch.row_records.push(outcome.number);
-                if let Some(kept) = outcome.kept {
-                    batch.kept.push(kept);
-                }
-            }
+            outcome?.add_to(&mut batch, self.options.ignore_index)?;
         }
         if let Some(note) = demoted {
             batch.stats.engine_demotion = Some(note.to_owned());

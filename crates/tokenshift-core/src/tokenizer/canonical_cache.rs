@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::admission_cache::AdmissionCache;
-use super::surface::SurfaceKind;
+use super::surface_kind::SurfaceKind;
 
 /// Entries are versioned: a format change is a miss, not a misread.
 const FORMAT: u64 = 1;

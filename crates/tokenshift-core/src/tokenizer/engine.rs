@@ -11,7 +11,8 @@ use super::admission::{self, long_probe, vocabulary_texts, PROBES};
 use super::canonical_cache::CanonicalConfig;
 use super::quiet_stderr::quietly;
 use super::space_cuts::{Part, SpaceCuts};
-use super::surface::{surface_kind, Surface};
+use super::surface::Surface;
+use super::surface_kind::surface_kind;
 use crate::error::{Error, Result};
 use crate::threads;
 
@@ -74,7 +75,7 @@ pub(crate) struct PipelineEngine {
 pub(crate) struct Built {
     inner: PipelineTokenizer,
     space_cuts: Option<(SpaceCuts, PipelineTokenizer)>,
-    surface_kind: std::result::Result<super::surface::SurfaceKind, String>,
+    surface_kind: std::result::Result<super::surface_kind::SurfaceKind, String>,
     /// What a later process can build `inner` from (none with word cuts: their engine has its own
     /// config; none when built from it already).
     canonical: Option<String>,

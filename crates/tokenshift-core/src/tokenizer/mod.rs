@@ -12,6 +12,7 @@ mod quiet_stderr;
 mod space_cuts;
 mod start;
 mod surface;
+mod surface_kind;
 mod verify;
 
 use std::str::FromStr;
