@@ -101,13 +101,10 @@ impl AdmissionCache {
 mod tests {
     use super::*;
 
+    use super::super::admission_cache::temp_dir;
+
     fn cache(name: &str) -> AdmissionCache {
-        let dir = std::env::temp_dir().join(format!(
-            "tokenshift-canonical-cache-{name}-{}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        AdmissionCache::new(dir)
+        AdmissionCache::new(temp_dir(&format!("canonical-{name}")))
     }
 
     #[test]

@@ -87,18 +87,14 @@ impl TokenizerCore {
         let engine = match cached {
             Some((_, _, Some(Verdict::Refused { note }))) => return Err(note),
             Some((cache, key, Some(Verdict::Admitted { unreachable }))) => {
-                let mut built = match prebuilt {
+                let (built, from_canonical) = match prebuilt {
                     Some(prebuilt) if prebuilt.key == key => {
-                        let _ = self.built_from_canonical.set(prebuilt.from_canonical);
-                        prebuilt.built
+                        (prebuilt.built, prebuilt.from_canonical)
                     }
-                    _ => build_from_text(&json),
+                    _ => build_admitted(cache, &key, &json),
                 };
+                let _ = self.built_from_canonical.set(from_canonical);
                 drop(json);
-                // A build from the text leaves its canonical config for the next process.
-                if let Some(canonical) = built.as_mut().ok().and_then(Built::take_canonical) {
-                    cache.store_canonical(&key, &canonical);
-                }
                 self.admit_known(built, unreachable)
             }
             fresh => {

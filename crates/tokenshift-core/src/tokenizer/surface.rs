@@ -223,9 +223,7 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
 /// `unicode_normalization::is_nfc`, answered at once for text made only of characters that are NFC
 /// whatever surrounds them (the check, per character, is a table lookup on the record's hot path).
 fn is_nfc(text: &str) -> bool {
-    text.bytes().all(|b| b < 0xCC)
-        || text.chars().all(stays_nfc)
-        || unicode_normalization::is_nfc(text)
+    text.chars().all(stays_nfc) || unicode_normalization::is_nfc(text)
 }
 
 /// Characters that never change under NFC and combine with nothing (canonical combining class 0,
