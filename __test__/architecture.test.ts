@@ -102,7 +102,9 @@ describe('the TS twin mirrors the core path for path', () => {
     'tokenizer/surface.rs': "rebuilds spans for the 1.0 engine; the TS backend's spans follow the crate's offsets (src/backend/ts-spans.ts)",
     'tokenizer/space_cuts.rs': 'cuts texts into words for the native 1.0 engine, a speed path with the same ids; the TS backend encodes texts whole',
     'tokenizer/admission_cache.rs': 'keeps the native 1.0 engine admission verdicts between processes; the TS backend has one engine',
+    'tokenizer/cache_budget.rs': 'keeps the native admission cache within its size budget; the TS backend keeps no cache',
     'tokenizer/canonical_cache.rs': "keeps the native 1.0 engine's canonical config between processes; the TS backend has one engine",
+    'tokenizer/warm_up.rs': 'decides when the native 1.0 engine takes over from 0.23 after a start; the TS backend has one engine',
     'tokenizer/start.rs': 'builds and admits the native 1.0 engine (in parallel with 0.23 when the verdict is cached); the TS backend has one engine',
   };
   const TWIN_ONLY: Record<string, string> = {};

@@ -93,7 +93,7 @@ export declare class NativePreparer {
  */
 export declare class NativeTokenizer {
   /** `source_name` labels error messages (a path, or "tokenizer.json"). */
-  static fromJson(tokenizerJson: string, configJson: string | undefined | null, sourceName: string, referenceEngineOnly?: boolean | undefined | null, verifyEngine?: string | undefined | null): NativeTokenizer
+  static fromJson(tokenizerJson: string | Uint8Array, configJson: string | undefined | null, sourceName: string, referenceEngineOnly?: boolean | undefined | null, verifyEngine?: string | undefined | null, warmUpBytes?: number | undefined | null): NativeTokenizer
   /** Frees the tokenizer now rather than when it is garbage collected; later calls fail. */
   dispose(): void
   /** `tokenizers-1.0` or `tokenizers-0.23`: the engine bulk work runs on (loads 1.0 on first call). */

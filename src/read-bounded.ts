@@ -11,6 +11,11 @@ export const MAX_CONFIG_BYTES = 64 * 1024 * 1024;
 
 /** The file's text; throws `error(message)` when it holds more than `maxBytes` bytes. */
 export function readBoundedText(path: string, maxBytes: number, error: (message: string) => Error): string {
+  return readBoundedBytes(path, maxBytes, error).toString('utf8');
+}
+
+/** `readBoundedText`'s bytes, undecoded (the native backend takes UTF-8 as it is). */
+export function readBoundedBytes(path: string, maxBytes: number, error: (message: string) => Error): Buffer {
   const fd = openSync(path, 'r');
   try {
     const stat = fstatSync(fd);
@@ -27,7 +32,7 @@ export function readBoundedText(path: string, maxBytes: number, error: (message:
       total += n;
       if (total > maxBytes) throw error(`${path} holds more than the limit of ${maxBytes} bytes (an endless file such as /dev/zero?)`);
     }
-    return Buffer.concat(chunks, total).toString('utf8');
+    return Buffer.concat(chunks, total);
   } finally {
     closeSync(fd);
   }

@@ -41,6 +41,14 @@ export interface TokenizerOptions {
    * `engineCheck` (and the CLI's summary, stats and sidecar).
    */
   verifyEngine?: VerifyEngineMode;
+  /**
+   * Native backend: how many bytes of bulk input (`encodeBatch`, `prepare*` calls, counted in the order
+   * they are made) the 0.23 engine serves while tokenizers 1.0 is built in the background, so a new tokenizer
+   * starts as fast as the official binding's. Default 256 KiB; `0`: 1.0 from the first call. The calls that keep
+   * the total within it are 0.23's, the call that passes it and every later one 1.0's; output is the same,
+   * only the `engines` counts say which served.
+   */
+  engineWarmUpBytes?: number;
 }
 
 export interface EncodeOptions {
@@ -117,16 +125,18 @@ export class Tokenizer {
 
   /**
    * Same as `@huggingface/tokenizers`: the parsed `tokenizer.json` and `tokenizer_config.json`.
-   * The JSON texts are accepted too (faster for the native backend: no re-serialisation).
+   * The JSON texts are accepted too (faster for the native backend: no re-serialisation), and
+   * `tokenizerJson` as UTF-8 bytes (a Buffer as read from the file: fastest, nothing to decode).
    */
-  constructor(tokenizerJson: object | string, tokenizerConfig?: object | string | null, options?: TokenizerOptions) {
+  constructor(tokenizerJson: object | string | Uint8Array, tokenizerConfig?: object | string | null, options?: TokenizerOptions) {
     const opts = expectOptionalObject(options, 'options') as TokenizerOptions;
     const source: TokenizerSource = {
-      tokenizerJson: jsonText(tokenizerJson, 'tokenizerJson'),
+      tokenizerJson: tokenizerJson instanceof Uint8Array ? tokenizerJson : jsonText(tokenizerJson, 'tokenizerJson'),
       configJson: tokenizerConfig === undefined || tokenizerConfig === null ? null : jsonText(tokenizerConfig, 'tokenizerConfig'),
       sourceName: expectOptionalString(opts.sourceName, 'options.sourceName') ?? 'tokenizer.json',
       engine: expectEnginePreference(opts.engine),
       verifyEngine: expectVerifyEngine(opts.verifyEngine),
+      ...warmUpOption(opts.engineWarmUpBytes),
     };
     this.threadCount = resolveThreads(opts.threads);
     this.impl = createBackend(source, opts.backend);
@@ -337,6 +347,12 @@ function jsonText(value: unknown, name: string): string {
   if (typeof value === 'string') return value;
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) return JSON.stringify(value);
   throw new TypeError(`${name} must be a parsed JSON object or its text, got ${describe(value)}`);
+}
+
+function warmUpOption(value: unknown): { warmUpBytes?: number } {
+  if (value === undefined || value === null) return {};
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return { warmUpBytes: value };
+  throw new OptionError(`options.engineWarmUpBytes must be a whole number of bytes, 0 or more, got ${describe(value)}`);
 }
 
 function expectVerifyEngine(value: unknown): VerifyEngineMode {

@@ -24,6 +24,7 @@ export class NativeBackend implements TokenizerBackend {
         source.sourceName,
         source.engine === 'tokenizers-0.23',
         source.verifyEngine ?? 'sample',
+        source.warmUpBytes,
       );
     } catch (error) {
       throw typedNativeError(error, TokenizerLoadError);

@@ -232,7 +232,10 @@ const PRECOMPILED_DROPPED = /[\u0001-\u0008\u000B\u000E-\u001F\u007F\u008F\u009F
 const PRECOMPILED_SPACE = /[\u0009\u000A\u000C\u000D\u00A0\u1680\u2000-\u200F\u2028\u2029\u202F\u205F\u2581\u3000\uFEFF\uFFFD]/gu;
 // eslint-disable-next-line no-control-regex -- the whole ASCII range, controls included
 const ASCII = /^[\u0000-\u007f]*$/;
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+// Made at first use: creating a segmenter loads ICU's break rules (~20 ms), which a process on the native
+// backend never needs.
+let graphemeSegmenter: Intl.Segmenter | undefined;
+const graphemes = (): Intl.Segmenter => (graphemeSegmenter ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' }));
 
 function approximateCharsmap(text: string): string {
   const spaced = text.replace(PRECOMPILED_DROPPED, '').replace(PRECOMPILED_SPACE, ' ');
@@ -276,7 +279,7 @@ function pieceGraphemeRuns(chars: string[], from: number, to: number, runs: [num
     return;
   }
   let at = from;
-  for (const { segment } of graphemes.segment(piece)) {
+  for (const { segment } of graphemes().segment(piece)) {
     const n = [...segment].length;
     runs.push([at, at + n]);
     at += n;

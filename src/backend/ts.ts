@@ -42,7 +42,11 @@ export class TsBackend implements TokenizerBackend, SpanEncoder {
   private readonly pipeline: TsTextPipeline;
 
   constructor(source: TokenizerSource) {
-    const tokenizerJson = parseJson(source.tokenizerJson, source.sourceName);
+    const text =
+      typeof source.tokenizerJson === 'string'
+        ? source.tokenizerJson
+        : Buffer.from(source.tokenizerJson.buffer, source.tokenizerJson.byteOffset, source.tokenizerJson.byteLength).toString('utf8');
+    const tokenizerJson = parseJson(text, source.sourceName);
     const configObject = source.configJson === null ? {} : parseJson(source.configJson, 'tokenizer_config.json');
     this.config = parseTokenizerConfig(configObject);
     const defect = modelShapeDefect(tokenizerJson) ?? diagnoseModel(tokenizerJson);

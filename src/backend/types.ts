@@ -112,7 +112,8 @@ export interface OversizedLines {
 
 /** Everything needed to build a backend: the raw file texts, so the native side parses them itself. */
 export interface TokenizerSource {
-  tokenizerJson: string;
+  /** The text, or its UTF-8 bytes as read from a file (the native backend takes them undecoded). */
+  tokenizerJson: string | Uint8Array;
   /** Merged `tokenizer_config.json` (+ `special_tokens_map.json`), as JSON text. */
   configJson: string | null;
   /** Labels error messages: a path, or "tokenizer.json". */
@@ -121,6 +122,8 @@ export interface TokenizerSource {
   engine?: EnginePreference;
   /** How much of 1.0's output 0.23 re-encodes (default `sample`). */
   verifyEngine?: VerifyEngineMode;
+  /** Bytes of bulk input 0.23 serves while 1.0 builds (native default 256 KiB; 0: none). */
+  warmUpBytes?: number;
 }
 
 /** `auto`: tokenizers 1.0 wherever it gives 0.23's results (the default); `tokenizers-0.23`: 0.23 only. */

@@ -4,7 +4,7 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::threads;
-use crate::tokenizer::{Engine, TokenizerCore};
+use crate::tokenizer::{Engine, Serve, TokenizerCore};
 
 /// Rows of token ids in compressed-sparse-row form: no per-row allocation reaches the caller.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -49,7 +49,24 @@ pub fn encode_batch<S: AsRef<str> + Sync>(
     add_special_tokens: bool,
     threads: usize,
 ) -> Result<CsrBatch> {
-    let plan = tokenizer.check_plan();
+    let serve = tokenizer.reserve_bulk(batch_bytes(texts));
+    encode_batch_served(tokenizer, texts, add_special_tokens, threads, serve)
+}
+
+/// The bytes a batch counts for in the warm-up (see `TokenizerCore::reserve_bulk`).
+pub fn batch_bytes<S: AsRef<str>>(texts: &[S]) -> usize {
+    texts.iter().map(|text| text.as_ref().len()).sum()
+}
+
+/// `encode_batch` for a call already counted (an async call counts when it is made).
+pub fn encode_batch_served<S: AsRef<str> + Sync>(
+    tokenizer: &TokenizerCore,
+    texts: &[S],
+    add_special_tokens: bool,
+    threads: usize,
+    serve: Serve,
+) -> Result<CsrBatch> {
+    let plan = tokenizer.check_plan(serve);
     let pool = threads::pool(threads)?;
     // Several runs per thread keep the threads busy when text lengths vary; a run per text would
     // allocate a vector per text.
@@ -64,12 +81,11 @@ pub fn encode_batch<S: AsRef<str> + Sync>(
                     let mut ends = Vec::with_capacity(run.len());
                     let mut by_pipeline = false;
                     for text in run {
-                        let check_bytes = plan.checks(text.as_ref());
                         let engine = tokenizer.encode_ids_checked(
                             text.as_ref(),
                             add_special_tokens,
                             &mut ids,
-                            check_bytes,
+                            plan.check(text.as_ref()),
                         )?;
                         by_pipeline |= engine == Engine::Pipeline;
                         ends.push(ids.len());

@@ -1,13 +1,17 @@
 //! A tokenizer admitted once is admitted from the cache after (its 1.0 engines built while 0.23
 //! loads, from the canonical config the first admission kept when the text is encoded whole): same
 //! engine, note, word cuts, ids and spans as a fresh admission, for every fixture tokenizer; a damaged
-//! kept config is rebuilt from the file; a file changed by one byte is admitted anew.
+//! kept config is rebuilt from the file; a file changed by one byte is admitted anew. With a warm-up, a
+//! cached start serves its first bulk input with 0.23 while 1.0 builds, with the same rows.
 //! (The key, damaged entries and unwritable caches: unit tests in `tokenizer/admission_cache.rs`.)
 //! Missing fixtures fail under CI.
 
 mod common;
 use common::{fixture_files, shared_dir, FIXTURE_TOKENIZERS};
 
+use std::sync::Arc;
+
+use tokenshift_core::prepare::{PrepareOptions, Preparer};
 use tokenshift_core::tokenizer::{AdmissionCache, Engine};
 use tokenshift_core::{TokenSpans, TokenizerCore};
 
@@ -100,5 +104,52 @@ fn a_cached_verdict_serves_like_a_fresh_admission() {
         assert_eq!(other_file.engine(), fresh_engine, "{rel}");
         assert!(!other_file.admitted_from_cache(), "{rel}: a changed file");
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_cached_start_serves_the_warm_up_with_0_23_then_1_0_with_the_same_rows() {
+    let Some(shared) = shared_dir() else { return };
+    let dir = std::env::temp_dir().join(format!("tokenshift-warm-up-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let cache = AdmissionCache::new(&dir);
+    let (json, config) = fixture_files(&shared, "gpt2/openai-community-gpt2");
+    // The first load admits the file and keeps the verdict: the next ones build 1.0 on a thread.
+    assert_eq!(
+        load(&json, config.as_deref(), &cache).engine(),
+        Engine::Pipeline
+    );
+    let lines: String = TEXTS
+        .iter()
+        .map(|text| {
+            format!(
+                "{}\n",
+                serde_json::json!({ "prompt": "Say: ", "completion": text })
+            )
+        })
+        .collect();
+    let mut warm = load(&json, config.as_deref(), &cache);
+    warm.set_warm_up_bytes(lines.len() as u64);
+    let options = PrepareOptions::from_json_str(r#"{"shift": "model"}"#).expect("options");
+    let preparer = Preparer::new(Arc::new(warm), options).expect("preparer");
+    let within = preparer.prepare_json_lines(&lines, 0).expect("within");
+    let past = preparer.prepare_json_lines(&lines, 0).expect("past");
+    // An empty completion is skipped before any engine.
+    let records = TEXTS.iter().filter(|text| !text.is_empty()).count() as u64;
+    assert_eq!(
+        (
+            within.stats.reference_records,
+            within.stats.pipeline_records
+        ),
+        (records, 0)
+    );
+    assert_eq!(
+        (past.stats.reference_records, past.stats.pipeline_records),
+        (0, records)
+    );
+    assert_eq!(within.input_ids, past.input_ids);
+    assert_eq!(within.labels, past.labels);
+    // Dropped while its 1.0 build may still run: waits for it, nothing left behind.
+    drop(load(&json, config.as_deref(), &cache));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -157,7 +157,9 @@ impl NativePreparer {
         signal: Option<AbortSignal>,
         cancel: Option<&NativeCancelToken>,
     ) -> napi::Result<AsyncTask<PrepareTask>> {
-        let preparer = guard(|| self.preparer.starting_at(first_record_number))?;
+        // Counted in the warm-up now, in call order, not when the task runs.
+        let preparer =
+            guard(|| self.preparer.starting_at(first_record_number))?.counted(bytes.len());
         let oversized = oversized_lines
             .iter()
             .zip(&oversized_bytes)
@@ -187,9 +189,10 @@ impl NativePreparer {
         signal: Option<AbortSignal>,
         cancel: Option<&NativeCancelToken>,
     ) -> AsyncTask<PrepareTask> {
+        let preparer = self.preparer.clone().counted(records_json.len());
         AsyncTask::with_optional_signal(
             PrepareTask {
-                preparer: with_cancel(self.preparer.clone(), cancel),
+                preparer: with_cancel(preparer, cancel),
                 payload: Payload::Json {
                     text: records_json,
                     lines: json_lines,

@@ -1,9 +1,14 @@
+use std::borrow::Cow;
 use std::sync::{Arc, Mutex};
 
-use napi::bindgen_prelude::{AbortSignal, AsyncTask, ObjectFinalize, Uint32Array};
+use napi::bindgen_prelude::{
+    AbortSignal, AsyncTask, Either, ObjectFinalize, Uint32Array, Uint8Array,
+};
 use napi::{Env, Task};
 use napi_derive::napi;
-use tokenshift_core::tokenizer::{AdmissionCache, EnginePreference, VerifyEngine};
+use tokenshift_core::tokenizer::{
+    AdmissionCache, EnginePreference, Serve, VerifyEngine, DEFAULT_WARM_UP_BYTES,
+};
 use tokenshift_core::{batch, CsrBatch, TokenizerCore};
 
 use crate::guard::guard;
@@ -111,12 +116,19 @@ impl NativeTokenizer {
     #[napi(factory)]
     pub fn from_json(
         env: Env,
-        tokenizer_json: String,
+        tokenizer_json: Either<String, Uint8Array>,
         config_json: Option<String>,
         source_name: String,
         reference_engine_only: Option<bool>,
         verify_engine: Option<String>,
+        warm_up_bytes: Option<f64>,
     ) -> napi::Result<Self> {
+        // Bytes as read from a file: decoded as JS would (invalid sequences become U+FFFD), without
+        // a copy when they are valid.
+        let tokenizer_json = match &tokenizer_json {
+            Either::A(text) => Cow::Borrowed(text.as_str()),
+            Either::B(bytes) => String::from_utf8_lossy(bytes),
+        };
         let mut core = guard(|| {
             let mut core = TokenizerCore::from_json_str_cached(
                 &tokenizer_json,
@@ -131,6 +143,12 @@ impl NativeTokenizer {
             if let Some(verify) = verify_engine.as_deref() {
                 core.set_verify_engine(verify.parse::<VerifyEngine>()?);
             }
+            // The option is checked by the facade (a whole number of bytes from 0 to 2^53); the
+            // environment sets it for processes whose options one cannot reach (the CLI, tests).
+            let warm_up = warm_up_bytes
+                .map(|b| b as u64)
+                .or(warm_up_from_environment()?);
+            core.set_warm_up_bytes(warm_up.unwrap_or(DEFAULT_WARM_UP_BYTES));
             Ok(core)
         })?;
         if reference_engine_only == Some(true) {
@@ -220,12 +238,16 @@ impl NativeTokenizer {
         threads: u32,
         signal: Option<AbortSignal>,
     ) -> napi::Result<AsyncTask<EncodeBatchTask>> {
+        let core = self.core()?;
+        // Counted in the warm-up now, in call order, not when the task runs.
+        let serve = core.reserve_bulk(batch::batch_bytes(&texts));
         Ok(AsyncTask::with_optional_signal(
             EncodeBatchTask {
-                core: self.core()?,
+                core,
                 texts,
                 add_special_tokens,
                 threads: threads as usize,
+                serve,
             },
             signal,
         ))
@@ -307,11 +329,27 @@ impl NativeTokenizer {
     }
 }
 
+/// `TOKENSHIFT_ENGINE_WARM_UP_BYTES`, if set: the bytes of bulk input 0.23 serves while 1.0 builds.
+fn warm_up_from_environment() -> tokenshift_core::Result<Option<u64>> {
+    let Ok(value) = std::env::var("TOKENSHIFT_ENGINE_WARM_UP_BYTES") else {
+        return Ok(None);
+    };
+    value
+        .trim()
+        .parse::<u64>()
+        .map(Some)
+        .map_err(|_| tokenshift_core::Error::InvalidOption {
+            option: "TOKENSHIFT_ENGINE_WARM_UP_BYTES".into(),
+            message: format!("must be a whole number of bytes, 0 or more (got {value:?})"),
+        })
+}
+
 pub struct EncodeBatchTask {
     core: Arc<TokenizerCore>,
     texts: Vec<String>,
     add_special_tokens: bool,
     threads: usize,
+    serve: Serve,
 }
 
 impl Task for EncodeBatchTask {
@@ -320,11 +358,12 @@ impl Task for EncodeBatchTask {
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
         guard(|| {
-            batch::encode_batch(
+            batch::encode_batch_served(
                 &self.core,
                 &self.texts,
                 self.add_special_tokens,
                 self.threads,
+                self.serve,
             )
         })
     }

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use crate::error::{record_error, Error, Result};
 use crate::limits::MAX_RECORD_TEXT_BYTES;
 use crate::threads;
-use crate::tokenizer::{CheckPlan, Engine, TokenizerCore};
+use crate::tokenizer::{CheckPlan, Engine, Serve, TokenizerCore};
 use chat_setup::{ChatSetup, ChatSkip};
 pub use input::OversizedLine;
 use input::RecordSource;
@@ -55,6 +55,8 @@ pub struct Preparer {
     columns: Arc<columns::ColumnMapping>,
     /// Set by the caller to stop between records (a render is bounded by its work budget).
     cancel: Option<Arc<AtomicBool>>,
+    /// The engine of a call counted when it was made (`counted`); else the call counts when it runs.
+    serve: Option<Serve>,
 }
 
 impl Preparer {
@@ -87,6 +89,7 @@ impl Preparer {
             chat,
             columns,
             cancel: None,
+            serve: None,
         })
     }
 
@@ -104,6 +107,13 @@ impl Preparer {
         self
     }
 
+    /// The same preparer for one call of `bytes` of input, counted against the warm-up now (see
+    /// `TokenizerCore::reserve_bulk`): an async call counts when it is made, not when it runs.
+    pub fn counted(mut self, bytes: usize) -> Self {
+        self.serve = Some(self.tokenizer.reserve_bulk(bytes));
+        self
+    }
+
     pub fn options(&self) -> &PrepareOptions {
         &self.options
     }
@@ -115,21 +125,30 @@ impl Preparer {
 
     /// Records numbered from `first_record_number` in order.
     pub fn prepare_values(&self, records: &[Value], threads: usize) -> Result<PreparedBatch> {
+        let bytes = records
+            .iter()
+            .map(|record| crate::chat::budget::json_bytes(record) as usize)
+            .sum();
+        let serve = self.serve_for(bytes);
         let items = input::value_items(records, self.options.first_record_number, |n| {
             self.in_shard(n)
         })?;
-        self.run(&items, threads)
+        self.run(&items, threads, serve)
     }
 
     /// A JSON array of records.
     pub fn prepare_json_array(&self, text: &str, threads: usize) -> Result<PreparedBatch> {
+        let serve = self.serve_for(text.len());
         // A file saved with a byte-order mark (common on Windows) is still JSON.
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let records: Vec<Value> = serde_json::from_str(text).map_err(|e| Error::Json {
             source_name: "records".into(),
             message: e.to_string(),
         })?;
-        self.prepare_values(&records, threads)
+        let items = input::value_items(&records, self.options.first_record_number, |n| {
+            self.in_shard(n)
+        })?;
+        self.run(&items, threads, serve)
     }
 
     /// JSON lines: the record number is the line number (counting from `first_record_number`);
@@ -148,18 +167,33 @@ impl Preparer {
         oversized: &[OversizedLine],
         threads: usize,
     ) -> Result<PreparedBatch> {
+        let serve = self.serve_for(bytes.len());
         let first = self.options.first_record_number;
         let items = input::json_line_items(bytes, oversized, first, |n| self.in_shard(n))?;
-        self.run(&items, threads)
+        self.run(&items, threads, serve)
     }
 
     fn in_shard(&self, record: u32) -> bool {
         self.options.shard.is_none_or(|s| s.holds(record))
     }
 
-    fn run(&self, items: &[(u32, RecordSource)], threads: usize) -> Result<PreparedBatch> {
+    /// The engine of a call of `bytes` of input: counted now unless it was when the call was made.
+    /// Counted before any parsing, so a call that fails counts as it would have async.
+    fn serve_for(&self, bytes: usize) -> Serve {
+        match self.serve {
+            Some(serve) => serve,
+            None => self.tokenizer.reserve_bulk(bytes),
+        }
+    }
+
+    fn run(
+        &self,
+        items: &[(u32, RecordSource)],
+        threads: usize,
+        serve: Serve,
+    ) -> Result<PreparedBatch> {
         let demoted_before = self.tokenizer.demotion().is_some();
-        let plan = self.tokenizer.check_plan();
+        let plan = self.tokenizer.check_plan(serve);
         let pool = threads::pool(threads)?;
         let prepare_item = |number: u32, source: &RecordSource| {
             if self
@@ -286,17 +320,12 @@ impl Preparer {
         }
         let is_chat = matches!(example.kind, records::ExampleKind::Chat(_));
         // Chosen by the record's text, so the same records are checked however the input is split.
-        let check_bytes = plan.checks(&example.completion);
+        let check = plan.check(&example.completion);
         let eos = if is_chat { None } else { self.eos };
-        let tokens = trainable::trainable_tokens(
-            &self.tokenizer,
-            &example,
-            options.boundary,
-            eos,
-            check_bytes,
-        )?;
+        let tokens =
+            trainable::trainable_tokens(&self.tokenizer, &example, options.boundary, eos, check)?;
         // Counted when 0.23 re-encoded what 1.0 produced (what 0.23 served needs no check).
-        let checked = check_bytes > 0
+        let checked = check.bytes > 0
             && (tokens.engine == Engine::Pipeline || self.tokenizer.demotion().is_some());
         let trainable::TrainableTokens {
             ids,

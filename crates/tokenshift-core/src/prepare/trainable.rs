@@ -4,7 +4,7 @@
 use super::options::Boundary;
 use super::records::{Example, ExampleKind};
 use crate::error::Result;
-use crate::tokenizer::{Engine, TokenizerCore};
+use crate::tokenizer::{Check, Engine, TokenizerCore};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrainableTokens {
@@ -20,24 +20,24 @@ pub fn trainable_tokens(
     example: &Example,
     boundary: Boundary,
     eos: Option<u32>,
-    check_bytes: usize,
+    check: Check,
 ) -> Result<TrainableTokens> {
     let mut out = match (&example.kind, boundary) {
         (ExampleKind::Chat(spans), _) => {
-            return tokenize_chat(tokenizer, &example.completion, spans, check_bytes)
+            return tokenize_chat(tokenizer, &example.completion, spans, check)
         }
         (ExampleKind::Text, Boundary::Offsets) => {
             // Every token from the text is trained: no spans are needed to tell prompt from completion.
             let (ids, trainable, engine) =
-                tokenizer.text_tokens_checked(&example.completion, true, check_bytes)?;
+                tokenizer.text_tokens_checked(&example.completion, true, check)?;
             TrainableTokens {
                 ids,
                 trainable,
                 engine,
             }
         }
-        (_, Boundary::Offsets) => tokenize_once(tokenizer, example, check_bytes)?,
-        (_, Boundary::Separate) => tokenize_apart(tokenizer, example, check_bytes)?,
+        (_, Boundary::Offsets) => tokenize_once(tokenizer, example, check)?,
+        (_, Boundary::Separate) => tokenize_apart(tokenizer, example, check)?,
     };
     if let Some(eos) = eos {
         // The EOS is what teaches the model to stop: always trained.
@@ -52,14 +52,14 @@ pub fn trainable_tokens(
 fn tokenize_once(
     tokenizer: &TokenizerCore,
     example: &Example,
-    check_bytes: usize,
+    check: Check,
 ) -> Result<TrainableTokens> {
     let mut text = String::with_capacity(example.prompt.len() + example.completion.len());
     text.push_str(&example.prompt);
     text.push_str(&example.completion);
     let completion_start = example.prompt.len();
     let completion_end = text.len();
-    let (spans, engine) = tokenizer.token_spans_checked(&text, true, check_bytes)?;
+    let (spans, engine) = tokenizer.token_spans_checked(&text, true, check)?;
     let trainable = spans
         .offsets
         .iter()
@@ -82,9 +82,9 @@ fn tokenize_chat(
     tokenizer: &TokenizerCore,
     text: &str,
     spans: &[(usize, usize)],
-    check_bytes: usize,
+    check: Check,
 ) -> Result<TrainableTokens> {
-    let (encoded, engine) = tokenizer.token_spans_checked(text, false, check_bytes)?;
+    let (encoded, engine) = tokenizer.token_spans_checked(text, false, check)?;
     let trainable = encoded
         .offsets
         .iter()
@@ -105,14 +105,13 @@ fn tokenize_chat(
 fn tokenize_apart(
     tokenizer: &TokenizerCore,
     example: &Example,
-    check_bytes: usize,
+    check: Check,
 ) -> Result<TrainableTokens> {
     let mut ids = Vec::new();
-    let prompt_engine =
-        tokenizer.encode_ids_checked(&example.prompt, true, &mut ids, check_bytes)?;
+    let prompt_engine = tokenizer.encode_ids_checked(&example.prompt, true, &mut ids, check)?;
     let prompt_len = ids.len();
     let completion_engine =
-        tokenizer.encode_ids_checked(&example.completion, false, &mut ids, check_bytes)?;
+        tokenizer.encode_ids_checked(&example.completion, false, &mut ids, check)?;
     let mut trainable = vec![0u8; ids.len()];
     trainable[prompt_len..].fill(1);
     let engine = match (prompt_engine, completion_engine) {

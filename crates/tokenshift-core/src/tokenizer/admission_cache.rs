@@ -3,7 +3,8 @@
 //! tokenizer.json text, both engines' versions, whether the sweep ran, and the source of the code that
 //! decides admission, so any change to one of them is a miss. An entry that cannot be read is a miss;
 //! one that cannot be written is skipped (the cache only saves time). The running cross-check still
-//! samples every job, whatever the verdict's origin.
+//! samples every job, whatever the verdict's origin. The cache is kept within a size budget
+//! (`cache_budget`).
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -12,6 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use super::cache_budget::{self, BUDGET_BYTES};
 use super::engine::Engine;
 
 /// What admission decided for one tokenizer file.
@@ -93,11 +95,13 @@ impl AdmissionCache {
 
     /// The verdict stored under `key`, if one is there and whole.
     pub(crate) fn load(&self, key: &str) -> Option<Verdict> {
-        let text = std::fs::read_to_string(self.path(key)).ok()?;
+        let path = self.path(key);
+        let text = std::fs::read_to_string(&path).ok()?;
         let entry: Value = serde_json::from_str(&text).ok()?;
         if entry["format"].as_u64() != Some(FORMAT) || entry["key"].as_str() != Some(key) {
             return None;
         }
+        cache_budget::touch(&path);
         match (&entry["unreachable"], &entry["refused"]) {
             (Value::Array(ids), Value::Null) => {
                 let unreachable = ids
@@ -128,8 +132,8 @@ impl AdmissionCache {
         );
     }
 
-    /// Writes `name` in the cache whole or not at all (written aside, then renamed into place);
-    /// failures are ignored.
+    /// Writes `name` in the cache whole or not at all (written aside, then renamed into place), then
+    /// keeps the cache within its budget; failures are ignored.
     pub(super) fn write_whole(&self, name: &str, bytes: &[u8]) {
         let target = self.dir.join(name);
         // Unique per process and per store: two threads storing the same entry never share a file.
@@ -141,8 +145,11 @@ impl AdmissionCache {
         let written = std::fs::create_dir_all(&self.dir)
             .and_then(|()| std::fs::write(&aside, bytes))
             .and_then(|()| std::fs::rename(&aside, &target));
-        if written.is_err() {
-            let _ = std::fs::remove_file(&aside);
+        match written {
+            Ok(()) => cache_budget::prune(&self.dir, name, BUDGET_BYTES),
+            Err(_) => {
+                let _ = std::fs::remove_file(&aside);
+            }
         }
     }
 }
@@ -179,6 +186,26 @@ mod tests {
         let refused = Verdict::Refused { note: "why".into() };
         cache.store(&key, &refused);
         assert_eq!(cache.load(&key), Some(refused));
+        let _ = std::fs::remove_dir_all(cache.dir());
+    }
+
+    #[test]
+    fn a_read_refreshes_the_entry_time_that_the_budget_goes_by() {
+        let cache = AdmissionCache::new(temp_dir("used"));
+        let key = AdmissionCache::key("{}", true);
+        cache.store(&key, &Verdict::Refused { note: "x".into() });
+        let path = cache.path(&key);
+        let long_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(86_400);
+        let file = std::fs::File::options()
+            .append(true)
+            .open(&path)
+            .expect("open");
+        file.set_modified(long_ago).expect("set time");
+        assert!(cache.load(&key).is_some());
+        let used = std::fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .expect("time");
+        assert!(used > long_ago + std::time::Duration::from_secs(3600));
         let _ = std::fs::remove_dir_all(cache.dir());
     }
 

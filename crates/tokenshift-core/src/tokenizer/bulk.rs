@@ -2,7 +2,8 @@
 //! 0.23, and the running cross-check that compares the two and takes 1.0 off a tokenizer it finds wrong.
 
 use super::engine::{Engine, PipelineEngine};
-use super::verify::{leading, CheckPlan, VerifyEngine};
+use super::verify::{leading, Check, CheckPlan, VerifyEngine};
+use super::warm_up::Serve;
 use super::{TokenSpans, TokenizerCore};
 use crate::error::{Error, Result};
 use crate::panics::catch_quietly;
@@ -24,11 +25,20 @@ impl TokenizerCore {
         self.verify
     }
 
-    /// Which texts 0.23 checks. Also builds the 1.0 engine now, before the caller enters a thread pool
-    /// (its admission sweep runs on one).
-    pub fn check_plan(&self) -> CheckPlan {
-        let _ = self.pipeline_engine();
-        CheckPlan::new(self.verify)
+    /// Counts a bulk call of `bytes` of input against the warm-up (see `warm_up`) and says which engine
+    /// serves it. Made when the call is made, so calls run out of order still count in order.
+    pub fn reserve_bulk(&self, bytes: usize) -> Serve {
+        self.warm_up.reserve(bytes as u64)
+    }
+
+    /// Which engine serves a bulk call and which of its texts 0.23 checks. For 1.0, also builds it now
+    /// (or waits for its build), before the caller enters a thread pool (its admission sweep runs on
+    /// one).
+    pub fn check_plan(&self, serve: Serve) -> CheckPlan {
+        if serve == Serve::Pipeline {
+            let _ = self.pipeline_engine();
+        }
+        CheckPlan::new(self.verify, serve)
     }
 
     /// Why 1.0 was taken off this tokenizer mid-job (a cross-check found different ids), if it was.
@@ -54,7 +64,15 @@ impl TokenizerCore {
         text: &str,
         add_special_tokens: bool,
     ) -> Result<(TokenSpans, Engine)> {
-        self.token_spans_checked(text, add_special_tokens, 0)
+        self.token_spans_checked(text, add_special_tokens, Check::UNCHECKED)
+    }
+
+    /// The 1.0 engine if `check` lets it serve and it is admitted.
+    fn serving_engine(&self, check: Check) -> Option<&PipelineEngine> {
+        check
+            .pipeline
+            .then(|| self.pipeline_engine().ok())
+            .flatten()
     }
 
     /// Whether the engines give the same ids for the first `bytes` of `text` (the cross-check); a
@@ -84,19 +102,19 @@ impl TokenizerCore {
         Ok(false)
     }
 
-    /// `token_spans`; with `check_bytes` > 0, the engines are compared on that many leading bytes and
-    /// 0.23 serves (for good) if they differ.
+    /// `token_spans`; `check` says whether 1.0 may serve, and on how many leading bytes the engines
+    /// are compared (0.23 serves for good if they differ).
     pub fn token_spans_checked(
         &self,
         text: &str,
         add_special_tokens: bool,
-        check_bytes: usize,
+        check: Check,
     ) -> Result<(TokenSpans, Engine)> {
-        if let Ok(engine) = self.pipeline_engine() {
+        if let Some(engine) = self.serving_engine(check) {
             let rebuilt = catch_quietly(|| engine.token_spans(text, add_special_tokens));
             if let Ok(Ok(Some(spans))) = rebuilt {
-                if check_bytes == 0
-                    || self.engines_agree(engine, text, add_special_tokens, check_bytes)?
+                if check.bytes == 0
+                    || self.engines_agree(engine, text, add_special_tokens, check.bytes)?
                 {
                     return Ok((spans, Engine::Pipeline));
                 }
@@ -119,15 +137,15 @@ impl TokenizerCore {
         &self,
         text: &str,
         add_special_tokens: bool,
-        check_bytes: usize,
+        check: Check,
     ) -> Result<(Vec<u32>, Vec<u8>, Engine)> {
-        if let Ok(engine) = self.pipeline_engine() {
+        if let Some(engine) = self.serving_engine(check) {
             let mut ids = Vec::with_capacity(text.len() / 3 + 4);
             let served =
                 catch_quietly(|| engine.encode_ids_into(text, add_special_tokens, &mut ids));
             if matches!(served, Ok(Ok(true)))
-                && (check_bytes == 0
-                    || self.engines_agree(engine, text, add_special_tokens, check_bytes)?)
+                && (check.bytes == 0
+                    || self.engines_agree(engine, text, add_special_tokens, check.bytes)?)
             {
                 let (before, after) = engine.added_around(add_special_tokens);
                 let mut from_text = vec![1u8; ids.len()];
@@ -155,24 +173,24 @@ impl TokenizerCore {
         add_special_tokens: bool,
         out: &mut Vec<u32>,
     ) -> Result<Engine> {
-        self.encode_ids_checked(text, add_special_tokens, out, 0)
+        self.encode_ids_checked(text, add_special_tokens, out, Check::UNCHECKED)
     }
 
-    /// `encode_ids_into`; with `check_bytes` > 0, the engines are compared on that many leading bytes
-    /// and 0.23 serves (for good) if they differ.
+    /// `encode_ids_into`; `check` says whether 1.0 may serve, and on how many leading bytes the
+    /// engines are compared (0.23 serves for good if they differ).
     pub fn encode_ids_checked(
         &self,
         text: &str,
         add_special_tokens: bool,
         out: &mut Vec<u32>,
-        check_bytes: usize,
+        check: Check,
     ) -> Result<Engine> {
-        if let Ok(engine) = self.pipeline_engine() {
+        if let Some(engine) = self.serving_engine(check) {
             let start = out.len();
             let encoded = catch_quietly(|| engine.encode_ids_into(text, add_special_tokens, out));
             if let Ok(Ok(true)) = encoded {
-                if check_bytes == 0
-                    || self.engines_agree(engine, text, add_special_tokens, check_bytes)?
+                if check.bytes == 0
+                    || self.engines_agree(engine, text, add_special_tokens, check.bytes)?
                 {
                     return Ok(Engine::Pipeline);
                 }

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::admission_cache::AdmissionCache;
+use super::cache_budget;
 use super::surface_kind::SurfaceKind;
 
 /// Entries are versioned: a format change is a miss, not a misread.
@@ -62,7 +63,8 @@ fn surface_from_json(value: &Value) -> Option<Result<SurfaceKind, String>> {
 impl AdmissionCache {
     /// The canonical config stored under `key`, if one is there, whole and unchanged.
     pub(crate) fn load_canonical(&self, key: &str) -> Option<CanonicalConfig> {
-        let entry = std::fs::read_to_string(self.dir().join(file_name(key))).ok()?;
+        let path = self.dir().join(file_name(key));
+        let entry = std::fs::read_to_string(&path).ok()?;
         let (head, text) = entry.split_once('\n')?;
         let head: Value = serde_json::from_str(head).ok()?;
         let fits = head["format"].as_u64() == Some(FORMAT)
@@ -71,8 +73,10 @@ impl AdmissionCache {
         if !fits {
             return None;
         }
+        let surface = surface_from_json(&head["surface"])?;
+        cache_budget::touch(&path);
         Some(CanonicalConfig {
-            surface: surface_from_json(&head["surface"])?,
+            surface,
             text: text.to_owned(),
         })
     }

@@ -12,7 +12,7 @@ use super::canonical_cache::CanonicalConfig;
 use super::quiet_stderr::quietly;
 use super::space_cuts::{Part, SpaceCuts};
 use super::surface::Surface;
-use super::surface_kind::surface_kind;
+use super::surface_kind::{reference_surface, surface_kind, SurfaceKind};
 use crate::error::{Error, Result};
 use crate::threads;
 
@@ -75,10 +75,12 @@ pub(crate) struct PipelineEngine {
 pub(crate) struct Built {
     inner: PipelineTokenizer,
     space_cuts: Option<(SpaceCuts, PipelineTokenizer)>,
-    surface_kind: std::result::Result<super::surface_kind::SurfaceKind, String>,
+    surface_kind: std::result::Result<SurfaceKind, String>,
     /// What a later process can build `inner` from (none with word cuts: their engine has its own
     /// config; none when built from it already).
     canonical: Option<String>,
+    /// Span tables made from 0.23 ahead of admission (`with_surface_from`).
+    surface: Option<std::result::Result<Surface, String>>,
 }
 
 impl Built {
@@ -89,7 +91,14 @@ impl Built {
             space_cuts: None,
             surface_kind: config.surface,
             canonical: None,
+            surface: None,
         })
+    }
+
+    /// Makes the span tables now, from `reference` (0.23), while admission is not yet needed.
+    pub fn with_surface_from(mut self, reference: &tokenizers::Tokenizer) -> Self {
+        self.surface = Some(reference_surface(self.surface_kind.clone(), reference));
+        self
     }
 
     /// The config this build can be repeated from, if it was built from tokenizer.json and needs no
@@ -147,6 +156,7 @@ impl PipelineEngine {
             space_cuts,
             surface_kind,
             canonical,
+            surface: None,
         })
     }
 
@@ -163,16 +173,9 @@ impl PipelineEngine {
             space_cuts,
             surface_kind,
             canonical: _,
+            surface,
         } = built;
-        let surface = surface_kind.map(|kind| {
-            let added = reference.get_added_tokens_decoder();
-            Surface::new(
-                kind,
-                reference.get_vocab_size(true),
-                |id| reference.id_to_token(id),
-                |id| added.get(&id).map(|t| t.content.clone()),
-            )
-        });
+        let surface = surface.unwrap_or_else(|| reference_surface(surface_kind, reference));
         let single = &inner.get_post_processor().single;
         let ids = |run: &[(PipelineToken, u8)]| run.iter().map(|(t, _)| t.id()).collect();
         let mut engine = Self {

@@ -3,6 +3,7 @@
 mod admission;
 mod admission_cache;
 mod bulk;
+mod cache_budget;
 mod canonical_cache;
 mod cleanup;
 mod config;
@@ -14,17 +15,20 @@ mod start;
 mod surface;
 mod surface_kind;
 mod verify;
+mod warm_up;
 
 use std::str::FromStr;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 pub use admission_cache::AdmissionCache;
 pub use cleanup::clean_up_tokenization;
 pub use config::{SpecialTokens, TokenizerConfig};
 pub use engine::{Engine, EnginePreference};
-pub use verify::{CheckPlan, VerifyEngine};
+pub use verify::{Check, CheckPlan, VerifyEngine};
+pub use warm_up::{Serve, DEFAULT_WARM_UP_BYTES};
 
 use engine::PipelineEngine;
+use warm_up::WarmUp;
 
 use crate::error::{Error, Result};
 
@@ -58,7 +62,8 @@ pub struct AddedTokenInfo {
 
 /// A tokenizer plus the config facts (special tokens, clean-up) that the `tokenizers` crate does not hold.
 pub struct TokenizerCore {
-    inner: tokenizers::Tokenizer,
+    /// Shared with the thread that builds 1.0 (`start`), which makes the span tables from it.
+    inner: Arc<tokenizers::Tokenizer>,
     config: TokenizerConfig,
     preference: EnginePreference,
     /// The tokenizer.json text until the 1.0 engine is built from it (on first bulk use: loading it
@@ -80,6 +85,8 @@ pub struct TokenizerCore {
     admitted_from_cache: OnceLock<bool>,
     /// Whether the 1.0 engine was built from the canonical config kept in the cache.
     built_from_canonical: OnceLock<bool>,
+    /// The bulk input given so far, against the bytes 0.23 serves while 1.0 builds.
+    warm_up: WarmUp,
 }
 
 impl TokenizerCore {
@@ -149,7 +156,7 @@ impl TokenizerCore {
                 message: e.to_string(),
             })?;
         Ok(Self {
-            inner,
+            inner: Arc::new(inner),
             config,
             preference: EnginePreference::Auto,
             pending_json: Mutex::new(None),
@@ -161,6 +168,8 @@ impl TokenizerCore {
             prebuilt: Mutex::new(None),
             admitted_from_cache: OnceLock::new(),
             built_from_canonical: OnceLock::new(),
+            // Off unless set: only a caller that starts tokenizers with the cache gains from it.
+            warm_up: WarmUp::new(0),
         })
     }
 
@@ -185,6 +194,13 @@ impl TokenizerCore {
             // The 1.0 engine will never be built: its source text need not be kept.
             self.pending_json = Mutex::new(None);
         }
+    }
+
+    /// Sets how many bytes of bulk input 0.23 serves while 1.0 builds (before the tokenizer is
+    /// shared; 0, the default: 1.0 from the first call). The Node binding sets
+    /// `DEFAULT_WARM_UP_BYTES`.
+    pub fn set_warm_up_bytes(&mut self, bytes: u64) {
+        self.warm_up = WarmUp::new(bytes);
     }
 
     /// The 1.0 engine, built on first use, or why there is none.

@@ -1,12 +1,15 @@
-//! How the 1.0 engine starts. Fresh, a file is admitted at first bulk use: 1.0 built, then probed and
-//! swept against 0.23, and the verdict kept in the admission cache when there is one. A file the cache
-//! has admitted before skips the probes and the sweep, and its 1.0 engines are built on a second thread
-//! while 0.23 loads (a job on that file starts in about the longer of the two loads instead of their
-//! sum plus the admission). Its 1.0 engine is built from the canonical config kept in the cache when
-//! there is one (see `canonical_cache`).
+//! How the 1.0 engine starts. Fresh, a file is admitted at first bulk use past the warm-up: 1.0
+//! built, then probed and swept against 0.23, and the verdict kept in the admission cache when there
+//! is one. A file the cache has admitted before skips the probes and the sweep, and its 1.0 engines
+//! are built on a thread of their own, started as 0.23 starts loading and joined only when 1.0 is
+//! first needed: a new tokenizer is ready when 0.23 is, and the warm-up (`warm_up`) serves its first
+//! bulk work with 0.23 meanwhile. Its 1.0 engine is built from the canonical config kept in the cache
+//! when there is one (see `canonical_cache`).
 
 use std::collections::HashSet;
-use std::sync::Mutex;
+use std::sync::mpsc::{self, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 
 use super::admission_cache::{AdmissionCache, Verdict};
 use super::engine::{Built, PipelineEngine};
@@ -14,12 +17,47 @@ use super::{TokenizerConfig, TokenizerCore};
 use crate::error::Result;
 use crate::panics::catch_quietly;
 
-/// 1.0 engines built while 0.23 loaded, for the file whose (swept) cache key is `key`.
+/// The engines a build thread returns, and whether they came from the canonical config kept in the
+/// cache.
+type Building = (std::result::Result<Built, String>, bool);
+
+/// 1.0 engines being built on their own thread for the file whose (swept) cache key is `key`. Once
+/// built, the thread also makes their span tables from 0.23, which it is handed when loaded.
 pub(crate) struct Prebuilt {
     key: String,
-    built: std::result::Result<Built, String>,
-    /// Whether they were built from the canonical config kept in the cache.
-    from_canonical: bool,
+    /// Where 0.23 goes once loaded; dropped without sending if it never is.
+    reference: Option<Sender<Arc<tokenizers::Tokenizer>>>,
+    /// Joined at first need.
+    building: Option<JoinHandle<Building>>,
+}
+
+impl Prebuilt {
+    /// Hands the build thread the loaded 0.23 (for the span tables).
+    fn hand_reference(&mut self, reference: &Arc<tokenizers::Tokenizer>) {
+        if let Some(sender) = self.reference.take() {
+            let _ = sender.send(reference.clone());
+        }
+    }
+
+    /// Waits for the build.
+    fn finish(mut self) -> Building {
+        self.reference = None;
+        match self.building.take().map(JoinHandle::join) {
+            Some(Ok(done)) => done,
+            _ => (Err("tokenizers 1.0 failed while reading it".into()), false),
+        }
+    }
+}
+
+impl Drop for Prebuilt {
+    /// A tokenizer dropped mid-build waits for it: builds left running would add up in a loop that
+    /// creates tokenizers. (The thread waits for 0.23 only while its sender lives: dropped first.)
+    fn drop(&mut self) {
+        self.reference = None;
+        if let Some(building) = self.building.take() {
+            let _ = building.join();
+        }
+    }
 }
 
 impl TokenizerCore {
@@ -34,32 +72,46 @@ impl TokenizerCore {
             let key = AdmissionCache::key(tokenizer_json, true);
             matches!(cache.load(&key), Some(Verdict::Admitted { .. })).then_some(key)
         });
-        let (inner, prebuilt) = match (&cache, admitted_key) {
+        // Started before 0.23 loads and not joined here: the warm-up (`warm_up`) serves the first
+        // bulk work with 0.23 while it runs. A thread that cannot start leaves the build to first use.
+        let prebuilt = match (&cache, admitted_key) {
             (Some(cache), Some(key)) => {
-                let (inner, built, from_canonical) = std::thread::scope(|scope| {
-                    let building = scope.spawn(|| build_admitted(cache, &key, tokenizer_json));
-                    let inner = Self::reference_from_json(tokenizer_json, source_name);
-                    let (built, from_canonical) = building.join().unwrap_or_else(|_| {
-                        (Err("tokenizers 1.0 failed while reading it".into()), false)
-                    });
-                    (inner, built, from_canonical)
-                });
-                let prebuilt = Prebuilt {
-                    key,
-                    built,
-                    from_canonical,
-                };
-                (inner, Some(prebuilt))
+                let (sender, receiver) = mpsc::channel::<Arc<tokenizers::Tokenizer>>();
+                let (cache, thread_key, json) =
+                    (cache.clone(), key.clone(), tokenizer_json.to_owned());
+                std::thread::Builder::new()
+                    .name("tokenshift-1.0-build".into())
+                    .spawn(move || {
+                        let (built, from_canonical) = build_admitted(&cache, &thread_key, &json);
+                        drop(json);
+                        // The span tables were most of the first bulk call's wait: made here.
+                        let built = match receiver.recv() {
+                            Ok(reference) => built.map(|built| built.with_surface_from(&reference)),
+                            Err(_) => built,
+                        };
+                        (built, from_canonical)
+                    })
+                    .ok()
+                    .map(|building| Prebuilt {
+                        key,
+                        reference: Some(sender),
+                        building: Some(building),
+                    })
             }
-            _ => (Self::reference_from_json(tokenizer_json, source_name), None),
+            _ => None,
         };
+        let inner = Self::reference_from_json(tokenizer_json, source_name)?;
         let config = match config_json {
             Some(text) => TokenizerConfig::from_json_str(text)?,
             None => TokenizerConfig::default(),
         };
-        let mut core = Self::new(inner?, config, source_name)?;
+        let mut core = Self::new(inner, config, source_name)?;
         core.pending_json = Mutex::new(Some(tokenizer_json.to_owned()));
         core.admission_cache = cache;
+        let prebuilt = prebuilt.map(|mut prebuilt| {
+            prebuilt.hand_reference(&core.inner);
+            prebuilt
+        });
         core.prebuilt = Mutex::new(prebuilt);
         Ok(core)
     }
@@ -88,9 +140,7 @@ impl TokenizerCore {
             Some((_, _, Some(Verdict::Refused { note }))) => return Err(note),
             Some((cache, key, Some(Verdict::Admitted { unreachable }))) => {
                 let (built, from_canonical) = match prebuilt {
-                    Some(prebuilt) if prebuilt.key == key => {
-                        (prebuilt.built, prebuilt.from_canonical)
-                    }
+                    Some(prebuilt) if prebuilt.key == key => prebuilt.finish(),
                     _ => build_admitted(cache, &key, &json),
                 };
                 let _ = self.built_from_canonical.set(from_canonical);
@@ -142,11 +192,7 @@ impl TokenizerCore {
 
 /// The 1.0 engines of an admitted file: from the canonical config kept for it, else from its text.
 /// Says which.
-fn build_admitted(
-    cache: &AdmissionCache,
-    key: &str,
-    tokenizer_json: &str,
-) -> (std::result::Result<Built, String>, bool) {
+fn build_admitted(cache: &AdmissionCache, key: &str, tokenizer_json: &str) -> Building {
     if let Some(config) = cache.load_canonical(key) {
         if let Ok(built) = caught(|| Built::from_canonical(config)) {
             return (Ok(built), true);

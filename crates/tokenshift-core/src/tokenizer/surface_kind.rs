@@ -1,8 +1,10 @@
 //! Which tokenizer configs let spans be rebuilt from ids (`surface`), and why the others cannot: the
 //! pieces must map onto the text unchanged, so nothing may rewrite it (lower-casing, charsmaps, offset
-//! trimming, added tokens that strip whitespace).
+//! trimming, added tokens that strip whitespace); and the span tables of an accepted kind.
 
 use serde_json::Value;
+
+use super::surface::Surface;
 
 /// How a tokenizer's pieces map onto its input, when its config makes that provable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +96,22 @@ fn is_metaspace_normalizer(node: &Value) -> bool {
         && replace["type"] == "Replace"
         && replace["pattern"]["String"] == " "
         && replace["content"] == "▁"
+}
+
+/// The span tables of a tokenizer whose spans are rebuilt as `kind` says, from 0.23's vocabulary.
+pub(crate) fn reference_surface(
+    kind: Result<SurfaceKind, String>,
+    reference: &tokenizers::Tokenizer,
+) -> Result<Surface, String> {
+    kind.map(|kind| {
+        let added = reference.get_added_tokens_decoder();
+        Surface::new(
+            kind,
+            reference.get_vocab_size(true),
+            |id| reference.id_to_token(id),
+            |id| added.get(&id).map(|t| t.content.clone()),
+        )
+    })
 }
 
 #[cfg(test)]

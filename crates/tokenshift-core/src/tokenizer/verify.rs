@@ -5,6 +5,7 @@
 
 use std::str::FromStr;
 
+use super::warm_up::Serve;
 use crate::error::Error;
 
 /// How much of 1.0's output 0.23 re-encodes.
@@ -49,17 +50,49 @@ impl FromStr for VerifyEngine {
     }
 }
 
-/// Which texts are checked. The sample is chosen by content (a hash of a text's length and first bytes),
-/// so the same input gives the same checks and the same counts however it is batched, threaded, or
-/// whatever the tokenizer encoded before.
+/// Which engine one bulk call uses (see `warm_up`), and which of its texts are checked. The sample is
+/// chosen by content (a hash of a text's length and first bytes), so the same input gives the same
+/// checks and the same counts however it is batched, threaded, or whatever the tokenizer encoded
+/// before.
 #[derive(Debug, Clone, Copy)]
 pub struct CheckPlan {
     verify: VerifyEngine,
+    serve: Serve,
+}
+
+/// How one text is encoded in bulk: whether 1.0 may serve it, and on how many leading bytes 0.23
+/// checks 1.0's ids (0: none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Check {
+    pub pipeline: bool,
+    pub bytes: usize,
+}
+
+impl Check {
+    /// 1.0 where admitted, unchecked.
+    pub const UNCHECKED: Self = Self {
+        pipeline: true,
+        bytes: 0,
+    };
 }
 
 impl CheckPlan {
-    pub fn new(verify: VerifyEngine) -> Self {
-        Self { verify }
+    pub fn new(verify: VerifyEngine, serve: Serve) -> Self {
+        Self { verify, serve }
+    }
+
+    /// How `text` is encoded: by 0.23 alone in a warm-up call, else by 1.0 checked as `checks` says.
+    pub fn check(&self, text: &str) -> Check {
+        match self.serve {
+            Serve::WarmUp => Check {
+                pipeline: false,
+                bytes: 0,
+            },
+            Serve::Pipeline => Check {
+                pipeline: true,
+                bytes: self.checks(text),
+            },
+        }
     }
 
     /// How many leading bytes of `text` are checked (0: none).
@@ -105,14 +138,33 @@ mod tests {
 
     #[test]
     fn the_sample_is_about_one_text_in_a_thousand_chosen_by_content() {
-        let plan = CheckPlan::new(VerifyEngine::Sample);
+        let plan = CheckPlan::new(VerifyEngine::Sample, Serve::Pipeline);
         let texts: Vec<String> = (0..100_000).map(|i| format!("record {i} text")).collect();
         let checked = texts.iter().filter(|t| plan.checks(t) > 0).count();
         assert!((50..=150).contains(&checked), "{checked} of 100,000");
         // The same texts are chosen every time.
         assert_eq!(texts.iter().filter(|t| plan.checks(t) > 0).count(), checked);
-        assert_eq!(CheckPlan::new(VerifyEngine::Off).checks("x"), 0);
-        assert_eq!(CheckPlan::new(VerifyEngine::All).checks("x"), usize::MAX);
+        assert_eq!(
+            CheckPlan::new(VerifyEngine::Off, Serve::Pipeline).checks("x"),
+            0
+        );
+        let all = CheckPlan::new(VerifyEngine::All, Serve::Pipeline);
+        assert_eq!(
+            all.check("x"),
+            Check {
+                pipeline: true,
+                bytes: usize::MAX
+            }
+        );
+        // A warm-up call is 0.23's alone: nothing of 1.0's to check.
+        let warm_up = CheckPlan::new(VerifyEngine::All, Serve::WarmUp);
+        assert_eq!(
+            warm_up.check("x"),
+            Check {
+                pipeline: false,
+                bytes: 0
+            }
+        );
         assert!("everything".parse::<VerifyEngine>().is_err());
         assert_eq!(leading("aé", 2), "a");
     }
