@@ -19,8 +19,12 @@ use super::engine::Engine;
 /// What admission decided for one tokenizer file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Verdict {
-    /// 1.0 serves; texts whose 1.0 ids hold one of these go to 0.23 (see `admission`).
-    Admitted { unreachable: HashSet<u32> },
+    /// 1.0 serves; texts whose 1.0 ids hold one of these go to 0.23 (see `admission`). `quiet`: its
+    /// build printed nothing to stderr, so it may run beside JavaScript uncaptured (`quiet_stderr`).
+    Admitted {
+        unreachable: HashSet<u32>,
+        quiet: bool,
+    },
     /// 0.23 serves, for this reason (the engine note).
     Refused { note: String },
 }
@@ -108,7 +112,9 @@ impl AdmissionCache {
                     .iter()
                     .map(|id| id.as_u64().and_then(|id| u32::try_from(id).ok()))
                     .collect::<Option<HashSet<u32>>>()?;
-                Some(Verdict::Admitted { unreachable })
+                // Entries that do not say are taken as loud: their build runs captured.
+                let quiet = entry["quiet"].as_bool().unwrap_or(false);
+                Some(Verdict::Admitted { unreachable, quiet })
             }
             (Value::Null, Value::String(note)) => Some(Verdict::Refused { note: note.clone() }),
             _ => None,
@@ -119,10 +125,10 @@ impl AdmissionCache {
     /// failures are ignored.
     pub(crate) fn store(&self, key: &str, verdict: &Verdict) {
         let entry = match verdict {
-            Verdict::Admitted { unreachable } => {
+            Verdict::Admitted { unreachable, quiet } => {
                 let mut ids: Vec<u32> = unreachable.iter().copied().collect();
                 ids.sort_unstable();
-                json!({"format": FORMAT, "key": key, "unreachable": ids})
+                json!({"format": FORMAT, "key": key, "unreachable": ids, "quiet": quiet})
             }
             Verdict::Refused { note } => json!({"format": FORMAT, "key": key, "refused": note}),
         };
@@ -174,11 +180,14 @@ mod tests {
         let cache = AdmissionCache::new(temp_dir("roundtrip"));
         let key = AdmissionCache::key("{}", true);
         assert_eq!(cache.load(&key), None);
-        let admitted = Verdict::Admitted {
-            unreachable: HashSet::from([7, 3]),
-        };
-        cache.store(&key, &admitted);
-        assert_eq!(cache.load(&key), Some(admitted));
+        for quiet in [true, false] {
+            let admitted = Verdict::Admitted {
+                unreachable: HashSet::from([7, 3]),
+                quiet,
+            };
+            cache.store(&key, &admitted);
+            assert_eq!(cache.load(&key), Some(admitted));
+        }
         let other = AdmissionCache::key("{} ", true);
         assert_ne!(other, key);
         assert_eq!(cache.load(&other), None);

@@ -2,13 +2,45 @@
 //! `eprintln!`s every seed it retries ("Indistinguishable hashes in bucket!" and hash dumps) while it
 //! loads some vocabularies (ChatGLM3's): harmless, but a library writes only through the channels it
 //! documents. Its lines are dropped; anything else written to stderr meanwhile (by another thread)
-//! is written back once the call returns.
+//! is written back once the call returns. That capture is only safe while the process writes nothing
+//! that must outlive it (an exit during it would lose what was written): a build running beside
+//! JavaScript runs `uncaptured`, which only files whose build printed nothing before may do
+//! (`printed_during` tells).
+
+use std::cell::Cell;
+
+thread_local! {
+    /// Set by `uncaptured`: `quietly` runs its work as it is.
+    static UNCAPTURED: Cell<bool> = const { Cell::new(false) };
+    /// Set when `quietly` dropped lines of the dependency's.
+    static PRINTED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `work` with `quietly` capturing nothing on this thread.
+pub fn uncaptured<T>(work: impl FnOnce() -> T) -> T {
+    let before = UNCAPTURED.with(|flag| flag.replace(true));
+    let result = work();
+    UNCAPTURED.with(|flag| flag.set(before));
+    result
+}
+
+/// Runs `work` and says whether `quietly` dropped the dependency's lines meanwhile, on this thread.
+pub fn printed_during<T>(work: impl FnOnce() -> T) -> (T, bool) {
+    let before = PRINTED.with(|flag| flag.replace(false));
+    let result = work();
+    let printed = PRINTED.with(|flag| flag.replace(before || flag.get()));
+    (result, printed)
+}
 
 #[cfg(unix)]
 pub fn quietly<T>(work: impl FnOnce() -> T) -> T {
     use std::io::{Read, Write};
     use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
     use std::sync::Mutex;
+
+    if UNCAPTURED.with(Cell::get) {
+        return work();
+    }
 
     // fd 2 is process-wide: one capture at a time.
     static CAPTURE: Mutex<()> = Mutex::new(());
@@ -46,6 +78,9 @@ pub fn quietly<T>(work: impl FnOnce() -> T) -> T {
     unsafe { libc::dup2(saved.as_raw_fd(), 2) };
     let captured = drain.join().unwrap_or_default();
     let others = foreign_lines(&captured);
+    if others.len() < captured.len() {
+        PRINTED.with(|flag| flag.set(true));
+    }
     if !others.is_empty() {
         let _ = std::io::stderr().write_all(&others);
     }
@@ -130,5 +165,18 @@ mod tests {
         outer.read_to_string(&mut reached).expect("read");
         assert_eq!(result, 42);
         assert_eq!(reached, "a line of someone else's\n");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_dependency_that_printed_is_told_and_uncaptured_work_runs_as_it_is() {
+        let (_, printed) = printed_during(|| quietly(|| write_fd2("[1a2b, 3c] -> slot 7\n")));
+        assert!(printed);
+        let (_, printed) = printed_during(|| quietly(|| 1));
+        assert!(!printed);
+        // Uncaptured, nothing is dropped, so nothing is told.
+        let (_, printed) = printed_during(|| uncaptured(|| quietly(|| 1)));
+        assert!(!printed);
+        assert!(!UNCAPTURED.with(Cell::get));
     }
 }

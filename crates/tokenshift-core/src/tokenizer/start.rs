@@ -13,6 +13,7 @@ use std::thread::JoinHandle;
 
 use super::admission_cache::{AdmissionCache, Verdict};
 use super::engine::{Built, PipelineEngine};
+use super::quiet_stderr::{printed_during, uncaptured};
 use super::{TokenizerConfig, TokenizerCore};
 use crate::error::Result;
 use crate::panics::catch_quietly;
@@ -27,8 +28,12 @@ pub(crate) struct Prebuilt {
     key: String,
     /// Where 0.23 goes once loaded; dropped without sending if it never is.
     reference: Option<Sender<Arc<tokenizers::Tokenizer>>>,
-    /// Joined at first need.
+    /// Joined at first need (at once when not `quiet`: its capture of stderr must end first).
     building: Option<JoinHandle<Building>>,
+    /// The build, once joined.
+    done: Option<Building>,
+    /// The verdict says the build prints nothing: it runs uncaptured.
+    quiet: bool,
 }
 
 impl Prebuilt {
@@ -40,12 +45,17 @@ impl Prebuilt {
     }
 
     /// Waits for the build.
-    fn finish(mut self) -> Building {
+    fn settle(&mut self) {
         self.reference = None;
-        match self.building.take().map(JoinHandle::join) {
-            Some(Ok(done)) => done,
-            _ => (Err("tokenizers 1.0 failed while reading it".into()), false),
+        if let Some(building) = self.building.take() {
+            self.done = Some(building.join().unwrap_or_else(|_| failed_build()));
         }
+    }
+
+    /// The build, waited for.
+    fn finish(mut self) -> Building {
+        self.settle();
+        self.done.take().unwrap_or_else(failed_build)
     }
 }
 
@@ -53,10 +63,7 @@ impl Drop for Prebuilt {
     /// A tokenizer dropped mid-build waits for it: builds left running would add up in a loop that
     /// creates tokenizers. (The thread waits for 0.23 only while its sender lives: dropped first.)
     fn drop(&mut self) {
-        self.reference = None;
-        if let Some(building) = self.building.take() {
-            let _ = building.join();
-        }
+        self.settle();
     }
 }
 
@@ -70,19 +77,28 @@ impl TokenizerCore {
     ) -> Result<Self> {
         let admitted_key = cache.as_ref().and_then(|cache| {
             let key = AdmissionCache::key(tokenizer_json, true);
-            matches!(cache.load(&key), Some(Verdict::Admitted { .. })).then_some(key)
+            match cache.load(&key) {
+                Some(Verdict::Admitted { quiet, .. }) => Some((key, quiet)),
+                _ => None,
+            }
         });
-        // Started before 0.23 loads and not joined here: the warm-up (`warm_up`) serves the first
-        // bulk work with 0.23 while it runs. A thread that cannot start leaves the build to first use.
+        // Started before 0.23 loads and, for a build known to print nothing, not joined here: the
+        // warm-up (`warm_up`) serves the first bulk work with 0.23 while it runs, uncaptured (stderr
+        // must not be held while JavaScript runs). A build that printed is joined before this returns,
+        // captured. A thread that cannot start leaves the build to first use.
         let prebuilt = match (&cache, admitted_key) {
-            (Some(cache), Some(key)) => {
+            (Some(cache), Some((key, quiet))) => {
                 let (sender, receiver) = mpsc::channel::<Arc<tokenizers::Tokenizer>>();
                 let (cache, thread_key, json) =
                     (cache.clone(), key.clone(), tokenizer_json.to_owned());
                 std::thread::Builder::new()
                     .name("tokenshift-1.0-build".into())
                     .spawn(move || {
-                        let (built, from_canonical) = build_admitted(&cache, &thread_key, &json);
+                        let build = || build_admitted(&cache, &thread_key, &json);
+                        let (built, from_canonical) = match quiet {
+                            true => uncaptured(build),
+                            false => build(),
+                        };
                         drop(json);
                         // The span tables were most of the first bulk call's wait: made here.
                         let built = match receiver.recv() {
@@ -96,6 +112,8 @@ impl TokenizerCore {
                         key,
                         reference: Some(sender),
                         building: Some(building),
+                        done: None,
+                        quiet,
                     })
             }
             _ => None,
@@ -110,6 +128,9 @@ impl TokenizerCore {
         core.admission_cache = cache;
         let prebuilt = prebuilt.map(|mut prebuilt| {
             prebuilt.hand_reference(&core.inner);
+            if !prebuilt.quiet {
+                prebuilt.settle();
+            }
             prebuilt
         });
         core.prebuilt = Mutex::new(prebuilt);
@@ -138,7 +159,7 @@ impl TokenizerCore {
             .set(matches!(&cached, Some((_, _, Some(_)))));
         let engine = match cached {
             Some((_, _, Some(Verdict::Refused { note }))) => return Err(note),
-            Some((cache, key, Some(Verdict::Admitted { unreachable }))) => {
+            Some((cache, key, Some(Verdict::Admitted { unreachable, .. }))) => {
                 let (built, from_canonical) = match prebuilt {
                     Some(prebuilt) if prebuilt.key == key => prebuilt.finish(),
                     _ => build_admitted(cache, &key, &json),
@@ -153,8 +174,9 @@ impl TokenizerCore {
                 let config: serde_json::Value =
                     serde_json::from_str(&json).map_err(|e| e.to_string())?;
                 drop(json);
-                let loaded =
-                    caught(|| PipelineEngine::load(config, &self.inner, self.sweep_vocabulary));
+                let (loaded, printed) = printed_during(|| {
+                    caught(|| PipelineEngine::load(config, &self.inner, self.sweep_vocabulary))
+                });
                 let (engine, canonical) = match loaded {
                     Ok((engine, canonical)) => (Ok(engine), canonical),
                     Err(note) => (Err(note), None),
@@ -163,6 +185,7 @@ impl TokenizerCore {
                     let verdict = match &engine {
                         Ok(engine) => Verdict::Admitted {
                             unreachable: engine.unreachable_entries().clone(),
+                            quiet: !printed,
                         },
                         Err(note) => Verdict::Refused { note: note.clone() },
                     };
@@ -188,6 +211,11 @@ impl TokenizerCore {
         let built = built?;
         caught(|| PipelineEngine::admit(built, &self.inner, &[], Some(unreachable)))
     }
+}
+
+/// What a build thread that panicked outside `caught` gave.
+fn failed_build() -> Building {
+    (Err("tokenizers 1.0 failed while reading it".into()), false)
 }
 
 /// The 1.0 engines of an admitted file: from the canonical config kept for it, else from its text.
