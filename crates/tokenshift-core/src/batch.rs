@@ -49,7 +49,7 @@ pub fn encode_batch<S: AsRef<str> + Sync>(
     add_special_tokens: bool,
     threads: usize,
 ) -> Result<CsrBatch> {
-    let serve = tokenizer.reserve_bulk(batch_bytes(texts));
+    let serve = tokenizer.reserve_bulk(|| batch_bytes(texts));
     encode_batch_served(tokenizer, texts, add_special_tokens, threads, serve)
 }
 

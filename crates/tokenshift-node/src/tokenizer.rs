@@ -240,7 +240,7 @@ impl NativeTokenizer {
     ) -> napi::Result<AsyncTask<EncodeBatchTask>> {
         let core = self.core()?;
         // Counted in the warm-up now, in call order, not when the task runs.
-        let serve = core.reserve_bulk(batch::batch_bytes(&texts));
+        let serve = core.reserve_bulk(|| batch::batch_bytes(&texts));
         Ok(AsyncTask::with_optional_signal(
             EncodeBatchTask {
                 core,

@@ -24,6 +24,14 @@ impl RecordSource<'_> {
     }
 }
 
+/// The JSON size of parsed records: what a call of them counts for in the engine warm-up.
+pub(super) fn values_bytes(records: &[serde_json::Value]) -> usize {
+    records
+        .iter()
+        .map(|record| crate::chat::budget::json_bytes(record) as usize)
+        .sum()
+}
+
 /// A line over the reader's size limit, left out of the bytes (as a blank line) but still a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OversizedLine {

@@ -110,7 +110,7 @@ impl Preparer {
     /// The same preparer for one call of `bytes` of input, counted against the warm-up now (see
     /// `TokenizerCore::reserve_bulk`): an async call counts when it is made, not when it runs.
     pub fn counted(mut self, bytes: usize) -> Self {
-        self.serve = Some(self.tokenizer.reserve_bulk(bytes));
+        self.serve = Some(self.tokenizer.reserve_bulk(|| bytes));
         self
     }
 
@@ -125,27 +125,30 @@ impl Preparer {
 
     /// Records numbered from `first_record_number` in order.
     pub fn prepare_values(&self, records: &[Value], threads: usize) -> Result<PreparedBatch> {
-        let bytes = records
-            .iter()
-            .map(|record| crate::chat::budget::json_bytes(record) as usize)
-            .sum();
-        let serve = self.serve_for(bytes);
-        let items = input::value_items(records, self.options.first_record_number, |n| {
-            self.in_shard(n)
-        })?;
-        self.run(&items, threads, serve)
+        let serve = self.serve_for(|| input::values_bytes(records));
+        self.prepare_parsed(records, threads, serve)
     }
 
     /// A JSON array of records.
     pub fn prepare_json_array(&self, text: &str, threads: usize) -> Result<PreparedBatch> {
-        let serve = self.serve_for(text.len());
+        let serve = self.serve_for(|| text.len());
         // A file saved with a byte-order mark (common on Windows) is still JSON.
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let records: Vec<Value> = serde_json::from_str(text).map_err(|e| Error::Json {
             source_name: "records".into(),
             message: e.to_string(),
         })?;
-        let items = input::value_items(&records, self.options.first_record_number, |n| {
+        self.prepare_parsed(&records, threads, serve)
+    }
+
+    /// Parsed records, for a call counted in the warm-up as `serve`.
+    fn prepare_parsed(
+        &self,
+        records: &[Value],
+        threads: usize,
+        serve: Serve,
+    ) -> Result<PreparedBatch> {
+        let items = input::value_items(records, self.options.first_record_number, |n| {
             self.in_shard(n)
         })?;
         self.run(&items, threads, serve)
@@ -167,7 +170,7 @@ impl Preparer {
         oversized: &[OversizedLine],
         threads: usize,
     ) -> Result<PreparedBatch> {
-        let serve = self.serve_for(bytes.len());
+        let serve = self.serve_for(|| bytes.len());
         let first = self.options.first_record_number;
         let items = input::json_line_items(bytes, oversized, first, |n| self.in_shard(n))?;
         self.run(&items, threads, serve)
@@ -177,9 +180,9 @@ impl Preparer {
         self.options.shard.is_none_or(|s| s.holds(record))
     }
 
-    /// The engine of a call of `bytes` of input: counted now unless it was when the call was made.
+    /// The engine of a call of `bytes()` of input: counted now unless it was when the call was made.
     /// Counted before any parsing, so a call that fails counts as it would have async.
-    fn serve_for(&self, bytes: usize) -> Serve {
+    fn serve_for(&self, bytes: impl FnOnce() -> usize) -> Serve {
         match self.serve {
             Some(serve) => serve,
             None => self.tokenizer.reserve_bulk(bytes),

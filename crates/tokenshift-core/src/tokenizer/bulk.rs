@@ -25,10 +25,11 @@ impl TokenizerCore {
         self.verify
     }
 
-    /// Counts a bulk call of `bytes` of input against the warm-up (see `warm_up`) and says which engine
-    /// serves it. Made when the call is made, so calls run out of order still count in order.
-    pub fn reserve_bulk(&self, bytes: usize) -> Serve {
-        self.warm_up.reserve(bytes as u64)
+    /// Counts a bulk call of `bytes()` of input against the warm-up (see `warm_up`; measured only
+    /// while it lasts) and says which engine serves it. Made when the call is made, so calls run out
+    /// of order still count in order.
+    pub fn reserve_bulk(&self, bytes: impl FnOnce() -> usize) -> Serve {
+        self.warm_up.reserve(|| bytes() as u64)
     }
 
     /// Which engine serves a bulk call and which of its texts 0.23 checks. For 1.0, also builds it now

@@ -37,10 +37,15 @@ impl WarmUp {
         }
     }
 
-    /// Counts a call of `bytes` of input and says which engine serves it.
-    pub(crate) fn reserve(&self, bytes: u64) -> Serve {
+    /// Counts a call of `bytes()` of input and says which engine serves it. Once the warm-up is
+    /// over (or off) every call is 1.0's, so its input is no longer measured.
+    pub(crate) fn reserve(&self, bytes: impl FnOnce() -> u64) -> Serve {
+        if self.limit == 0 || self.given.load(Ordering::SeqCst) > self.limit {
+            return Serve::Pipeline;
+        }
+        let bytes = bytes();
         let before = self.given.fetch_add(bytes, Ordering::SeqCst);
-        match before.saturating_add(bytes) <= self.limit && self.limit > 0 {
+        match before.saturating_add(bytes) <= self.limit {
             true => Serve::WarmUp,
             false => Serve::Pipeline,
         }
@@ -54,15 +59,16 @@ mod tests {
     #[test]
     fn calls_within_the_limit_warm_up_and_the_call_past_it_switches_for_good() {
         let warm_up = WarmUp::new(100);
-        assert_eq!(warm_up.reserve(60), Serve::WarmUp);
-        assert_eq!(warm_up.reserve(40), Serve::WarmUp);
-        assert_eq!(warm_up.reserve(1), Serve::Pipeline);
-        assert_eq!(warm_up.reserve(0), Serve::Pipeline);
+        assert_eq!(warm_up.reserve(|| 60), Serve::WarmUp);
+        assert_eq!(warm_up.reserve(|| 40), Serve::WarmUp);
+        assert_eq!(warm_up.reserve(|| 1), Serve::Pipeline);
+        assert_eq!(warm_up.reserve(|| 0), Serve::Pipeline);
         let big_first = WarmUp::new(100);
-        assert_eq!(big_first.reserve(101), Serve::Pipeline);
-        assert_eq!(big_first.reserve(1), Serve::Pipeline);
+        assert_eq!(big_first.reserve(|| 101), Serve::Pipeline);
+        assert_eq!(big_first.reserve(|| 1), Serve::Pipeline);
+        // Past the warm-up (or with none), a call's input is not measured.
+        assert_eq!(big_first.reserve(|| unreachable!()), Serve::Pipeline);
         let off = WarmUp::new(0);
-        assert_eq!(off.reserve(0), Serve::Pipeline);
-        assert_eq!(off.reserve(5), Serve::Pipeline);
+        assert_eq!(off.reserve(|| unreachable!()), Serve::Pipeline);
     }
 }
