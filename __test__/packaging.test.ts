@@ -37,6 +37,23 @@ describe('package entry points', () => {
     expect(cjsKeys.split(',')).toContain('Tokenizer');
   });
 
+  it('a process on the native addon never loads the TypeScript backend, yet AddedToken is theirs', () => {
+    // Those modules were a third of `require('tokenshift')`: the start a short job pays in every process.
+    const probe = `const loaded = () => Object.keys(require.cache).filter((p) => /@huggingface[\\\\/](tokenizers|jinja)|backend[\\\\/]ts\\.js|tinyglobby|picomatch/.test(p)).length;
+      const { Tokenizer, createPreparer } = require('tokenshift');
+      const t = Tokenizer.fromDir(${JSON.stringify(PACKAGED_TOKENIZERS.qwen3)});
+      createPreparer(t, { shift: 'model' }).prepare([{ text: 'Hello world' }]);
+      const before = loaded();
+      const added = [...t.get_added_tokens_decoder().values()][0];
+      const same = added instanceof require('@huggingface/tokenizers').AddedToken && require('tokenshift').AddedToken === require('@huggingface/tokenizers').AddedToken;
+      new Tokenizer(require('node:fs').readFileSync(${JSON.stringify(join(PACKAGED_TOKENIZERS.qwen3, 'tokenizer.json'))}, 'utf8'), {}, { backend: 'ts' });
+      const tsBackend = Object.keys(require.cache).some((p) => /backend[\\/]ts\.js$/.test(p));
+      console.log(JSON.stringify({ backend: t.backend, before, same, tsBackend }));`;
+    const out = JSON.parse(run(['-e', probe])) as unknown;
+    // Loaded, and working, once a tokenizer asks for the TypeScript backend.
+    expect(out).toEqual({ backend: 'native', before: 0, same: true, tsBackend: true });
+  });
+
   it('TOKENSHIFT_BACKEND=ts selects the TypeScript backend for every new tokenizer', () => {
     const out = execFileSync(process.execPath, ['-e', program("const { Tokenizer, TokenizerLoadError } = require('tokenshift');")], {
       cwd: root,

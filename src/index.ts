@@ -25,7 +25,7 @@ export type { Boundary, PrepareOptions, PromptTemplate, RecordFormat, Shift, Tra
 export type { RecordStatusName } from './twin/prepare/stats.js';
 export { checkAlignment } from './align/check.js';
 export type { AlignmentInput, AlignmentReport, CheckAlignmentOptions, DetectedConvention } from './align/check.js';
-export { AddedToken } from '@huggingface/tokenizers';
+export { AddedToken } from './added-token.js';
 export { pack, PackedBatch } from './pack/pack.js';
 export type { PackOptions } from './pack/pack.js';
 export { collate } from './collate/collate.js';

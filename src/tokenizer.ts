@@ -1,8 +1,7 @@
 // The public Tokenizer: a drop-in for @huggingface/tokenizers' Tokenizer (same constructor, methods and
 // result shapes), plus typed-array, batch and async paths. All work is delegated to a backend.
 
-import { AddedToken } from '@huggingface/tokenizers';
-
+import { addedTokenClass, type AddedToken } from './added-token.js';
 import { disposedBackend } from './backend/disposed.js';
 import { registerBackend } from './backend/registry.js';
 import { createBackend } from './backend/select.js';
@@ -277,7 +276,8 @@ export class Tokenizer {
   }
 
   get_added_tokens_decoder(): Map<number, AddedToken> {
-    return new Map(this.impl.addedTokens().map((t) => [t.id, new AddedToken(t)]));
+    const AddedTokenClass = addedTokenClass();
+    return new Map(this.impl.addedTokens().map((t) => [t.id, new AddedTokenClass(t)]));
   }
 
   /**

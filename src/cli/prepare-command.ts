@@ -130,10 +130,6 @@ function plannedPaths(args: PrepareArgs, files: InputFiles, output: string | nul
 async function runPrepare(args: PrepareArgs): Promise<number> {
   const rawOptions = args.prepare;
   const options = args.normalized;
-  // One malloc arena per worker thread keeps a long run's peak RSS near what it uses (see memory.rs); a
-  // MALLOC_ARENA_MAX the user set wins.
-  const threads = resolveThreads(rawOptions.threads);
-  capMallocArenas(threads === 0 ? undefined : Math.max(2, threads));
   const toStdout = args.output === '-';
   const shard = args.shard;
   const output = shardName(withoutTrailingSeparators(args.output), shard);
@@ -154,6 +150,11 @@ async function runPrepare(args: PrepareArgs): Promise<number> {
     verifyEngine: args.verifyEngine,
     ...(args.backend === undefined ? {} : { backend: args.backend }),
   });
+  // One malloc arena per worker thread keeps a long run's peak RSS near what it uses (see memory.rs); a
+  // MALLOC_ARENA_MAX the user set wins. Capped only once the tokenizer has started: its 1.0 engine builds on a
+  // thread of its own while this one loads 0.23, and two builders sharing an arena took twice as long.
+  const threads = resolveThreads(rawOptions.threads);
+  capMallocArenas(threads === 0 ? undefined : Math.max(2, threads));
   const format = args.outputFormat ?? (toStdout ? 'jsonl' : formatFromPath(output));
   if (format === null)
     throw new OptionError(

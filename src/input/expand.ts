@@ -6,8 +6,8 @@
 import { lstatSync, readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 
-import picomatch from 'picomatch';
-import { globSync, isDynamicPattern } from 'tinyglobby';
+import type picomatchModule from 'picomatch';
+import type * as Tinyglobby from 'tinyglobby';
 
 import { TokenshiftError, errorMessage } from '../errors.js';
 
@@ -54,11 +54,20 @@ function folderFiles(dir: string, visiting: Set<string> = new Set([realpathSync(
   return out;
 }
 
+/** The glob modules, loaded only for an input that is not a path (they were a tenth of `require('tokenshift')`). */
+function tinyglobby(): typeof Tinyglobby {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load
+  return require('tinyglobby') as typeof Tinyglobby;
+}
+
 /**
  * Glob matches, links followed. The glob walker drops dangling links without a word, so the folders a
  * match could be in are listed again and a dangling link the pattern matches is an error naming it.
  */
 function globFiles(spec: string): string[] {
+  const { globSync } = tinyglobby();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only for a glob
+  const picomatch = require('picomatch') as typeof picomatchModule;
   const matched = globSync(spec, { onlyFiles: true, expandDirectories: false, followSymbolicLinks: true, absolute: true });
   const { base } = picomatch.scan(resolve(spec));
   const isMatch = picomatch(resolve(spec), { dot: false });
@@ -84,7 +93,7 @@ export function expandInput(spec: string): string[] {
   try {
     stats = statSync(spec);
   } catch (error) {
-    if (isDynamicPattern(spec)) {
+    if (tinyglobby().isDynamicPattern(spec)) {
       const matched = globFiles(spec).sort(byPath);
       if (matched.length === 0) throw new TokenshiftError('INPUT', `--input ${spec} matched no files`);
       return matched;

@@ -12,6 +12,7 @@ pub mod mds;
 pub mod megatron;
 pub mod memmap;
 pub mod npy;
+mod parquet_chunks;
 pub mod parquet_file;
 pub mod sidecar;
 mod temporaries;

@@ -2,15 +2,15 @@
 //! pyarrow, Hugging Face `datasets` and DuckDB read as `list<int32>` / `Sequence(int32)`).
 //! Columns: `input_ids`, `labels`, `attention_mask` for prepared rows; `input_ids`, `labels`,
 //! `position_ids`, `seq_lens` for packed rows, then any kept input columns as optional strings (see
-//! `kept.rs`). Snappy-compressed row groups of about 2M tokens.
+//! `kept.rs`). Snappy-compressed row groups of about 2M tokens, their columns encoded side by side
+//! (`parquet_chunks.rs`).
 
 use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
 
 use parquet::basic::{Compression, LogicalType, Repetition, Type as PhysicalType};
-use parquet::data_type::{ByteArray, ByteArrayType, Int32Type};
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{WriterProperties, WriterPropertiesPtr};
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::parser::parse_message_type;
 use parquet::schema::types::Type;
@@ -18,6 +18,7 @@ use parquet::schema::types::Type;
 use super::atomic::PendingPath;
 use super::jsonl::file_name;
 use super::kept::KeptColumns;
+use super::parquet_chunks::{self, ChunkValues};
 use super::{io_error, DatasetWriter, WriteSummary};
 use crate::error::Result;
 use crate::rows::RowBatch;
@@ -57,6 +58,11 @@ impl ListColumn {
         (def, rep)
     }
 
+    /// Whether every row has as many entries as in `other` (then both have the same levels).
+    fn same_lengths(&self, other: &ListColumn) -> bool {
+        self.lengths == other.lengths
+    }
+
     fn clear(&mut self) {
         self.values.clear();
         self.lengths.clear();
@@ -66,6 +72,7 @@ impl ListColumn {
 pub struct ParquetWriter {
     pending: PendingPath,
     file: Option<SerializedFileWriter<File>>,
+    properties: WriterPropertiesPtr,
     /// Set by the first batch: packed rows carry different columns.
     names: Vec<&'static str>,
     columns: Vec<ListColumn>,
@@ -73,6 +80,9 @@ pub struct ParquetWriter {
     rows: u64,
     tokens: u64,
     row_groups: u64,
+    /// Tests only: write each row group's columns one after another, the parquet crate's own way.
+    #[cfg(test)]
+    serial: bool,
 }
 
 impl ParquetWriter {
@@ -80,12 +90,15 @@ impl ParquetWriter {
         Ok(Self {
             pending: PendingPath::file(path)?,
             file: None,
+            properties: Arc::new(WriterProperties::default()),
             names: Vec::new(),
             columns: Vec::new(),
             kept: KeptColumns::default(),
             rows: 0,
             tokens: 0,
             row_groups: 0,
+            #[cfg(test)]
+            serial: false,
         })
     }
 
@@ -106,14 +119,11 @@ impl ParquetWriter {
             .map_err(|e| io_error(self.pending.path(), e))?;
         let schema =
             with_kept_fields(&lists, &kept).map_err(|e| io_error(self.pending.path(), e))?;
-        let properties = WriterProperties::builder()
-            .set_compression(Compression::SNAPPY)
-            .set_created_by(format!("tokenshift {}", env!("CARGO_PKG_VERSION")))
-            .build();
+        self.properties = Arc::new(properties());
         let file =
             File::create(self.pending.path()).map_err(|e| io_error(self.pending.path(), e))?;
         self.file = Some(
-            SerializedFileWriter::new(file, Arc::new(schema), Arc::new(properties))
+            SerializedFileWriter::new(file, Arc::new(schema), self.properties.clone())
                 .map_err(|e| io_error(self.pending.path(), e))?,
         );
         self.columns = self.names.iter().map(|_| ListColumn::default()).collect();
@@ -129,34 +139,42 @@ impl ParquetWriter {
         if self.columns.first().is_none_or(|c| c.lengths.is_empty()) {
             return Ok(());
         }
-        let mut group = file.next_row_group().map_err(|e| io_error(&path, e))?;
-        for column in &self.columns {
-            let Some(mut writer) = group.next_column().map_err(|e| io_error(&path, e))? else {
-                break;
-            };
-            let (def, rep) = column.levels();
-            writer
-                .typed::<Int32Type>()
-                .write_batch(&column.values, Some(&def), Some(&rep))
-                .map_err(|e| io_error(&path, e))?;
-            writer.close().map_err(|e| io_error(&path, e))?;
+        #[cfg(test)]
+        if self.serial {
+            return self.flush_serially();
         }
-        for values in &self.kept.values {
-            let Some(mut writer) = group.next_column().map_err(|e| io_error(&path, e))? else {
-                break;
-            };
-            let present: Vec<ByteArray> = values
+        // Rows of equal lengths in every list column (all but a packed file's `seq_lens`): levels made once.
+        let first = &self.columns[0];
+        let first_levels = first.levels();
+        let other_levels: Vec<Option<(Vec<i16>, Vec<i16>)>> = self
+            .columns
+            .iter()
+            .map(|c| (!c.same_lengths(first)).then(|| c.levels()))
+            .collect();
+        let mut values: Vec<ChunkValues<'_>> = self
+            .columns
+            .iter()
+            .zip(&other_levels)
+            .map(|(column, own)| {
+                let (def, rep) = own.as_ref().unwrap_or(&first_levels);
+                ChunkValues::Ints {
+                    values: &column.values,
+                    def,
+                    rep,
+                }
+            })
+            .collect();
+        values.extend(
+            self.kept
+                .values
                 .iter()
-                .flatten()
-                .map(|s| ByteArray::from(s.as_str()))
-                .collect();
-            let def: Vec<i16> = values.iter().map(|v| i16::from(v.is_some())).collect();
-            writer
-                .typed::<ByteArrayType>()
-                .write_batch(&present, Some(&def), None)
-                .map_err(|e| io_error(&path, e))?;
-            writer.close().map_err(|e| io_error(&path, e))?;
-        }
+                .map(|rows| ChunkValues::Strings(rows)),
+        );
+        let descriptors = file.schema_descr().columns().to_vec();
+        let chunks = parquet_chunks::encode_all(&descriptors, &self.properties, &values)
+            .map_err(|e| io_error(&path, e))?;
+        let mut group = file.next_row_group().map_err(|e| io_error(&path, e))?;
+        parquet_chunks::append_all(&mut group, chunks).map_err(|e| io_error(&path, e))?;
         group.close().map_err(|e| io_error(&path, e))?;
         self.columns.iter_mut().for_each(ListColumn::clear);
         self.kept.clear();
@@ -233,6 +251,13 @@ impl DatasetWriter for ParquetWriter {
     }
 }
 
+fn properties() -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_created_by(format!("tokenshift {}", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
 /// The list columns plus one optional UTF-8 column per kept name (built, not parsed: any name is valid).
 fn with_kept_fields(lists: &Type, kept: &[String]) -> parquet::errors::Result<Type> {
     let mut fields = lists.get_fields().to_vec();
@@ -249,17 +274,5 @@ fn with_kept_fields(lists: &Type, kept: &[String]) -> parquet::errors::Result<Ty
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn list_levels_mark_row_starts_and_empty_lists() {
-        let mut column = ListColumn::default();
-        column.push_row([1, 2, 3].into_iter());
-        column.push_row(std::iter::empty());
-        column.push_row([4].into_iter());
-        let (def, rep) = column.levels();
-        assert_eq!(def, [1, 1, 1, 0, 1]);
-        assert_eq!(rep, [0, 1, 1, 0, 0]);
-    }
-}
+#[path = "parquet_file_tests.rs"]
+mod tests;
