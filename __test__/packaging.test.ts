@@ -47,7 +47,7 @@ describe('package entry points', () => {
       const added = [...t.get_added_tokens_decoder().values()][0];
       const same = added instanceof require('@huggingface/tokenizers').AddedToken && require('tokenshift').AddedToken === require('@huggingface/tokenizers').AddedToken;
       new Tokenizer(require('node:fs').readFileSync(${JSON.stringify(join(PACKAGED_TOKENIZERS.qwen3, 'tokenizer.json'))}, 'utf8'), {}, { backend: 'ts' });
-      const tsBackend = Object.keys(require.cache).some((p) => /backend[\\/]ts\.js$/.test(p));
+      const tsBackend = Object.keys(require.cache).some((p) => /backend[\\\\/]ts\\.js$/.test(p));
       console.log(JSON.stringify({ backend: t.backend, before, same, tsBackend }));`;
     const out = JSON.parse(run(['-e', probe])) as unknown;
     // Loaded, and working, once a tokenizer asks for the TypeScript backend.

@@ -124,10 +124,14 @@ impl NativeTokenizer {
         warm_up_bytes: Option<f64>,
     ) -> napi::Result<Self> {
         // Bytes as read from a file: decoded as JS would (invalid sequences become U+FFFD), without
-        // a copy when they are valid.
+        // a copy when they are valid. `from_utf8` checks them first: the lossy decoder's own check
+        // walks byte by byte (18 ms of an 11 MB file; a few ms this way).
         let tokenizer_json = match &tokenizer_json {
             Either::A(text) => Cow::Borrowed(text.as_str()),
-            Either::B(bytes) => String::from_utf8_lossy(bytes),
+            Either::B(bytes) => match std::str::from_utf8(bytes) {
+                Ok(text) => Cow::Borrowed(text),
+                Err(_) => String::from_utf8_lossy(bytes),
+            },
         };
         let mut core = guard(|| {
             let mut core = TokenizerCore::from_json_str_cached(

@@ -155,9 +155,17 @@ impl TokenizerCore {
                 return Ok((ids, from_text, Engine::Pipeline));
             }
         }
-        let spans = self.encode_with_offsets(text, add_special_tokens)?;
-        let from_text = spans.from_text.iter().map(|&t| u8::from(t)).collect();
-        Ok((spans.ids, from_text, Engine::Reference))
+        // No offsets needed: 0.23's fast path, which marks the post-processor's tokens the same way.
+        let encoding = self
+            .inner
+            .encode_fast(text, add_special_tokens)
+            .map_err(|e| Error::Encode(e.to_string()))?;
+        let from_text = encoding
+            .get_sequence_ids()
+            .iter()
+            .map(|id| u8::from(id.is_some()))
+            .collect();
+        Ok((encoding.get_ids().to_vec(), from_text, Engine::Reference))
     }
 
     /// Ids only: the hot path of batch encoding (the 1.0 engine, else 0.23's `encode_fast`).

@@ -68,7 +68,7 @@ pub struct TokenizerCore {
     preference: EnginePreference,
     /// The tokenizer.json text until the 1.0 engine is built from it (on first bulk use: loading it
     /// costs 2-3x 0.23's load, which the drop-in `encode` never needs).
-    pending_json: Mutex<Option<String>>,
+    pending_json: Mutex<Option<Arc<str>>>,
     pipeline: OnceLock<std::result::Result<PipelineEngine, String>>,
     /// How often 0.23 re-encodes what 1.0 produced, as a cross-check while running.
     verify: VerifyEngine,

@@ -86,11 +86,12 @@ impl TokenizerCore {
         // warm-up (`warm_up`) serves the first bulk work with 0.23 while it runs, uncaptured (stderr
         // must not be held while JavaScript runs). A build that printed is joined before this returns,
         // captured. A thread that cannot start leaves the build to first use.
+        // One copy of the text, shared by the build thread and the first bulk use (a fresh build).
+        let owned_json: Arc<str> = Arc::from(tokenizer_json);
         let prebuilt = match (&cache, admitted_key) {
             (Some(cache), Some((key, quiet))) => {
                 let (sender, receiver) = mpsc::channel::<Arc<tokenizers::Tokenizer>>();
-                let (cache, thread_key, json) =
-                    (cache.clone(), key.clone(), tokenizer_json.to_owned());
+                let (cache, thread_key, json) = (cache.clone(), key.clone(), owned_json.clone());
                 std::thread::Builder::new()
                     .name("tokenshift-1.0-build".into())
                     .spawn(move || {
@@ -124,7 +125,7 @@ impl TokenizerCore {
             None => TokenizerConfig::default(),
         };
         let mut core = Self::new(inner, config, source_name)?;
-        core.pending_json = Mutex::new(Some(tokenizer_json.to_owned()));
+        core.pending_json = Mutex::new(Some(owned_json));
         core.admission_cache = cache;
         let prebuilt = prebuilt.map(|mut prebuilt| {
             prebuilt.hand_reference(&core.inner);
