@@ -87,15 +87,23 @@ fn encode(
             encode_typed::<Int32Type>(descriptor, properties, values, def, Some(rep))
         }
         ChunkValues::Strings(rows) => {
-            let present: Vec<ByteArray> = rows
-                .iter()
-                .flatten()
-                .map(|s| ByteArray::from(s.as_str()))
-                .collect();
-            let def: Vec<i16> = rows.iter().map(|v| i16::from(v.is_some())).collect();
+            let (present, def) = optional_strings(rows);
             encode_typed::<ByteArrayType>(descriptor, properties, &present, &def, None)
         }
     }
+}
+
+/// An optional string column's present values, and its definition level per row.
+pub(super) fn optional_strings(rows: &[Option<String>]) -> (Vec<ByteArray>, Vec<i16>) {
+    let present = rows
+        .iter()
+        .flatten()
+        .map(|s| ByteArray::from(s.as_str()))
+        .collect();
+    (
+        present,
+        rows.iter().map(|v| i16::from(v.is_some())).collect(),
+    )
 }
 
 fn encode_typed<T: DataType>(

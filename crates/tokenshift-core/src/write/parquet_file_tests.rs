@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::rows::{PackedColumns, Rows};
-use parquet::data_type::{ByteArray, ByteArrayType, Int32Type};
+use parquet::data_type::{ByteArrayType, Int32Type};
 
 impl ParquetWriter {
     /// The row group written column after column through the file writer (the way before
@@ -30,12 +30,7 @@ impl ParquetWriter {
                 .next_column()
                 .map_err(|e| io_error(&path, e))?
                 .expect("a kept column");
-            let present: Vec<ByteArray> = values
-                .iter()
-                .flatten()
-                .map(|s| ByteArray::from(s.as_str()))
-                .collect();
-            let def: Vec<i16> = values.iter().map(|v| i16::from(v.is_some())).collect();
+            let (present, def) = super::parquet_chunks::optional_strings(values);
             writer
                 .typed::<ByteArrayType>()
                 .write_batch(&present, Some(&def), None)
