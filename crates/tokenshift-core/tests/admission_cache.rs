@@ -23,6 +23,14 @@ const TEXTS: [&str; 5] = [
     "<s> a </s>",
 ];
 
+/// An empty cache in a directory of its own for one test.
+fn fresh_cache(name: &str) -> (std::path::PathBuf, AdmissionCache) {
+    let dir = std::env::temp_dir().join(format!("tokenshift-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let cache = AdmissionCache::new(&dir);
+    (dir, cache)
+}
+
 fn load(json: &str, config: Option<&str>, cache: &AdmissionCache) -> TokenizerCore {
     TokenizerCore::from_json_str_cached(json, config, "tokenizer.json", Some(cache.clone()))
         .expect("load")
@@ -59,9 +67,7 @@ fn damage_canonical_configs(dir: &std::path::Path) {
 #[test]
 fn a_cached_verdict_serves_like_a_fresh_admission() {
     let Some(shared) = shared_dir() else { return };
-    let dir = std::env::temp_dir().join(format!("tokenshift-admission-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let cache = AdmissionCache::new(&dir);
+    let (dir, cache) = fresh_cache("admission");
     for (index, rel) in FIXTURE_TOKENIZERS.into_iter().enumerate() {
         let (json, config) = fixture_files(&shared, rel);
         let fresh = load(&json, config.as_deref(), &cache);
@@ -110,9 +116,7 @@ fn a_cached_verdict_serves_like_a_fresh_admission() {
 #[test]
 fn a_cached_start_serves_the_warm_up_with_0_23_then_1_0_with_the_same_rows() {
     let Some(shared) = shared_dir() else { return };
-    let dir = std::env::temp_dir().join(format!("tokenshift-warm-up-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let cache = AdmissionCache::new(&dir);
+    let (dir, cache) = fresh_cache("warm-up");
     let (json, config) = fixture_files(&shared, "gpt2/openai-community-gpt2");
     // The first load admits the file and keeps the verdict: the next ones build 1.0 on a thread.
     assert_eq!(

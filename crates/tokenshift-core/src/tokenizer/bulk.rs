@@ -92,10 +92,7 @@ impl TokenizerCore {
         if let Ok(Ok(false)) = served {
             return Ok(true);
         }
-        let reference = self
-            .inner
-            .encode_fast(probe, add_special_tokens)
-            .map_err(|e| Error::Encode(e.to_string()))?;
+        let reference = self.reference_fast(probe, add_special_tokens)?;
         if matches!(served, Ok(Ok(true))) && reference.get_ids() == fast.as_slice() {
             return Ok(true);
         }
@@ -156,10 +153,7 @@ impl TokenizerCore {
             }
         }
         // No offsets needed: 0.23's fast path, which marks the post-processor's tokens the same way.
-        let encoding = self
-            .inner
-            .encode_fast(text, add_special_tokens)
-            .map_err(|e| Error::Encode(e.to_string()))?;
+        let encoding = self.reference_fast(text, add_special_tokens)?;
         let from_text = encoding
             .get_sequence_ids()
             .iter()
@@ -206,11 +200,15 @@ impl TokenizerCore {
             }
             out.truncate(start);
         }
-        let encoding = self
-            .inner
-            .encode_fast(text, add_special_tokens)
-            .map_err(|e| Error::Encode(e.to_string()))?;
+        let encoding = self.reference_fast(text, add_special_tokens)?;
         out.extend_from_slice(encoding.get_ids());
         Ok(Engine::Reference)
+    }
+
+    /// 0.23's encoding without offsets: ids, and sequence ids that mark the post-processor's tokens.
+    fn reference_fast(&self, text: &str, add_special_tokens: bool) -> Result<tokenizers::Encoding> {
+        self.inner
+            .encode_fast(text, add_special_tokens)
+            .map_err(|e| Error::Encode(e.to_string()))
     }
 }

@@ -86,6 +86,13 @@ mod tests {
 
     use super::super::admission_cache::temp_dir;
 
+    /// A new, empty directory for one test.
+    fn empty_dir(name: &str) -> std::path::PathBuf {
+        let dir = temp_dir(name);
+        std::fs::create_dir_all(&dir).expect("dir");
+        dir
+    }
+
     fn write_aged(dir: &Path, name: &str, bytes: usize, age_secs: u64) {
         let path = dir.join(name);
         std::fs::write(&path, vec![b'x'; bytes]).expect("write");
@@ -105,8 +112,7 @@ mod tests {
 
     #[test]
     fn the_least_recently_used_entries_go_until_the_cache_fits() {
-        let dir = temp_dir("budget");
-        std::fs::create_dir_all(&dir).expect("dir");
+        let dir = empty_dir("budget");
         write_aged(&dir, "canonical-old.json", 400, 300);
         write_aged(&dir, "canonical-used.json", 400, 400);
         write_aged(&dir, "admission-mid.json", 100, 200);
@@ -132,8 +138,7 @@ mod tests {
 
     #[test]
     fn abandoned_unfinished_writes_go_and_recent_ones_stay() {
-        let dir = temp_dir("aside");
-        std::fs::create_dir_all(&dir).expect("dir");
+        let dir = empty_dir("aside");
         write_aged(&dir, ".canonical-a.json.1-0.tmp", 10, 7200);
         write_aged(&dir, ".canonical-b.json.2-0.tmp", 10, 5);
         write_aged(&dir, "admission-c.json", 10, 7200);

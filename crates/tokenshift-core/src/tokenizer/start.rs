@@ -82,12 +82,12 @@ impl TokenizerCore {
                 _ => None,
             }
         });
+        // One copy of the text, shared by the build thread and the first bulk use (a fresh build).
+        let owned_json: Arc<str> = Arc::from(tokenizer_json);
         // Started before 0.23 loads and, for a build known to print nothing, not joined here: the
         // warm-up (`warm_up`) serves the first bulk work with 0.23 while it runs, uncaptured (stderr
         // must not be held while JavaScript runs). A build that printed is joined before this returns,
         // captured. A thread that cannot start leaves the build to first use.
-        // One copy of the text, shared by the build thread and the first bulk use (a fresh build).
-        let owned_json: Arc<str> = Arc::from(tokenizer_json);
         let prebuilt = match (&cache, admitted_key) {
             (Some(cache), Some((key, quiet))) => {
                 let (sender, receiver) = mpsc::channel::<Arc<tokenizers::Tokenizer>>();
